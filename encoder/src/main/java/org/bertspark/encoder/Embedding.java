@@ -1,0 +1,13 @@
+package org.bertspark.encoder;
+
+import java.util.List;
+
+/**
+ * The encoding of one input sequence.
+ *
+ * @param vector the pooled vector, or null for {@link PoolingStrategy#NONE}
+ * @param tokenVectors one vector per real token for {@link PoolingStrategy#NONE}, else null
+ * @param tokens the word pieces fed to BERT, [CLS] and [SEP] included
+ * @param truncated whether word pieces were dropped to fit max_seq_len
+ */
+public record Embedding(float[] vector, float[][] tokenVectors, List<String> tokens, boolean truncated) {}
