@@ -2,6 +2,7 @@ package org.bertspark.job;
 
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -31,7 +32,9 @@ public final class BertEmbeddingJob {
       System.exit(USAGE_EXIT_CODE);
       return;
     }
-    SparkSession spark = SparkSession.builder().appName("bert-spark").getOrCreate();
+    // Spark's progress bar is off unless asked for; a long encode wants it, an explicit setting wins.
+    SparkConf conf = new SparkConf().setIfMissing("spark.ui.showConsoleProgress", "true");
+    SparkSession spark = SparkSession.builder().appName("bert-spark").config(conf).getOrCreate();
     try {
       JobSummary summary = run(spark, options);
       System.out.println("bert-spark summary (" + JobSummary.FILE_NAME + "):");
