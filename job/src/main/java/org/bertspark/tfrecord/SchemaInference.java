@@ -71,9 +71,9 @@ final class SchemaInference {
           default -> DataTypes.StringType;
         };
         if (column.featureList) {
-          type = DataTypes.createArrayType(DataTypes.createArrayType(type, false), false);
+          type = DataTypes.createArrayType(DataTypes.createArrayType(type));
         } else if (column.array) {
-          type = DataTypes.createArrayType(type, false);
+          type = DataTypes.createArrayType(type);
         }
         schema = schema.add(entry.getKey(), type, true);
       }
