@@ -1,6 +1,5 @@
 package org.bertspark.job;
 
-import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -40,7 +39,7 @@ public final class BertEmbeddingJob {
       System.out.println("bert-spark summary (" + JobSummary.FILE_NAME + "):");
       System.out.println(summary.toJson());
       System.out.println("First rows of " + options.output() + ":");
-      options.outputFormat().read(spark, List.of(options.output()), options.textCol()).show(PREVIEW_ROWS);
+      options.outputFormat().readWritten(spark, options.output(), summary.schema()).show(PREVIEW_ROWS);
     } finally {
       spark.stop();
     }
@@ -63,7 +62,7 @@ public final class BertEmbeddingJob {
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
     }
-    JobSummary summary = JobSummary.of(options, counters, (System.nanoTime() - start) / 1e9);
+    JobSummary summary = JobSummary.of(options, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
     summary.write(hadoopConf);
     return summary;
   }

@@ -33,6 +33,7 @@ public enum DataFormat {
 
   /** Spark's text source names its one column so; the job renames it to the text column. */
   private static final String TEXT_VALUE_COL = "value";
+  private static final String TFRECORD_TYPE = "recordType";
   private static final List<String> COMPRESSION = List.of(".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst");
 
   private final String sparkName;
@@ -95,8 +96,26 @@ public enum DataFormat {
     return switch (this) {
       case CSV -> flat(rows).write().format(sparkName).option("header", "true");
       case TEXT -> rows.select(concat_ws("\t", flatColumns(rows.schema())).as(TEXT_VALUE_COL)).write().format(sparkName);
+      case TFRECORD -> rows.write().format(sparkName).option(TFRECORD_TYPE, tfRecordType(rows.schema()));
       default -> rows.write().format(sparkName);
     };
+  }
+
+  /** Reads back what {@link #writer} wrote with {@code written} as its schema (the TFRecord type follows it). */
+  Dataset<Row> readWritten(SparkSession spark, String path, StructType written) {
+    return switch (this) {
+      case TFRECORD -> spark.read().format(sparkName).option(TFRECORD_TYPE, tfRecordType(written)).schema(written)
+          .load(path);
+      case TEXT -> spark.read().format(sparkName).load(path);
+      default -> read(spark, List.of(path), TEXT_VALUE_COL);
+    };
+  }
+
+  /** tf.train.Example holds lists; a list of lists (pooling NONE) needs a SequenceExample's feature lists. */
+  private static String tfRecordType(StructType schema) {
+    boolean nested = Arrays.stream(schema.fields()).anyMatch(f -> f.dataType() instanceof ArrayType a
+        && a.elementType() instanceof ArrayType);
+    return nested ? "SequenceExample" : "Example";
   }
 
   private static Dataset<Row> flat(Dataset<Row> rows) {

@@ -12,16 +12,19 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * What one run did, printed at the end and written as {@code _SUMMARY.json} into the output directory (Spark's
  * readers skip files starting with an underscore).
  *
+ * @param schema the output's columns
  * @param wallSeconds from the first read to the last written file, model loading included
  */
 public record JobSummary(
     List<String> input,
     String output,
+    StructType schema,
     long inputRows,
     long encoded,
     long nullText,
@@ -34,7 +37,7 @@ public record JobSummary(
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  static JobSummary of(JobOptions job, JobCounters c, double wallSeconds) {
+  static JobSummary of(JobOptions job, StructType schema, JobCounters c, double wallSeconds) {
     Map<String, String> options = new LinkedHashMap<>();
     options.put("input_format", job.inputFormat().sparkName());
     options.put("text_col", job.textCol());
@@ -46,7 +49,7 @@ public record JobSummary(
     options.put("partitions", Integer.toString(job.partitions()));
     options.put("show_tokens", Boolean.toString(job.showTokens()));
     options.putAll(job.encoder().toMap());
-    return new JobSummary(job.input(), job.output(), c.rows.value(), c.encoded.value(), c.nullText.value(),
+    return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.encoded.value(), c.nullText.value(),
         c.truncated.value(), c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options);
   }
 
@@ -58,6 +61,7 @@ public record JobSummary(
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("input", input);
     m.put("output", output);
+    m.put("output_schema", schema.toDDL());
     m.put("input_rows", inputRows);
     m.put("encoded", encoded);
     m.put("null", nullText);
