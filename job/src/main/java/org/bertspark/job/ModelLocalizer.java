@@ -10,6 +10,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,10 +24,12 @@ import org.bertspark.encoder.EncoderOptions;
  * Makes model directories local to the executor, because TensorFlow reads only local files. A directory on a remote
  * filesystem (hdfs:, s3a:, …) is copied once per executor host into {@code java.io.tmpdir/bert-spark-models}: into a
  * private temporary folder first, then renamed into place atomically, so no task ever sees half a copy. A relative
- * path missing from the working directory is looked up where {@code spark-submit --archives} unpacks.
+ * path missing from the working directory is looked up where {@code spark-submit --archives} unpacks. Schemes that
+ * are no Hadoop filesystem pass through to the encoder.
  */
 final class ModelLocalizer {
   private static final String CACHE_DIR = "bert-spark-models";
+  private static final Pattern SCHEME = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]+):");
 
   private ModelLocalizer() {}
 
@@ -41,15 +45,27 @@ final class ModelLocalizer {
     if (dir == null) {
       return null;
     }
-    Path path = new Path(dir);
-    String scheme = path.toUri().getScheme();
-    if (scheme == null || scheme.equals("file")) {
-      return localOrArchive(path.toUri().getPath());
+    Matcher scheme = SCHEME.matcher(dir);
+    if (!scheme.find() || scheme.group(1).equals("file")) {
+      return localOrArchive(new Path(dir).toUri().getPath());
     }
+    if (!isHadoopFileSystem(scheme.group(1), conf)) {
+      return dir; // e.g. the encoder's builtin:uncased
+    }
+    Path path = new Path(dir);
     try {
       return copyOnce(path, path.getFileSystem(conf), new File(System.getProperty("java.io.tmpdir"), CACHE_DIR));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot copy model directory " + dir + " to local disk", e);
+    }
+  }
+
+  private static boolean isHadoopFileSystem(String scheme, Configuration conf) {
+    try {
+      FileSystem.getFileSystemClass(scheme, conf);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

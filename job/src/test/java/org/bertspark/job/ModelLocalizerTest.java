@@ -35,6 +35,7 @@ class ModelLocalizerTest {
     Configuration conf = new Configuration();
     assertEquals("/models/bert", ModelLocalizer.localPath("/models/bert", conf));
     assertEquals("/models/bert", ModelLocalizer.localPath("file:///models/bert", conf));
+    assertEquals("builtin:uncased", ModelLocalizer.localPath("builtin:uncased", conf));
     assertNull(ModelLocalizer.localPath(null, conf));
   }
 
