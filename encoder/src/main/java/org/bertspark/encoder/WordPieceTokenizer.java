@@ -11,7 +11,7 @@ import java.util.Locale;
  * longest-match-first WordPiece. Works on code points, as Python 3 strings do. Thread-safe.
  */
 public final class WordPieceTokenizer {
-  /** A longer word (in code points) is [UNK]: bert-as-service's max_input_chars_per_word. */
+  /** A longer word (in code points) is [UNK]: max_input_chars_per_word of bert-as-service (Google's is now 200). */
   static final int MAX_WORD_CHARS = 100;
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
 
@@ -207,7 +207,10 @@ public final class WordPieceTokenizer {
         || type == Character.PARAGRAPH_SEPARATOR;
   }
 
-  /** Cc and Cf, except \t, \n and \r, which count as whitespace. */
+  /**
+   * Cc and Cf, except \t, \n and \r, which count as whitespace. (bert-as-service's older copy of tokenization.py
+   * drops every C* character, lone surrogates, private-use and unassigned code points too.)
+   */
   private static boolean isControl(int cp) {
     if (cp == '\t' || cp == '\n' || cp == '\r') {
       return false;
