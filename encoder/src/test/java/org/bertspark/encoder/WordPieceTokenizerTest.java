@@ -16,7 +16,7 @@ class WordPieceTokenizerTest {
   private static final Vocabulary VOCAB = Vocabulary.of(List.of(
       "[PAD]", "[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa", "un", "runn", "##ing", ",",
       "hello", "world", "!", ".", "$", "^", "`", "¿", "—", "«", "»", "a", "##a", "ab", "abc", "##d", "##bcd",
-      "##bc", "中", EXT_B, GRINNING, "##" + GRINNING, "\uD83D", "é", "€", "a€b", "σ", "ς", "##σ", "##ς", "i",
+      "##bc", "中", EXT_B, GRINNING, "##" + GRINNING, "\uD83D", "##\uDE01", "é", "€", "a€b", "σ", "ς", "##σ", "##ς", "i",
       "##1", "x", "xy", "##yz"));
 
   private static final WordPieceTokenizer LOWER = new WordPieceTokenizer(VOCAB, true);
@@ -103,7 +103,7 @@ class WordPieceTokenizerTest {
   @Test
   void treatsSurrogatePairsAsOneCharacter() {
     assertEquals(List.of(GRINNING, "##" + GRINNING, "##" + GRINNING), LOWER.tokenize(GRINNING.repeat(3)));
-    // The vocabulary's lone high surrogate must not match the first half of a pair.
+    // U+1F601 is one character: the vocabulary's lone halves "\uD83D" and "##\uDE01" must not spell it.
     assertEquals(List.of("[UNK]"), CASED.tokenize("\uD83D\uDE01"));
   }
 
