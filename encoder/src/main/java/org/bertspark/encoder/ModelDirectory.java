@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -179,6 +180,10 @@ public final class ModelDirectory {
       // Unpack beside the target and rename, so no JVM ever sees a half-written model.
       temp = Files.createTempDirectory(cacheRoot, artifact + ".unpacking-");
       unpack(jar, temp);
+      if (Files.getFileStore(temp).supportsFileAttributeView("posix")) {
+        // temp directories are private; the cache may be shared ($BERT_SPARK_CACHE)
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         temp = null;
