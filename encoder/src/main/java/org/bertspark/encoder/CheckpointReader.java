@@ -29,6 +29,7 @@ import org.tensorflow.proto.DataType;
  * <p>The index is a LevelDB-format table: a footer pointing at an index block, whose entries point at data blocks,
  * whose entries map a tensor name to a {@link BundleEntryProto} (the empty name holds the {@link BundleHeaderProto}).
  * Tensor bytes are mapped from the data shard one tensor at a time and checked against their CRC32C as TF does.
+ * Thread-safe.
  */
 final class CheckpointReader implements AutoCloseable {
   /** LevelDB's table magic number, the last 8 bytes of the index file. */
@@ -82,10 +83,6 @@ final class CheckpointReader implements AutoCloseable {
       throw new UncheckedIOException("cannot open checkpoint shard of " + prefix, e);
     }
     return new CheckpointReader(prefix, Collections.unmodifiableMap(entries), shardFiles, shards);
-  }
-
-  Path prefix() {
-    return prefix;
   }
 
   /** The float32 variables, name to shape, in the index's (sorted) order. */
@@ -177,17 +174,17 @@ final class CheckpointReader implements AutoCloseable {
     long indexOffset = readVarint(footer, index);
     long indexSize = readVarint(footer, index);
     BundleHeaderProto header = null;
-    for (byte[][] handleEntry : blockEntries(file, indexOffset, indexSize, index)) {
-      ByteBuffer handle = ByteBuffer.wrap(handleEntry[1]);
+    for (BlockEntry handleEntry : blockEntries(file, indexOffset, indexSize, index)) {
+      ByteBuffer handle = ByteBuffer.wrap(handleEntry.value());
       long offset = readVarint(handle, index);
       long size = readVarint(handle, index);
-      for (byte[][] kv : blockEntries(file, offset, size, index)) {
-        String key = new String(kv[0], StandardCharsets.UTF_8);
+      for (BlockEntry entry : blockEntries(file, offset, size, index)) {
+        String key = new String(entry.key(), StandardCharsets.UTF_8);
         try {
           if (key.isEmpty()) {
-            header = BundleHeaderProto.parseFrom(kv[1]);
+            header = BundleHeaderProto.parseFrom(entry.value());
           } else {
-            entries.put(key, BundleEntryProto.parseFrom(kv[1]));
+            entries.put(key, BundleEntryProto.parseFrom(entry.value()));
           }
         } catch (InvalidProtocolBufferException e) {
           throw new IllegalArgumentException("corrupt entry '" + key + "' in checkpoint index " + index, e);
@@ -200,8 +197,10 @@ final class CheckpointReader implements AutoCloseable {
     return header;
   }
 
+  private record BlockEntry(byte[] key, byte[] value) {}
+
   /** The key/value pairs of one block, after checking its bounds, type and CRC. */
-  private static List<byte[][]> blockEntries(byte[] file, long offset, long size, Path index) {
+  private static List<BlockEntry> blockEntries(byte[] file, long offset, long size, Path index) {
     if (offset < 0 || size < 4 || offset + size + BLOCK_TRAILER_LENGTH > file.length - FOOTER_LENGTH) {
       throw new IllegalArgumentException("truncated block in checkpoint index " + index + ": bytes " + offset + ".."
           + (offset + size + BLOCK_TRAILER_LENGTH) + " do not fit in " + file.length + " bytes");
@@ -227,7 +226,7 @@ final class CheckpointReader implements AutoCloseable {
           + ": " + numRestarts + " restart points");
     }
     // Keys are prefix-compressed against the previous key; restart points only matter for seeking.
-    List<byte[][]> out = new ArrayList<>();
+    List<BlockEntry> out = new ArrayList<>();
     byte[] previous = new byte[0];
     block.limit(entriesEnd);
     while (block.hasRemaining()) {
@@ -242,7 +241,7 @@ final class CheckpointReader implements AutoCloseable {
       block.get(key, shared, unshared);
       byte[] value = new byte[valueLength];
       block.get(value);
-      out.add(new byte[][] {key, value});
+      out.add(new BlockEntry(key, value));
       previous = key;
     }
     return out;
