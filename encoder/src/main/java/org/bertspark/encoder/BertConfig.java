@@ -23,8 +23,9 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
   private static final Pattern LAYER = Pattern.compile("bert/encoder/layer_(\\d+)/.*");
 
   public BertConfig {
-    if (!"gelu".equals(hiddenAct)) {
-      throw new IllegalArgumentException("hidden_act '" + hiddenAct + "' is not supported: only gelu (Google's BERT)");
+    if (!"gelu".equals(hiddenAct) && !"gelu_tanh".equals(hiddenAct)) {
+      throw new IllegalArgumentException("hidden_act '" + hiddenAct
+          + "' is not supported: gelu (exact, erf) or gelu_tanh (tanh approximation)");
     }
     if (numAttentionHeads < 1 || hiddenSize % numAttentionHeads != 0) {
       throw new IllegalArgumentException(
@@ -60,9 +61,10 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
 
   /**
    * The config implied by a checkpoint's variable shapes, for models shipped without {@code bert_config.json}. The
-   * head count is not stored in the weights: it is taken as hidden / 64, Google's head width.
+   * head count is not stored in the weights: it is taken as hidden / 64, Google's head width; the activation is
+   * given by the caller, who reads it from the model's graph.
    */
-  static BertConfig infer(Map<String, long[]> shapes, String variablePrefix) {
+  static BertConfig infer(Map<String, long[]> shapes, String variablePrefix, String hiddenAct) {
     long[] words = required(shapes, variablePrefix, "bert/embeddings/word_embeddings");
     long[] intermediate = required(shapes, variablePrefix, "bert/encoder/layer_0/intermediate/dense/kernel");
     long[] positions = required(shapes, variablePrefix, "bert/embeddings/position_embeddings");
@@ -78,7 +80,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     }
     int hidden = (int) words[1];
     return new BertConfig((int) words[0], hidden, layers, Math.max(1, hidden / HEAD_SIZE), (int) intermediate[1],
-        "gelu", (int) positions[0], (int) types[0]);
+        hiddenAct, (int) positions[0], (int) types[0]);
   }
 
   /** Fails with one message naming the first variable that is missing or has a shape this config does not imply. */

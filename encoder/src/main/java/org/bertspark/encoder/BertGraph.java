@@ -12,6 +12,7 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.VarHandleOp;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.proto.ConfigProto;
@@ -245,7 +246,8 @@ final class BertGraph implements AutoCloseable {
 
     Operand<TFloat32> get(String name, long... shape) {
       Ops scoped = tf.withSubScope(name.replace('/', '.'));
-      var handle = scoped.withName("var").varHandleOp(TFloat32.class, Shape.of(shape));
+      // an empty shared_name would make every handle name the same resource
+      var handle = scoped.withName("var").varHandleOp(TFloat32.class, Shape.of(shape), VarHandleOp.sharedName(name));
       Placeholder<TFloat32> feed = scoped.withName("value").placeholder(TFloat32.class,
           Placeholder.shape(Shape.of(shape)));
       names.add(name);

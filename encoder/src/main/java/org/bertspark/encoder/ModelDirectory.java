@@ -14,6 +14,9 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SavedModel;
 
 /**
  * The files of one BERT model, found and checked before any graph is built: the vocabulary, the config and the
@@ -99,9 +102,32 @@ public final class ModelDirectory {
       shapes = reader.shapes();
     }
     String variablePrefix = variablePrefix(shapes, prefix);
-    BertConfig config = configFile != null ? BertConfig.read(configFile) : BertConfig.infer(shapes, variablePrefix);
+    BertConfig config = configFile != null ? BertConfig.read(configFile)
+        : BertConfig.infer(shapes, variablePrefix, savedActivation(dir.resolve("saved_model.pb")));
     config.check(shapes, variablePrefix, prefix);
     return new ModelDirectory(vocab, config, prefix, variablePrefix);
+  }
+
+  /**
+   * The GELU form the SavedModel's own graph computes: TF Hub's BERT modules use Google's later tanh approximation,
+   * while bert_config.json's "gelu" means the exact erf form of the original modeling.py (and of bert-as-service).
+   * A graph without the first intermediate layer's ops gives the exact form.
+   */
+  private static String savedActivation(Path savedModelPb) {
+    SavedModel model;
+    try (InputStream in = Files.newInputStream(savedModelPb)) {
+      model = SavedModel.parseFrom(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + savedModelPb, e);
+    }
+    for (MetaGraphDef meta : model.getMetaGraphsList()) {
+      for (NodeDef node : meta.getGraphDef().getNodeList()) {
+        if (node.getName().contains("layer_0/intermediate/dense/") && node.getOp().equals("Tanh")) {
+          return "gelu_tanh";
+        }
+      }
+    }
+    return "gelu";
   }
 
   public Path vocabFile() {

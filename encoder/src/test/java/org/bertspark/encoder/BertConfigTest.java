@@ -73,7 +73,7 @@ class BertConfigTest {
   void infersTheConfigOfTheTinyModelButOneHead() {
     Map<String, long[]> shapes = shapes(TinyModel.CONFIG, "module/");
     BertConfig c = TinyModel.CONFIG;
-    assertEquals(new BertConfig(c.vocabSize(), 32, 3, 1, 64, "gelu", 128, 2), BertConfig.infer(shapes, "module/"));
+    assertEquals(new BertConfig(c.vocabSize(), 32, 3, 1, 64, "gelu", 128, 2), BertConfig.infer(shapes, "module/", "gelu"));
   }
 
   @Test
