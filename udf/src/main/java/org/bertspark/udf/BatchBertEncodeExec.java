@@ -36,6 +36,7 @@ public final class BatchBertEncodeExec extends SparkPlan {
   private final Seq<BertEncode> encodes;
   private final Seq<Attribute> resultAttrs;
   private final SparkPlan child;
+  private transient Map<String, SQLMetric> metrics;
 
   /** Public, like the class, for TreeNode.makeCopy, which copies plans through their constructor. */
   public BatchBertEncodeExec(Seq<BertEncode> encodes, Seq<Attribute> resultAttrs, SparkPlan child) {
@@ -46,8 +47,11 @@ public final class BatchBertEncodeExec extends SparkPlan {
 
   @Override
   public Map<String, SQLMetric> metrics() {
-    return scala.collection.immutable.Map$.MODULE$.<String, SQLMetric>empty()
-        .$plus(new Tuple2<>("numBatches", SQLMetrics.createMetric(sparkContext(), "number of encoder batches")));
+    if (metrics == null) { // once per plan node, as a case class's lazy val: Spark looks metrics up by identity
+      metrics = scala.collection.immutable.Map$.MODULE$.<String, SQLMetric>empty()
+          .$plus(new Tuple2<>("numBatches", SQLMetrics.createMetric(sparkContext(), "number of encoder batches")));
+    }
+    return metrics;
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
+import org.apache.spark.sql.catalyst.expressions.AttributeSet;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
@@ -16,7 +17,7 @@ import org.apache.spark.sql.types.Metadata;
 /**
  * Moves {@code bert_encode} calls out of a projection into a {@link BatchBertEncode} below it, so rows are encoded
  * many at a time (one BERT run per batch instead of per row), as Spark's ExtractPythonUDFs does for Python UDFs.
- * Constant calls are left for constant folding; calls elsewhere (filters, sort keys) keep the per-row path.
+ * Constant calls are left to constant folding; calls elsewhere (filters, sort keys, lambdas) keep the per-row path.
  */
 final class ExtractBertEncode extends Rule<LogicalPlan> {
 
@@ -30,7 +31,7 @@ final class ExtractBertEncode extends Rule<LogicalPlan> {
     Map<BertEncode, Attribute> results = new LinkedHashMap<>();
     List<NamedExpression> projectList = Scala.list(project.projectList());
     for (NamedExpression e : projectList) {
-      collect((Expression) e, results);
+      collect((Expression) e, project.child().outputSet(), results);
     }
     if (results.isEmpty()) {
       return project;
@@ -44,14 +45,15 @@ final class ExtractBertEncode extends Rule<LogicalPlan> {
     return new Project(Scala.seq(rewritten), batch);
   }
 
-  private static void collect(Expression e, Map<BertEncode, Attribute> results) {
-    if (e instanceof BertEncode encode && !encode.foldable()) {
+  /** Calls on the child's columns only: not constants, not lambda variables (transform(xs, x -> ...)). */
+  private static void collect(Expression e, AttributeSet input, Map<BertEncode, Attribute> results) {
+    if (e instanceof BertEncode encode && !encode.foldable() && encode.references().subsetOf(input)) {
       results.computeIfAbsent(encode, k -> new AttributeReference("bert_encode_" + results.size(), k.dataType(),
           true, Metadata.empty(), NamedExpression.newExprId(),
           Scala.seq(List.of())));
       return;
     }
-    Scala.list(e.children()).forEach(child -> collect(child, results));
+    Scala.list(e.children()).forEach(child -> collect(child, input, results));
   }
 
   private static Expression replace(Expression e, Map<BertEncode, Attribute> results) {
