@@ -1,0 +1,142 @@
+package org.bertspark.tfrecord;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.mapreduce.Job;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.CompressionCodecs;
+import org.apache.spark.sql.execution.datasources.CodecStreams;
+import org.apache.spark.sql.execution.datasources.FileFormat;
+import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
+import org.apache.spark.sql.execution.datasources.PartitionedFile;
+import org.apache.spark.sql.sources.DataSourceRegister;
+import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.util.TaskCompletionListener;
+import scala.Function1;
+import scala.Option;
+import scala.collection.JavaConverters; // Scala 2.12: no scala.jdk.javaapi
+import scala.collection.Seq;
+import scala.collection.immutable.Map;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * The {@code tfrecord} data source: TFRecord files of tf.train.Example, SequenceExample or raw bytes (option
+ * {@code recordType}), gzip or another Hadoop codec by file suffix (option {@code codec} when writing), corrupt
+ * records failing or skipped (option {@code mode}). Files are not split: TFRecord has no sync markers.
+ */
+public final class TFRecordFileFormat implements FileFormat, DataSourceRegister, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Records read, across files, to infer a schema. */
+  static final int SAMPLE_RECORDS = 10_000;
+
+  @Override
+  public String shortName() {
+    return "tfrecord";
+  }
+
+  @Override
+  public Option<StructType> inferSchema(SparkSession session, Map<String, String> options, Seq<FileStatus> files) {
+    TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
+    if (parsed.recordType() == RecordType.BYTE_ARRAY) {
+      return Option.apply(RecordConverter.BYTE_ARRAY_SCHEMA);
+    }
+    Configuration conf = session.sessionState().newHadoopConfWithOptions(options);
+    SchemaInference inference = new SchemaInference(parsed.recordType());
+    int sampled = 0;
+    List<FileStatus> statuses = JavaConverters.seqAsJavaList(files);
+    for (int i = 0; i < statuses.size() && sampled < SAMPLE_RECORDS; i++) {
+      Path path = statuses.get(i).getPath();
+      try (RecordFileIterator<byte[]> records = new RecordFileIterator<>(
+          CodecStreams.createInputStream(conf, path), path.toString(), parsed.mode(), record -> {
+            inference.add(record);
+            return record;
+          })) {
+        for (; sampled < SAMPLE_RECORDS && records.hasNext(); sampled++) {
+          records.next();
+        }
+      }
+    }
+    StructType schema = inference.schema();
+    return schema.isEmpty() ? Option.empty() : Option.apply(schema);
+  }
+
+  @Override
+  public OutputWriterFactory prepareWrite(
+      SparkSession session, Job job, Map<String, String> options, StructType dataSchema) {
+    TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
+    RecordConverter converter = new RecordConverter(parsed.recordType(), dataSchema);
+    parsed.codecClassName().ifPresent(codec -> CompressionCodecs.setCodecConfiguration(job.getConfiguration(), codec));
+    return new TFRecordOutputWriter.Factory(converter);
+  }
+
+  @Override
+  public Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> buildReader(
+      SparkSession session, StructType dataSchema, StructType partitionSchema, StructType requiredSchema,
+      Seq<Filter> filters, Map<String, String> options, Configuration hadoopConf) {
+    TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
+    new RecordConverter(parsed.recordType(), dataSchema); // names a column the record type cannot hold
+    Broadcast<SerializableConfiguration> conf = session.sparkContext().broadcast(
+        new SerializableConfiguration(hadoopConf), ClassTag$.MODULE$.apply(SerializableConfiguration.class));
+    return new FileReader(conf, parsed.mode(), new RecordConverter(parsed.recordType(), requiredSchema));
+  }
+
+  @Override
+  public boolean supportDataType(DataType type) {
+    return RecordConverter.isSupported(type);
+  }
+
+  @Override
+  public String toString() {
+    return "TFRecord";
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof TFRecordFileFormat;
+  }
+
+  @Override
+  public int hashCode() {
+    return TFRecordFileFormat.class.hashCode();
+  }
+
+  /** Runs in each task: one file's rows. */
+  private static final class FileReader
+      extends AbstractFunction1<PartitionedFile, scala.collection.Iterator<InternalRow>> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<SerializableConfiguration> conf;
+    private final TFRecordOptions.Mode mode;
+    private final RecordConverter converter;
+
+    FileReader(Broadcast<SerializableConfiguration> conf, TFRecordOptions.Mode mode, RecordConverter converter) {
+      this.conf = conf;
+      this.mode = mode;
+      this.converter = converter;
+    }
+
+    @Override
+    public scala.collection.Iterator<InternalRow> apply(PartitionedFile file) {
+      Path path = file.toPath();
+      RecordFileIterator<InternalRow> rows = new RecordFileIterator<>(
+          CodecStreams.createInputStream(conf.value().value(), path), path.toString(), mode, converter::decode);
+      TaskContext task = TaskContext.get();
+      if (task != null) {
+        task.addTaskCompletionListener((TaskCompletionListener) context -> rows.close());
+      }
+      return JavaConverters.asScalaIterator(rows);
+    }
+  }
+}
