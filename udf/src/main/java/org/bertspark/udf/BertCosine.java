@@ -1,5 +1,6 @@
 package org.bertspark.udf;
 
+import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -19,7 +20,8 @@ import scala.collection.Seq;
  * {@code bert_cosine(vec_a, vec_b)}: cosine similarity of two vectors (float arrays are widened to double). Null when
  * either is null or has no direction (all zeros), so such rows sort last in {@code ORDER BY ... DESC}.
  */
-public final class BertCosine extends Expression implements CodegenFallback, ImplicitCastInputTypes {
+public final class BertCosine extends Expression implements CodegenFallback, ImplicitCastInputTypes, Serializable {
+  private static final long serialVersionUID = 1L;
   private final Expression left;
   private final Expression right;
 

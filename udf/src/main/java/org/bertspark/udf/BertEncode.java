@@ -1,5 +1,6 @@
 package org.bertspark.udf;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,7 +34,8 @@ import scala.collection.Seq;
  *
  * <p>{@link #eval} encodes one row; {@link BatchBertEncodeExec} calls {@link #encodeBatch} with many, the same code.
  */
-public final class BertEncode extends Expression implements CodegenFallback, ImplicitCastInputTypes {
+public final class BertEncode extends Expression implements CodegenFallback, ImplicitCastInputTypes, Serializable {
+  private static final long serialVersionUID = 1L;
   private final Seq<Expression> texts;
   /** The options argument as written; null when the call had none. */
   private final String optionsText;

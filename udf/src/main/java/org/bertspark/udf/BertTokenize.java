@@ -1,5 +1,6 @@
 package org.bertspark.udf;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
@@ -23,7 +24,8 @@ import scala.collection.Seq;
  * {@code bert_tokenize(text[, options])}: the word pieces BERT is fed for a text, [CLS] and [SEP] included
  * (bert-as-service's show_tokens).
  */
-public final class BertTokenize extends Expression implements CodegenFallback, ImplicitCastInputTypes {
+public final class BertTokenize extends Expression implements CodegenFallback, ImplicitCastInputTypes, Serializable {
+  private static final long serialVersionUID = 1L;
   private final Expression text;
   /** The options argument as written; null when the call had none. */
   private final String optionsText;
