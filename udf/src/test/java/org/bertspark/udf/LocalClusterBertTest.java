@@ -30,7 +30,8 @@ class LocalClusterBertTest {
     Path model = TinyModel.writeCheckpoint(tmp.resolve("tiny"), 11);
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < 120; i++) {
-      texts.add(i % 17 == 0 ? null : "sentence " + i + " about the cat and the dog".substring(0, 10 + i % 20));
+      String text = "sentence " + i + " about the cat and the dog on the mat";
+      texts.add(i % 17 == 0 ? null : text.substring(0, 10 + i % 25));
     }
     SparkSession spark = LocalCluster.start(Map.of(
         "spark.sql.extensions", BertExtensions.class.getName(),
