@@ -12,7 +12,8 @@ final class BatchBertEncodeStrategy extends SparkStrategy {
   @Override
   public Seq<SparkPlan> apply(LogicalPlan plan) {
     if (plan instanceof BatchBertEncode batch) {
-      return Scala.seq(List.of(new BatchBertEncodeExec(batch.encodes(), batch.resultAttrs(), planLater(batch.child()))));
+      SparkPlan child = planLater(batch.child());
+      return Scala.seq(List.of(new BatchBertEncodeExec(batch.encodes(), batch.resultAttrs(), child)));
     }
     return Scala.seq(List.of());
   }
