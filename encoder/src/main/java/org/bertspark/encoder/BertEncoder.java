@@ -1,54 +1,206 @@
 package org.bertspark.encoder;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * Sentences in, BERT vectors out, as bert-as-service computes them. Thread-safe; one instance holds one TensorFlow
  * session with the model's weights, so share it ({@link EncoderCache}) and close it when done.
+ *
+ * <p>Inputs are sorted by length and cut into batches of at most max_batch_size sequences, each padded only to its own
+ * longest sequence, so little work goes to padding; padding never changes a result, so vectors do not depend on which
+ * inputs share a batch.
  */
 public final class BertEncoder implements AutoCloseable {
+  /** bert-as-service's separator of the two sentences of a pair in one string. */
+  private static final String PAIR_SEPARATOR = "|||";
+  /**
+   * Padded positions per graph run, at most. Attention memory grows with batch × length², so long sequences get
+   * smaller batches (32 at length 512, for BERT-base about 0.4 GB of attention scores).
+   */
+  private static final int TOKENS_PER_RUN = 16_384;
+
+  private final EncoderOptions options;
+  private final Vocabulary vocab;
+  private final WordPieceTokenizer tokenizer;
+  private final BertGraph graph;
+  private final int maxSeqLen;
+  private final LongAdder sequences = new LongAdder();
+  private final LongAdder truncated = new LongAdder();
+  private final LongAdder batches = new LongAdder();
+  private final LongAdder realTokens = new LongAdder();
+  private final LongAdder paddedTokens = new LongAdder();
+
+  private BertEncoder(EncoderOptions options, ModelDirectory model) {
+    BertConfig config = model.config();
+    int modelMax = Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
+    if (options.maxSeqLen() != null && options.maxSeqLen() > modelMax) {
+      throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
+          + config.maxPositionEmbeddings() + " positions (" + model.checkpointPrefix() + ")");
+    }
+    this.options = options;
+    this.maxSeqLen = options.maxSeqLen() == null ? modelMax : options.maxSeqLen();
+    this.vocab = Vocabulary.load(model.vocabFile());
+    this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
+    if (vocab.size() != config.vocabSize()) {
+      throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + vocab.size()
+          + " tokens but the model's config says vocab_size " + config.vocabSize());
+    }
+    try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
+      String prefix = model.variablePrefix();
+      this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
+          options.poolingLayer(), SessionConfig.of(options));
+    }
+  }
 
   /** Loads the model named by {@code options} (the embedded default when model_dir is null). */
   public static BertEncoder open(EncoderOptions options) {
-    throw new UnsupportedOperationException("being written");
+    return new BertEncoder(options, ModelDirectory.resolve(options));
   }
 
   public EncoderOptions options() {
-    throw new UnsupportedOperationException("being written");
+    return options;
   }
 
   /** Width of one pooled vector (or of one token vector for NONE): hidden size × layers (× 2 for REDUCE_MEAN_MAX). */
   public int dimension() {
-    throw new UnsupportedOperationException("being written");
+    return graph.width();
   }
 
   /**
    * Encodes texts; results in input order. A text {@code "a ||| b"} is the sentence pair (a, b), as in
-   * bert-as-service. Null, empty or whitespace-only text gives a null element.
+   * bert-as-service. Null or blank text, or text with no word pieces at all (only control characters, say), gives a
+   * null element.
    */
   public List<Embedding> encode(List<String> texts) {
-    throw new UnsupportedOperationException("being written");
+    return run(texts, this::encodeInput);
   }
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
   public List<Embedding> encodePairs(List<String> textsA, List<String> textsB) {
-    throw new UnsupportedOperationException("being written");
+    if (textsA.size() != textsB.size()) {
+      throw new IllegalArgumentException(textsA.size() + " first sentences but " + textsB.size() + " second ones");
+    }
+    List<Integer> index = new ArrayList<>(textsA.size());
+    for (int i = 0; i < textsA.size(); i++) {
+      index.add(i);
+    }
+    return run(index, i -> sequence(textsA.get(i), textsB.get(i)));
   }
 
   /** Encodes pre-tokenized input: each element is a list of words (bert-as-service's is_tokenized). */
   public List<Embedding> encodeWords(List<List<String>> words) {
-    throw new UnsupportedOperationException("being written");
+    return run(words, w -> {
+      List<String> pieces = tokenizer.tokenizeWords(w);
+      return pieces.isEmpty() ? null : InputSequence.of(vocab, pieces, null, maxSeqLen);
+    });
   }
 
-  /** The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens). */
+  /** The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none. */
   public List<String> tokenize(String text) {
-    throw new UnsupportedOperationException("being written");
+    InputSequence s = text == null ? null : encodeInput(text);
+    return s == null ? null : s.tokens();
+  }
+
+  private InputSequence encodeInput(String text) {
+    int split = text.indexOf(PAIR_SEPARATOR);
+    return split < 0 ? sequence(text, null)
+        : sequence(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
+  }
+
+  /** Null when the first sentence has no word pieces; an empty second sentence makes a single sequence. */
+  private InputSequence sequence(String a, String b) {
+    if (a == null) {
+      return null;
+    }
+    List<String> piecesA = tokenizer.tokenize(a);
+    if (piecesA.isEmpty()) {
+      return null;
+    }
+    List<String> piecesB = b == null ? null : tokenizer.tokenize(b);
+    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
   }
 
   public EncoderStats stats() {
-    throw new UnsupportedOperationException("being written");
+    return new EncoderStats(sequences.sum(), truncated.sum(), batches.sum(), realTokens.sum(), paddedTokens.sum());
+  }
+
+  private <T> List<Embedding> run(List<T> inputs, Function<T, InputSequence> toSequence) {
+    int n = inputs.size();
+    InputSequence[] seqs = new InputSequence[n];
+    List<Integer> order = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      T input = inputs.get(i);
+      seqs[i] = input == null ? null : toSequence.apply(input);
+      if (seqs[i] != null) {
+        order.add(i);
+      }
+    }
+    // longest first: the biggest batch is met first, and each batch pads to little
+    order.sort(Comparator.comparingInt((Integer i) -> seqs[i].length()).reversed());
+    Embedding[] out = new Embedding[n];
+    int start = 0;
+    while (start < order.size()) {
+      int longest = seqs[order.get(start)].length();
+      int size = Math.max(1, Math.min(options.maxBatchSize(), TOKENS_PER_RUN / longest));
+      List<Integer> batch = order.subList(start, Math.min(order.size(), start + size));
+      encodeBatch(batch, seqs, longest, out);
+      start += batch.size();
+    }
+    return Collections.unmodifiableList(Arrays.asList(out));
+  }
+
+  private void encodeBatch(List<Integer> batch, InputSequence[] seqs, int seqLen, Embedding[] out) {
+    int b = batch.size();
+    int[] ids = new int[b * seqLen];
+    int[] mask = new int[b * seqLen];
+    int[] segments = new int[b * seqLen];
+    long real = 0;
+    for (int row = 0; row < b; row++) {
+      InputSequence s = seqs[batch.get(row)];
+      int offset = row * seqLen;
+      System.arraycopy(s.ids(), 0, ids, offset, s.length());
+      System.arraycopy(s.segmentIds(), 0, segments, offset, s.length());
+      for (int t = 0; t < s.length(); t++) {
+        // mask_cls_sep hides [CLS] and [SEP] from attention and pooling alike
+        boolean special = s.ids()[t] == vocab.clsId() || s.ids()[t] == vocab.sepId();
+        mask[offset + t] = options.maskClsSep() && special ? 0 : 1;
+      }
+      real += s.length();
+    }
+    float[] values = graph.run(ids, mask, segments, b, seqLen);
+    int width = graph.width();
+    boolean tokenLevel = options.poolingStrategy() == PoolingStrategy.NONE;
+    long cut = 0;
+    for (int row = 0; row < b; row++) {
+      InputSequence s = seqs[batch.get(row)];
+      if (tokenLevel) {
+        float[][] tokens = new float[s.length()][];
+        for (int t = 0; t < s.length(); t++) {
+          int from = (row * seqLen + t) * width;
+          tokens[t] = Arrays.copyOfRange(values, from, from + width);
+        }
+        out[batch.get(row)] = new Embedding(null, tokens, s.tokens(), s.truncated());
+      } else {
+        out[batch.get(row)] = new Embedding(Arrays.copyOfRange(values, row * width, (row + 1) * width), null,
+            s.tokens(), s.truncated());
+      }
+      cut += s.truncated() ? 1 : 0;
+    }
+    sequences.add(b);
+    truncated.add(cut);
+    batches.increment();
+    realTokens.add(real);
+    paddedTokens.add((long) b * seqLen);
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    graph.close();
+  }
 }

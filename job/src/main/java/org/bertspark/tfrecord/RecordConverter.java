@@ -42,6 +42,10 @@ final class RecordConverter implements Serializable {
 
   /** @throws IllegalArgumentException naming the first column that the record type cannot hold */
   RecordConverter(RecordType recordType, StructType schema) {
+    if (recordType == RecordType.BYTE_ARRAY && schema.size() > 1) {
+      throw new IllegalArgumentException("recordType ByteArray holds one binary column, value; got "
+          + schema.simpleString());
+    }
     for (StructField field : schema.fields()) {
       checkColumn(recordType, field);
     }

@@ -244,6 +244,15 @@ class TFRecordSourceTest {
   }
 
   @Test
+  void byteArrayRejectsOtherColumns() {
+    Dataset<Row> df = spark.sql("select binary('a') as value, 1 as id");
+    Exception e = assertThrows(IllegalArgumentException.class, () -> df.write().format("tfrecord")
+        .option("recordType", "ByteArray").save(dir.resolve("two").toString()));
+    assertEquals("recordType ByteArray holds one binary column, value; got struct<value:binary,id:int>",
+        e.getMessage());
+  }
+
+  @Test
   void sqlCreateTableUsingTFRecord() {
     String location = dir.resolve("table").toUri().toString();
     spark.sql("CREATE TABLE sentences (id BIGINT, text STRING, vector ARRAY<FLOAT>) USING tfrecord LOCATION '"

@@ -1,0 +1,274 @@
+package org.bertspark.encoder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.op.train.BatchMatMul;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Google's BERT encoder (modeling.py, inference only) built with TensorFlow Java ops, ending in bert-as-service's
+ * pooling. Batch size and sequence length stay dynamic; only the layers up to the deepest pooled one are built.
+ * Thread-safe: TensorFlow sessions run concurrently.
+ */
+final class BertGraph implements AutoCloseable {
+  private final Graph graph;
+  private final Session session;
+  private final Placeholder<TInt32> inputIds;
+  private final Placeholder<TInt32> inputMask;
+  private final Placeholder<TInt32> segmentIds;
+  private final Operand<TFloat32> output;
+  private final int width;
+
+  /**
+   * @param weights Google's variable name (without any scope prefix) → its values, row-major
+   * @param layers pooled layers, Python-style indices into the encoder layers (-1 last), concatenated in order
+   */
+  BertGraph(BertConfig config, Function<String, float[]> weights, PoolingStrategy strategy, List<Integer> layers,
+      ConfigProto sessionConfig) {
+    List<Integer> resolved = resolveLayers(layers, config.numHiddenLayers());
+    int depth = resolved.stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
+    this.width = config.hiddenSize() * resolved.size() * strategy.widthFactor();
+    this.graph = new Graph();
+    Session started = null;
+    try {
+      Ops tf = Ops.create(graph);
+      Variables variables = new Variables(tf);
+      inputIds = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+      inputMask = tf.withName("input_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+      segmentIds = tf.withName("segment_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+      List<Operand<TFloat32>> all = new Model(tf, config, variables, depth).encoderLayers(inputIds, inputMask,
+          segmentIds);
+      List<Operand<TFloat32>> pooled = new ArrayList<>();
+      for (int layer : resolved) {
+        pooled.add(all.get(layer));
+      }
+      Operand<TFloat32> x = pooled.size() == 1 ? pooled.get(0) : tf.concat(pooled, tf.constant(-1));
+      Operand<TFloat32> m = tf.dtypes.cast(inputMask, TFloat32.class);
+      output = tf.withName("pooled").identity(Pooling.pool(tf, strategy, x, m));
+      started = new Session(graph, sessionConfig);
+      variables.load(started, weights);
+      session = started;
+    } catch (RuntimeException | Error e) {
+      if (started != null) {
+        started.close(); // a graph cannot close while a session holds it
+      }
+      graph.close();
+      throw e;
+    }
+  }
+
+  static List<Integer> resolveLayers(List<Integer> layers, int numLayers) {
+    List<Integer> out = new ArrayList<>();
+    for (int layer : layers) {
+      int index = layer < 0 ? numLayers + layer : layer;
+      if (index < 0 || index >= numLayers) {
+        throw new IllegalArgumentException("pooling_layer " + layer + " is out of range: the model has " + numLayers
+            + " layers (valid: -" + numLayers + " to " + (numLayers - 1) + ")");
+      }
+      out.add(index);
+    }
+    return out;
+  }
+
+  /** Floats per sequence (pooled) or per token (NONE). */
+  int width() {
+    return width;
+  }
+
+  /**
+   * Runs one padded batch. Returns {@code [batch, width]} row-major, or {@code [batch, seqLen, width]} for NONE.
+   */
+  float[] run(int[] ids, int[] mask, int[] segments, int batch, int seqLen) {
+    Shape shape = Shape.of(batch, seqLen);
+    try (TInt32 idsT = TInt32.tensorOf(shape, DataBuffers.of(ids, true, false));
+        TInt32 maskT = TInt32.tensorOf(shape, DataBuffers.of(mask, true, false));
+        TInt32 segT = TInt32.tensorOf(shape, DataBuffers.of(segments, true, false));
+        Result result = session.runner()
+            .feed(inputIds, idsT).feed(inputMask, maskT).feed(segmentIds, segT)
+            .fetch(output).run()) {
+      TFloat32 out = (TFloat32) result.get(0);
+      float[] values = new float[(int) out.shape().size()];
+      out.copyTo(DataBuffers.of(values, false, false));
+      return values;
+    }
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+
+  /** The transformer itself, following modeling.py's structure and names. */
+  private static final class Model {
+    private final Ops tf;
+    private final BertConfig config;
+    private final Variables vars;
+    private final int depth;
+
+    Model(Ops tf, BertConfig config, Variables vars, int depth) {
+      this.tf = tf;
+      this.config = config;
+      this.vars = vars;
+      this.depth = depth;
+    }
+
+    /** The outputs of encoder layers 0..depth-1, each {@code [batch, seq, hidden]}. */
+    List<Operand<TFloat32>> encoderLayers(Operand<TInt32> ids, Operand<TInt32> mask, Operand<TInt32> segments) {
+      int hidden = config.hiddenSize();
+      Operand<TInt32> batch = tf.gather(tf.shape(ids), tf.constant(0), tf.constant(0));
+      Operand<TInt32> seqLen = tf.gather(tf.shape(ids), tf.constant(1), tf.constant(0));
+
+      // embeddings: word + token type + position, then LayerNorm (dropout is off at inference)
+      Operand<TFloat32> word = tf.gather(vars.get("bert/embeddings/word_embeddings", config.vocabSize(), hidden), ids,
+          tf.constant(0));
+      Operand<TFloat32> type = tf.gather(
+          vars.get("bert/embeddings/token_type_embeddings", config.typeVocabSize(), hidden), segments, tf.constant(0));
+      Operand<TFloat32> position = tf.slice(
+          vars.get("bert/embeddings/position_embeddings", config.maxPositionEmbeddings(), hidden),
+          tf.constant(new int[] {0, 0}), tf.stack(List.of(seqLen, tf.constant(-1))));
+      Operand<TFloat32> embeddings = tf.math.add(tf.math.add(word, type), position);
+      Operand<TFloat32> x = layerNorm(tf.reshape(embeddings, tf.constant(new int[] {-1, hidden})),
+          "bert/embeddings/LayerNorm");
+
+      // additive attention mask: 0 where attended, -10000 where masked, broadcast over heads and query positions
+      Operand<TFloat32> maskF = tf.dtypes.cast(mask, TFloat32.class);
+      Operand<TFloat32> adder = tf.math.mul(
+          tf.math.sub(tf.constant(1f), tf.reshape(maskF, tf.stack(List.of(batch, tf.constant(1), tf.constant(1),
+              seqLen)))),
+          tf.constant(-10000f));
+
+      List<Operand<TFloat32>> outputs = new ArrayList<>();
+      Operand<TInt32> shape3 = tf.stack(List.of(batch, seqLen, tf.constant(hidden)));
+      for (int i = 0; i < depth; i++) {
+        x = layer(x, adder, batch, seqLen, "bert/encoder/layer_" + i);
+        outputs.add(tf.reshape(x, shape3));
+      }
+      return outputs;
+    }
+
+    /** One transformer block on {@code [batch*seq, hidden]}. */
+    private Operand<TFloat32> layer(Operand<TFloat32> x, Operand<TFloat32> adder, Operand<TInt32> batch,
+        Operand<TInt32> seqLen, String scope) {
+      int hidden = config.hiddenSize();
+      int heads = config.numAttentionHeads();
+      int headSize = hidden / heads;
+
+      Operand<TFloat32> q = heads(dense(x, scope + "/attention/self/query", hidden, hidden), batch, seqLen);
+      Operand<TFloat32> k = heads(dense(x, scope + "/attention/self/key", hidden, hidden), batch, seqLen);
+      Operand<TFloat32> v = heads(dense(x, scope + "/attention/self/value", hidden, hidden), batch, seqLen);
+
+      Operand<TFloat32> scores = tf.math.mul(
+          tf.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true)),
+          tf.constant((float) (1.0 / Math.sqrt(headSize))));
+      Operand<TFloat32> probs = tf.nn.softmax(tf.math.add(scores, adder));
+      Operand<TFloat32> context = tf.train.batchMatMul(probs, v, TFloat32.class);
+      context = tf.reshape(tf.linalg.transpose(context, tf.constant(new int[] {0, 2, 1, 3})),
+          tf.constant(new int[] {-1, hidden}));
+
+      Operand<TFloat32> attention = layerNorm(
+          tf.math.add(dense(context, scope + "/attention/output/dense", hidden, hidden), x),
+          scope + "/attention/output/LayerNorm");
+      Operand<TFloat32> intermediate = activation(
+          dense(attention, scope + "/intermediate/dense", hidden, config.intermediateSize()));
+      return layerNorm(
+          tf.math.add(dense(intermediate, scope + "/output/dense", config.intermediateSize(), hidden), attention),
+          scope + "/output/LayerNorm");
+    }
+
+    /** {@code [batch*seq, hidden]} → {@code [batch, heads, seq, headSize]} */
+    private Operand<TFloat32> heads(Operand<TFloat32> x, Operand<TInt32> batch, Operand<TInt32> seqLen) {
+      int heads = config.numAttentionHeads();
+      Operand<TFloat32> split = tf.reshape(x, tf.stack(List.of(batch, seqLen, tf.constant(heads),
+          tf.constant(config.hiddenSize() / heads))));
+      return tf.linalg.transpose(split, tf.constant(new int[] {0, 2, 1, 3}));
+    }
+
+    private Operand<TFloat32> dense(Operand<TFloat32> x, String scope, int in, int out) {
+      return tf.math.add(tf.linalg.matMul(x, vars.get(scope + "/kernel", in, out)), vars.get(scope + "/bias", out));
+    }
+
+    /** GELU: exact (erf) for hidden_act gelu, tanh approximation for gelu_tanh, as the checkpoint was trained. */
+    private Operand<TFloat32> activation(Operand<TFloat32> x) {
+      Operand<TFloat32> cdf;
+      if (config.hiddenAct().equals("gelu_tanh")) {
+        Operand<TFloat32> cube = tf.math.mul(x, tf.math.mul(x, x));
+        Operand<TFloat32> inner = tf.math.mul(tf.constant((float) Math.sqrt(2 / Math.PI)),
+            tf.math.add(x, tf.math.mul(tf.constant(0.044715f), cube)));
+        cdf = tf.math.mul(tf.constant(0.5f), tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
+      } else {
+        cdf = tf.math.mul(tf.constant(0.5f),
+            tf.math.add(tf.constant(1f), tf.math.erf(tf.math.div(x, tf.constant((float) Math.sqrt(2.0))))));
+      }
+      return tf.math.mul(x, cdf);
+    }
+
+    /** LayerNorm over the last axis, epsilon 1e-12, as tf.contrib.layers.layer_norm computes it. */
+    private Operand<TFloat32> layerNorm(Operand<TFloat32> x, String scope) {
+      int hidden = config.hiddenSize();
+      Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
+      Operand<TFloat32> variance = tf.math.mean(tf.math.squaredDifference(x, mean), tf.constant(-1),
+          Mean.keepDims(true));
+      Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant(1e-12f))),
+          vars.get(scope + "/gamma", hidden));
+      return tf.math.add(tf.math.mul(x, inv), tf.math.sub(vars.get(scope + "/beta", hidden), tf.math.mul(mean, inv)));
+    }
+  }
+
+  /**
+   * Resource variables for the weights, filled once after the session starts: one placeholder feed per variable, so
+   * at most one weight matrix is copied at a time instead of the whole model living twice in the graph as constants.
+   */
+  private static final class Variables {
+    private final Ops tf;
+    private final List<String> names = new ArrayList<>();
+    private final List<long[]> shapes = new ArrayList<>();
+    private final List<Placeholder<TFloat32>> feeds = new ArrayList<>();
+    private final List<org.tensorflow.op.Op> assigns = new ArrayList<>();
+
+    Variables(Ops tf) {
+      this.tf = tf;
+    }
+
+    Operand<TFloat32> get(String name, long... shape) {
+      Ops scoped = tf.withSubScope(name.replace('/', '.'));
+      // an empty shared_name would make every handle name the same resource
+      var handle = scoped.withName("var").varHandleOp(TFloat32.class, Shape.of(shape), VarHandleOp.sharedName(name));
+      Placeholder<TFloat32> feed = scoped.withName("value").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(shape)));
+      names.add(name);
+      shapes.add(shape);
+      feeds.add(feed);
+      assigns.add(scoped.withName("assign").assignVariableOp(handle, feed));
+      return scoped.withName("read").readVariableOp(handle, TFloat32.class);
+    }
+
+    void load(Session session, Function<String, float[]> weights) {
+      for (int i = 0; i < names.size(); i++) {
+        float[] values = weights.apply(names.get(i));
+        Shape shape = Shape.of(shapes.get(i));
+        if (values.length != shape.size()) {
+          throw new IllegalArgumentException("variable " + names.get(i) + " has " + values.length
+              + " values, expected shape " + shape);
+        }
+        try (TFloat32 t = TFloat32.tensorOf(shape, DataBuffers.of(values, true, false))) {
+          session.runner().feed(feeds.get(i), t).addTarget(assigns.get(i)).run().close();
+        }
+      }
+    }
+  }
+}

