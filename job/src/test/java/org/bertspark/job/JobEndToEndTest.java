@@ -1,0 +1,358 @@
+package org.bertspark.job;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import scala.collection.JavaConverters;
+
+/**
+ * The job end to end on {@code local[2]} and a tiny random BERT: every format in and out, every column and row kept,
+ * the vectors the encoder itself computes, bad rows counted.
+ */
+class JobEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final StructType INPUT_SCHEMA = new StructType()
+      .add("id", DataTypes.LongType, false)
+      .add("text", DataTypes.StringType)
+      .add("text_b", DataTypes.StringType)
+      .add("score", DataTypes.DoubleType);
+  private static final int BAD_ROWS = 3;
+
+  @TempDir
+  static Path tmp;
+  private static SparkSession spark;
+  private static String model;
+  private static List<Row> input;
+  private static Map<Long, Row> inputById;
+
+  @BeforeAll
+  static void start() throws IOException {
+    model = TinyModel.writeCheckpoint(tmp.resolve("model"), 42).toString();
+    spark = SparkSession.builder().master("local[2]").appName("job-e2e")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    // Real sentences (the shipped sample, bad rows included), a long one, and pairs for some.
+    List<String> lines = Files.readAllLines(Path.of("../data/sample_sentences.jsonl"));
+    input = new ArrayList<>();
+    inputById = new HashMap<>();
+    for (int i = 0; i < 60; i++) {
+      String text = JSON.readTree(lines.get(i * 5)).path("text").isNull() ? null
+          : JSON.readTree(lines.get(i * 5)).path("text").asText();
+      Row row = RowFactory.create((long) i, text, i % 3 == 0 ? "and a second sentence" : null, i / 10.0);
+      input.add(row);
+    }
+    input.set(7, RowFactory.create(7L, null, null, 0.7));
+    input.set(13, RowFactory.create(13L, "", null, 1.3));
+    input.set(29, RowFactory.create(29L, " \t ", "b", 2.9));
+    input.set(41, RowFactory.create(41L, String.join(" ", java.util.Collections.nCopies(80, "the long tail")), null,
+        4.1));
+    input.forEach(r -> inputById.put(r.getLong(0), r));
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static Dataset<Row> inputFrame(int partitions) {
+    return spark.createDataFrame(input, INPUT_SCHEMA).repartition(partitions);
+  }
+
+  private static String write(Dataset<Row> frame, String format, String name) {
+    String path = tmp.resolve(name).toString();
+    frame.write().format(format).save(path);
+    return path;
+  }
+
+  private static JobSummary run(String... args) {
+    return BertEmbeddingJob.run(spark, JobOptions.parse(args));
+  }
+
+  private static List<String> texts(List<Row> rows) {
+    return rows.stream().map(r -> r.getString(1)).toList();
+  }
+
+  /** What the encoder itself gives, opened separately from the job's cached one. */
+  private static List<Embedding> reference(EncoderOptions options, List<Row> rows, boolean pairs) {
+    try (BertEncoder encoder = BertEncoder.open(options)) {
+      return pairs
+          ? encoder.encodePairs(texts(rows), rows.stream().map(r -> r.getString(2)).toList())
+          : encoder.encode(texts(rows));
+    }
+  }
+
+  private static EncoderOptions options(String... values) {
+    Map<String, String> m = new HashMap<>();
+    m.put("model_dir", model);
+    for (int i = 0; i < values.length; i += 2) {
+      m.put(values[i], values[i + 1]);
+    }
+    return EncoderOptions.parse(m);
+  }
+
+  private static void assertVector(float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-5f * Math.max(1, Math.abs(expected[i])), what + " [" + i + "]");
+    }
+  }
+
+  private static float[] floats(Row row, int i) {
+    List<Float> list = row.getList(i);
+    float[] out = new float[list.size()];
+    for (int j = 0; j < out.length; j++) {
+      out[j] = list.get(j);
+    }
+    return out;
+  }
+
+  @Test
+  void parquetInParquetOut() throws IOException {
+    String in = write(inputFrame(3), "parquet", "in-parquet");
+    String out = tmp.resolve("out-parquet").toString();
+    JobSummary summary = run("--input", in, "--output", out, "--model_dir", model, "--max_batch_size", "8");
+
+    Dataset<Row> written = spark.read().parquet(out);
+    assertEquals(List.of("id", "text", "text_b", "score", "embedding"), Arrays.asList(written.columns()));
+    assertEquals("array<float>", written.schema().apply("embedding").dataType().simpleString());
+    List<Row> rows = written.collectAsList();
+    assertEquals(input.size(), rows.size());
+
+    List<Embedding> expected = reference(options("max_batch_size", "8"), input, false);
+    long truncated = 0;
+    long realTokens = 0;
+    for (Row row : rows) {
+      int i = (int) row.getLong(0);
+      Row source = inputById.get(row.getLong(0));
+      assertEquals(source.getString(1), row.getString(1));
+      assertEquals(source.getString(2), row.getString(2));
+      assertEquals(source.getDouble(3), row.getDouble(3));
+      Embedding e = expected.get(i);
+      if (e == null) {
+        assertTrue(row.isNullAt(4), "row " + i);
+      } else {
+        assertVector(e.vector(), floats(row, 4), "row " + i);
+        truncated += e.truncated() ? 1 : 0;
+        realTokens += e.tokens().size();
+      }
+    }
+    assertTrue(truncated > 0, "the long row must be truncated");
+    assertEquals(input.size(), summary.inputRows());
+    assertEquals(BAD_ROWS, summary.nullText());
+    assertEquals(input.size() - BAD_ROWS, summary.encoded());
+    assertEquals(truncated, summary.truncated());
+    assertEquals(realTokens, summary.realTokens());
+    assertTrue(summary.paddedTokens() >= realTokens && summary.paddedTokens() <= summary.encoded() * 25,
+        "padded tokens " + summary.paddedTokens());
+
+    JsonNode json = JSON.readTree(Path.of(out, "_SUMMARY.json").toFile());
+    assertEquals(input.size(), json.get("input_rows").asLong());
+    assertEquals(BAD_ROWS, json.get("null").asLong());
+    assertEquals(model, json.get("options").get("model_dir").asText());
+  }
+
+  @Test
+  void jsonInJsonOutKeepsOrderWithPairsAndTokens() throws IOException {
+    String in = write(inputFrame(1).sort("id").coalesce(1), "json", "in-json");
+    String out = tmp.resolve("out-json").toString();
+    JobSummary summary = run("--input", in + "/*.json", "--output", out, "--output_format", "json",
+        "--model_dir", model, "--text_b_col", "text_b", "--show_tokens", "--max_batch_size", "4",
+        "--max_seq_len", "NONE");
+
+    List<Row> rows = spark.read().json(out).collectAsList();
+    assertEquals(input.size(), rows.size());
+    List<Embedding> expected = reference(options("max_batch_size", "4", "max_seq_len", "NONE"), input, true);
+    for (int i = 0; i < rows.size(); i++) {
+      Row row = rows.get(i);
+      assertEquals(i, row.getLong(row.fieldIndex("id")), "one partition in, rows out in the same order");
+      Embedding e = expected.get(i);
+      if (e == null) {
+        assertTrue(row.isNullAt(row.fieldIndex("embedding")));
+        assertTrue(row.isNullAt(row.fieldIndex("tokens")));
+      } else {
+        List<Double> vector = row.getList(row.fieldIndex("embedding"));
+        float[] actual = new float[vector.size()];
+        for (int j = 0; j < actual.length; j++) {
+          actual[j] = vector.get(j).floatValue();
+        }
+        assertVector(e.vector(), actual, "row " + i);
+        assertEquals(e.tokens(), row.getList(row.fieldIndex("tokens")));
+      }
+    }
+    // One partition streams in chunks of 4 rows: a fresh encoder given the same chunks computes the same positions.
+    try (BertEncoder encoder = BertEncoder.open(options("max_batch_size", "4", "max_seq_len", "NONE"))) {
+      for (int i = 0; i < input.size(); i += 4) {
+        List<Row> chunk = input.subList(i, Math.min(input.size(), i + 4));
+        encoder.encodePairs(texts(chunk), chunk.stream().map(r -> r.getString(2)).toList());
+      }
+      assertEquals(encoder.stats().paddedTokens(), summary.paddedTokens());
+      assertEquals(encoder.stats().realTokens(), summary.realTokens());
+    }
+  }
+
+  @Test
+  void tfrecordInTfrecordOut() {
+    String in = write(inputFrame(2), "tfrecord", "in-tfrecord");
+    String out = tmp.resolve("out-tfrecord").toString();
+    JobSummary summary = run("--input", in, "--input_format", "tfrecord", "--output", out, "--output_format",
+        "tfrecord", "--model_dir", model, "--pooling_strategy", "CLS_TOKEN");
+
+    List<Row> rows = spark.read().format("tfrecord").load(out).collectAsList();
+    assertEquals(input.size(), rows.size());
+    assertEquals(input.size(), summary.inputRows());
+    List<Embedding> expected = reference(options("pooling_strategy", "CLS_TOKEN"), input, false);
+    for (Row row : rows) {
+      int i = (int) row.getLong(row.fieldIndex("id"));
+      Embedding e = expected.get(i);
+      int col = row.fieldIndex("embedding");
+      if (e == null) {
+        assertTrue(row.isNullAt(col), "row " + i);
+      } else {
+        assertVector(e.vector(), floats(row, col), "row " + i);
+      }
+    }
+  }
+
+  @Test
+  void poolingNoneWritesOneVectorPerRealToken() {
+    String in = write(inputFrame(2), "parquet", "in-none");
+    String out = tmp.resolve("out-none").toString();
+    JobSummary summary = run("--input", in, "--output", out, "--model_dir", model, "--pooling_strategy", "NONE",
+        "--max_seq_len", "NONE");
+
+    Dataset<Row> written = spark.read().parquet(out);
+    assertEquals("array<array<float>>", written.schema().apply("embedding").dataType().simpleString());
+    EncoderOptions options = options("pooling_strategy", "NONE", "max_seq_len", "NONE");
+    List<Embedding> expected = reference(options, input, false);
+    int dimension;
+    try (BertEncoder encoder = BertEncoder.open(options)) {
+      dimension = encoder.dimension();
+    }
+    for (Row row : written.collectAsList()) {
+      int i = (int) row.getLong(0);
+      Embedding e = expected.get(i);
+      if (e == null) {
+        assertTrue(row.isNullAt(4));
+        continue;
+      }
+      List<scala.collection.Seq<Float>> tokens = row.getList(4);
+      assertEquals(e.tokens().size(), tokens.size(), "one vector per real token, row " + i);
+      for (int t = 0; t < tokens.size(); t++) {
+        List<Float> v = JavaConverters.seqAsJavaList(tokens.get(t));
+        assertEquals(dimension, v.size());
+        float[] actual = new float[v.size()];
+        for (int j = 0; j < actual.length; j++) {
+          actual[j] = v.get(j);
+        }
+        assertVector(e.tokenVectors()[t], actual, "row " + i + " token " + t);
+      }
+    }
+    assertEquals(BAD_ROWS, summary.nullText());
+  }
+
+  @Test
+  void sparkMlVectors() {
+    String in = write(inputFrame(1), "parquet", "in-vector");
+    String out = tmp.resolve("out-vector").toString();
+    run("--input", in, "--output", out, "--model_dir", model, "--vector_type", "vector", "--output_col", "features");
+
+    Dataset<Row> written = spark.read().parquet(out);
+    assertEquals(SQLDataTypes.VectorType(), written.schema().apply("features").dataType());
+    List<Embedding> expected = reference(options(), input, false);
+    for (Row row : written.collectAsList()) {
+      Embedding e = expected.get((int) row.getLong(0));
+      if (e == null) {
+        assertTrue(row.isNullAt(4));
+        continue;
+      }
+      double[] actual = ((Vector) row.get(4)).toArray();
+      float[] asFloats = new float[actual.length];
+      for (int j = 0; j < actual.length; j++) {
+        asFloats[j] = (float) actual[j];
+      }
+      assertVector(e.vector(), asFloats, "row " + row.getLong(0));
+    }
+  }
+
+  @Test
+  void csvOutHoldsVectorsAsJson() throws IOException {
+    String in = write(inputFrame(1), "parquet", "in-csv");
+    String out = tmp.resolve("out-csv").toString();
+    run("--input", in, "--output", out, "--output_format", "csv", "--model_dir", model);
+
+    List<Row> rows = spark.read().option("header", "true").csv(out).collectAsList();
+    assertEquals(input.size(), rows.size());
+    List<Embedding> expected = reference(options(), input, false);
+    for (Row row : rows) {
+      Embedding e = expected.get(Integer.parseInt(row.getString(0)));
+      String json = row.getString(row.fieldIndex("embedding"));
+      if (e == null) {
+        assertNull(json);
+        continue;
+      }
+      float[] actual = JSON.readValue(json, float[].class);
+      assertVector(e.vector(), actual, "row " + row.getString(0));
+    }
+  }
+
+  @Test
+  void textLinesBecomeTheTextColumn() throws IOException {
+    Path in = tmp.resolve("lines.txt");
+    Files.write(in, List.of("the first line", "", "the third line"));
+    String out = tmp.resolve("out-text").toString();
+    JobSummary summary = run("--input", in.toString(), "--output", out, "--model_dir", model);
+
+    List<Row> rows = spark.read().parquet(out).collectAsList();
+    assertEquals(List.of("text", "embedding"), Arrays.asList(spark.read().parquet(out).columns()));
+    assertEquals(3, rows.size());
+    assertEquals(1, summary.nullText());
+    assertNotNull(rows.stream().filter(r -> "the third line".equals(r.getString(0))).findFirst().orElseThrow()
+        .getList(1));
+  }
+
+  @Test
+  void wrongColumnsAreNamed() {
+    String in = write(inputFrame(1), "parquet", "in-errors");
+    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        () -> run("--input", in, "--output", tmp.resolve("e1").toString(), "--text_col", "sentence",
+            "--model_dir", model));
+    assertTrue(missing.getMessage().contains("--text_col 'sentence' is not an input column"), missing.getMessage());
+    IllegalArgumentException numeric = assertThrows(IllegalArgumentException.class,
+        () -> run("--input", in, "--output", tmp.resolve("e2").toString(), "--text_col", "score",
+            "--model_dir", model));
+    assertTrue(numeric.getMessage().contains("must be a string column, it is double"), numeric.getMessage());
+    IllegalArgumentException clash = assertThrows(IllegalArgumentException.class,
+        () -> run("--input", in, "--output", tmp.resolve("e3").toString(), "--output_col", "score",
+            "--model_dir", model));
+    assertTrue(clash.getMessage().contains("already has a column 'score'"), clash.getMessage());
+  }
+}
