@@ -1,6 +1,5 @@
 package org.bertspark.job;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,9 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
@@ -25,6 +28,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOptions;
@@ -73,7 +77,7 @@ class JobEndToEndTest {
     input.set(7, RowFactory.create(7L, null, null, 0.7));
     input.set(13, RowFactory.create(13L, "", null, 1.3));
     input.set(29, RowFactory.create(29L, " \t ", "b", 2.9));
-    input.set(41, RowFactory.create(41L, String.join(" ", java.util.Collections.nCopies(80, "the long tail")), null,
+    input.set(41, RowFactory.create(41L, String.join(" ", Collections.nCopies(80, "the long tail")), null,
         4.1));
     input.forEach(r -> inputById.put(r.getLong(0), r));
   }
@@ -239,6 +243,55 @@ class JobEndToEndTest {
       } else {
         assertVector(e.vector(), floats(row, col), "row " + i);
       }
+    }
+  }
+
+  @Test
+  void tokenVectorsGoToTfrecordAsSequenceExamples() {
+    String in = write(inputFrame(2), "parquet", "in-none-tfrecord");
+    String out = tmp.resolve("out-none-tfrecord").toString();
+    JobSummary summary = run("--input", in, "--output", out, "--output_format", "tfrecord", "--model_dir", model,
+        "--pooling_strategy", "NONE");
+
+    List<Row> rows = spark.read().format("tfrecord").option("recordType", "SequenceExample")
+        .schema(summary.schema()).load(out).collectAsList();
+    assertEquals(input.size(), rows.size());
+    List<Embedding> expected = reference(options("pooling_strategy", "NONE"), input, false);
+    for (Row row : rows) {
+      Embedding e = expected.get((int) row.getLong(0));
+      if (e == null) {
+        assertTrue(row.isNullAt(4));
+      } else {
+        assertEquals(e.tokens().size(), row.getList(4).size(), "row " + row.getLong(0));
+      }
+    }
+  }
+
+  @Test
+  void rowsStreamInChunks() {
+    JobOptions job = JobOptions.parse("--input", "unused", "--output", "unused", "--model_dir", model,
+        "--max_batch_size", "5");
+    PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job,
+        JavaSparkContext.fromSparkContext(spark.sparkContext())
+            .broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration())),
+        JobCounters.register(spark.sparkContext()));
+    AtomicInteger pulled = new AtomicInteger();
+    Iterator<Row> endless = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public Row next() {
+        long i = pulled.getAndIncrement();
+        return RowFactory.create(i, "sentence number " + i, null, 0.0);
+      }
+    };
+    Iterator<Row> out = encoder.call(endless);
+    for (long i = 0; i < 12; i++) {
+      assertEquals(i, out.next().getLong(0));
+      assertTrue(pulled.get() <= (i / 5 + 1) * 5, "read ahead at most one chunk: " + pulled.get());
     }
   }
 
