@@ -67,6 +67,8 @@ has_opt() {
   done
   return 1
 }
+# TensorFlow's C++ INFO lines (oneDNN, CPU features) say nothing to act on; warnings and errors stay.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 properties=()
 properties_file=""
 if ! has_opt --properties-file; then

@@ -56,7 +56,11 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
   private void report() {
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     long n = rowsSoFar();
-    out.printf("bert-spark: %,d rows encoded, %.1f rows/s%n", n, n / seconds);
+    if (n == 0) {
+      out.printf("bert-spark: %.0f s, loading the model and encoding the first chunk%n", seconds);
+    } else {
+      out.printf("bert-spark: %,d rows encoded, %.1f rows/s%n", n, n / seconds);
+    }
   }
 
   @Override
