@@ -9,6 +9,7 @@ cd "$ROOT"
 if [[ ! -f job/target/bert-spark.jar || ! -f job/target/test-classes/org/bertspark/job/JobBenchmark.class ]]; then
   mvn -B -q -DskipTests package
 fi
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 exec java -Xmx4g $(awk '/<java17.opens>/ { gsub(/<\/?java17.opens>/, ""); print }' pom.xml) \
   -Dlog4j2.configurationFile="file:$ROOT/conf/log4j2.properties" \
   -cp "job/target/bert-spark.jar:job/target/test-classes:$(cat job/target/spark-classpath.txt)" \

@@ -57,7 +57,7 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     long n = rowsSoFar();
     if (n == 0) {
-      out.printf("bert-spark: %.0f s, loading the model and encoding the first chunk%n", seconds);
+      out.printf("bert-spark: %.0f s, first chunk of rows not encoded yet (the model loads first)%n", seconds);
     } else {
       out.printf("bert-spark: %,d rows encoded, %.1f rows/s%n", n, n / seconds);
     }
