@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +21,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
@@ -28,6 +35,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
@@ -51,6 +59,7 @@ class JobEndToEndTest {
       .add("text_b", DataTypes.StringType)
       .add("score", DataTypes.DoubleType);
   private static final int BAD_ROWS = 3;
+  private static final CountDownLatch TASK_STARTED = new CountDownLatch(1);
 
   @TempDir
   static Path tmp;
@@ -63,7 +72,8 @@ class JobEndToEndTest {
   static void start() throws IOException {
     model = TinyModel.writeCheckpoint(tmp.resolve("model"), 42).toString();
     spark = SparkSession.builder().master("local[2]").appName("job-e2e")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+        .config("spark.executor.heartbeatInterval", "500ms").getOrCreate();
     // Real sentences (the shipped sample, bad rows included), a long one, and pairs for some.
     List<String> lines = Files.readAllLines(Path.of("../data/sample_sentences.jsonl"));
     input = new ArrayList<>();
@@ -265,6 +275,30 @@ class JobEndToEndTest {
         assertEquals(e.tokens().size(), row.getList(4).size(), "row " + row.getLong(0));
       }
     }
+  }
+
+  @Test
+  void progressCountsRowsOfRunningTasks() throws Exception {
+    LongAccumulator rows = spark.sparkContext().longAccumulator("progress-test");
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    try (ProgressReporter progress = ProgressReporter.start(spark.sparkContext(), rows,
+        new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      CompletableFuture<Void> job = CompletableFuture.runAsync(() -> spark.range(0, 1, 1, 1).foreachPartition(
+          (ForeachPartitionFunction<Long>) ids -> {
+            rows.add(7);
+            TASK_STARTED.countDown(); // local mode: the task runs in this JVM
+            Thread.sleep(6000);
+          }));
+      assertTrue(TASK_STARTED.await(60, TimeUnit.SECONDS));
+      long deadline = System.currentTimeMillis() + 4000;
+      while (progress.rowsSoFar() == 0 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(7, progress.rowsSoFar(), "a heartbeat brings the running task's count");
+      assertTrue(!job.isDone(), "counted while the task still runs");
+      job.get();
+    }
+    assertEquals(7, rows.value());
   }
 
   @Test
