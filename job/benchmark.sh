@@ -10,7 +10,7 @@ if [[ ! -f job/target/bert-spark.jar || ! -f job/target/test-classes/org/bertspa
   mvn -B -q -DskipTests package
 fi
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
-exec java -Xmx4g $(awk '/<java17.opens>/ { gsub(/<\/?java17.opens>/, ""); print }' pom.xml) \
+exec java -Xmx4g $(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml) \
   -Dlog4j2.configurationFile="file:$ROOT/conf/log4j2.properties" \
   -cp "job/target/bert-spark.jar:job/target/test-classes:$(cat job/target/spark-classpath.txt)" \
   org.bertspark.job.JobBenchmark "$@"

@@ -1,6 +1,5 @@
 package org.bertspark.job;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,9 +19,7 @@ import scopt.Read$;
  * bert-as-service's name. {@link #parse} turns arguments into options or a {@link UsageException}; encoder options are
  * validated by {@link EncoderOptions#parse}, not here.
  */
-public final class JobOptions implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+public final class JobOptions {
   static final String PROGRAM = "submit.sh [spark options --]";
 
   /** How the output column holds a vector. */
