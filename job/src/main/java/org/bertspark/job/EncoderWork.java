@@ -9,7 +9,8 @@ import org.apache.spark.util.AccumulatorV2;
  * Positions the executors' encoders computed for this job, padding included. Tasks of an executor share one encoder
  * whose batches mix their rows, so no task can tell its own share; instead each task reports the encoder's
  * cumulative count when it started and when it ended, and per encoder the job's work is the latest end minus the
- * earliest start. Merging takes minimum and maximum, so a retried task does not count twice.
+ * earliest start. Merging takes minimum and maximum, so a retried task does not count twice; another job of the same
+ * application using the same encoder at the same time would count here too.
  */
 final class EncoderWork extends AccumulatorV2<EncoderWork.Span, Long> {
   private static final long serialVersionUID = 1L;
