@@ -1,0 +1,186 @@
+package org.bertspark.job;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.PoolingStrategy;
+
+/**
+ * Encodes one partition: rows stream through in chunks of max_batch_size (never a whole partition in memory), each
+ * row keeps every column, in order, and gains the vector (and the word pieces with show_tokens). Null, empty or
+ * whitespace text gives a null vector; all outcomes are counted in {@link JobCounters}.
+ */
+final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
+  private static final long serialVersionUID = 1L;
+  static final String TOKENS_COL = "tokens";
+
+  private final EncoderOptions options;
+  private final Broadcast<SerializableConfiguration> hadoopConf;
+  private final JobCounters counters;
+  private final StructType outputSchema;
+  private final int textIndex;
+  private final int textBIndex;
+  private final JobOptions.VectorType vectorType;
+  private final boolean showTokens;
+
+  PartitionEncoder(StructType input, JobOptions job, Broadcast<SerializableConfiguration> hadoopConf,
+      JobCounters counters) {
+    this.options = job.encoder();
+    this.hadoopConf = hadoopConf;
+    this.counters = counters;
+    this.textIndex = stringColumn(input, job.textCol(), "--text_col");
+    this.textBIndex = job.textBCol() == null ? -1 : stringColumn(input, job.textBCol(), "--text_b_col");
+    this.vectorType = job.vectorType();
+    this.showTokens = job.showTokens();
+    StructType out = input.add(newColumn(input, job.outputCol()), vectorDataType(), true);
+    this.outputSchema = showTokens
+        ? out.add(newColumn(out, TOKENS_COL), DataTypes.createArrayType(DataTypes.StringType, false), true)
+        : out;
+  }
+
+  StructType outputSchema() {
+    return outputSchema;
+  }
+
+  private static int stringColumn(StructType schema, String name, String option) {
+    if (!Arrays.asList(schema.fieldNames()).contains(name)) {
+      throw new IllegalArgumentException(option + " '" + name + "' is not an input column; the input has "
+          + Arrays.toString(schema.fieldNames()));
+    }
+    StructField f = schema.apply(name);
+    if (!f.dataType().equals(DataTypes.StringType)) {
+      throw new IllegalArgumentException(option + " '" + name + "' must be a string column, it is "
+          + f.dataType().simpleString());
+    }
+    return schema.fieldIndex(name);
+  }
+
+  private static String newColumn(StructType schema, String name) {
+    if (Arrays.asList(schema.fieldNames()).contains(name)) {
+      throw new IllegalArgumentException("the input already has a column '" + name + "'; choose another --output_col");
+    }
+    return name;
+  }
+
+  private DataType vectorDataType() {
+    if (options.poolingStrategy() == PoolingStrategy.NONE) {
+      return DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    }
+    return vectorType == JobOptions.VectorType.VECTOR
+        ? SQLDataTypes.VectorType()
+        : DataTypes.createArrayType(DataTypes.FloatType, false);
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> rows) {
+    return new Iterator<>() {
+      private final Deque<Row> ready = new ArrayDeque<>();
+      private BertEncoder encoder; // loaded on the first row: an empty partition never loads a model
+
+      @Override
+      public boolean hasNext() {
+        if (ready.isEmpty() && rows.hasNext()) {
+          if (encoder == null) {
+            encoder = TaskEncoder.get(options, hadoopConf.value().value());
+          }
+          encodeChunk(encoder, rows, ready);
+        }
+        return !ready.isEmpty();
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return ready.poll();
+      }
+    };
+  }
+
+  private void encodeChunk(BertEncoder encoder, Iterator<Row> rows, Deque<Row> out) {
+    List<Row> chunk = new ArrayList<>(options.maxBatchSize());
+    List<String> texts = new ArrayList<>(options.maxBatchSize());
+    List<String> textsB = new ArrayList<>(options.maxBatchSize());
+    while (chunk.size() < options.maxBatchSize() && rows.hasNext()) {
+      Row row = rows.next();
+      chunk.add(row);
+      texts.add(row.getString(textIndex));
+      if (textBIndex >= 0) {
+        textsB.add(row.getString(textBIndex));
+      }
+    }
+    List<Embedding> embeddings = textBIndex >= 0 ? encoder.encodePairs(texts, textsB) : encoder.encode(texts);
+    count(embeddings);
+    for (int i = 0; i < chunk.size(); i++) {
+      out.add(withVector(chunk.get(i), embeddings.get(i)));
+    }
+  }
+
+  private void count(List<Embedding> embeddings) {
+    long encoded = 0;
+    long truncated = 0;
+    long realTokens = 0;
+    long longest = 0;
+    for (Embedding e : embeddings) {
+      if (e != null) {
+        encoded++;
+        truncated += e.truncated() ? 1 : 0;
+        realTokens += e.tokens().size();
+        longest = Math.max(longest, e.tokens().size());
+      }
+    }
+    counters.rows.add(embeddings.size());
+    counters.encoded.add(encoded);
+    counters.nullText.add(embeddings.size() - encoded);
+    counters.truncated.add(truncated);
+    counters.realTokens.add(realTokens);
+    // A chunk is one batch: padded to max_seq_len, or with NONE to its longest sequence.
+    counters.paddedTokens.add(encoded * (options.maxSeqLen() == null ? longest : options.maxSeqLen()));
+  }
+
+  private Row withVector(Row row, Embedding e) {
+    int n = row.length();
+    Object[] values = new Object[n + (showTokens ? 2 : 1)];
+    for (int i = 0; i < n; i++) {
+      values[i] = row.get(i);
+    }
+    values[n] = e == null ? null : vectorValue(e);
+    if (showTokens) {
+      values[n + 1] = e == null ? null : e.tokens().toArray(new String[0]);
+    }
+    return RowFactory.create(values);
+  }
+
+  private Object vectorValue(Embedding e) {
+    if (options.poolingStrategy() == PoolingStrategy.NONE) {
+      return e.tokenVectors();
+    }
+    if (vectorType == JobOptions.VectorType.ARRAY) {
+      return e.vector();
+    }
+    double[] d = new double[e.vector().length];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = e.vector()[i];
+    }
+    return Vectors.dense(d);
+  }
+}

@@ -1,0 +1,84 @@
+package org.bertspark.job;
+
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.util.LongAccumulator;
+import scala.Tuple4;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+
+/**
+ * Prints "N rows, R rows/s" every {@link #PERIOD_SECONDS} seconds while the job runs, beside Spark's own progress
+ * bar. Finished tasks count through the accumulator; running tasks through the values executor heartbeats carry, so a
+ * single long partition still shows progress.
+ */
+final class ProgressReporter extends SparkListener implements AutoCloseable {
+  static final int PERIOD_SECONDS = 10;
+
+  private final SparkContext sc;
+  private final LongAccumulator rows;
+  private final PrintStream out;
+  private final long startNanos = System.nanoTime();
+  /** Task id to rows so far, for running tasks; dropped when the task ends and the accumulator has its count. */
+  private final Map<Long, Long> running = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "bert-spark-progress");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private ProgressReporter(SparkContext sc, LongAccumulator rows, PrintStream out) {
+    this.sc = sc;
+    this.rows = rows;
+    this.out = out;
+  }
+
+  static ProgressReporter start(SparkContext sc, LongAccumulator rows, PrintStream out) {
+    ProgressReporter p = new ProgressReporter(sc, rows, out);
+    sc.addSparkListener(p);
+    p.timer.scheduleAtFixedRate(p::report, PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
+    return p;
+  }
+
+  long rowsSoFar() {
+    return rows.value() + running.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private void report() {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    long n = rowsSoFar();
+    out.printf("bert-spark: %,d rows encoded, %.1f rows/s%n", n, n / seconds);
+  }
+
+  @Override
+  public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
+    for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task
+        : JavaConverters.seqAsJavaList(update.accumUpdates())) {
+      for (AccumulableInfo info : JavaConverters.seqAsJavaList(task._4())) {
+        if (info.id() == rows.id() && info.update().isDefined()) {
+          running.put((Long) task._1(), ((Number) info.update().get()).longValue());
+        }
+      }
+    }
+  }
+
+  @Override
+  public void onTaskEnd(SparkListenerTaskEnd end) {
+    running.remove(end.taskInfo().taskId());
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    sc.removeSparkListener(this);
+  }
+}
