@@ -26,6 +26,8 @@ import scala.collection.Seq;
 
 /** The functions from SQL in a local session on a tiny random model, checked against the encoder called directly. */
 class BertEncodeTest {
+  /** Batches of another make-up may round differently in the last bit (oneDNN blocks by batch × length). */
+  private static final float TOLERANCE = 1e-5f;
   /** Ordered by id; null, empty and blank texts included. */
   static final List<String> TEXTS = Arrays.asList(
       "the cat sat on the mat", null, "a dog runs", "", "hello world, the cat is here", "   ",
@@ -87,12 +89,12 @@ class BertEncodeTest {
     assertEquals(expected.size(), rows.size());
     for (int i = 0; i < rows.size(); i++) {
       Embedding e = expected.get(i);
-      assertArrayEquals(e == null ? null : e.vector(), floats(rows.get(i), field), "row " + i);
+      assertArrayEquals(e == null ? null : e.vector(), floats(rows.get(i), field), TOLERANCE, "row " + i);
     }
   }
 
   @Test
-  void batchedEncodeEqualsTheEncoderBitForBit() {
+  void batchedEncodeEqualsTheEncoder() {
     String sql = "SELECT id, bert_encode(text) FROM docs ORDER BY id";
     assertTrue(spark.sql(sql).queryExecution().executedPlan().toString().contains("BatchBertEncode ["));
     List<Row> rows = rows(sql);
@@ -113,8 +115,8 @@ class BertEncodeTest {
       assertFalse(spark.sql(sql).queryExecution().executedPlan().toString().contains("BatchBertEncode"));
       List<Row> perRow = rows(sql);
       for (int i = 0; i < TEXTS.size(); i++) {
-        assertArrayEquals(floats(batched.get(i), 1), floats(perRow.get(i), 1), "per-row, row " + i);
-        assertArrayEquals(floats(batched.get(i), 1), floats(small.get(i), 1), "batches of 2, row " + i);
+        assertArrayEquals(floats(batched.get(i), 1), floats(perRow.get(i), 1), TOLERANCE, "per-row, row " + i);
+        assertArrayEquals(floats(batched.get(i), 1), floats(small.get(i), 1), TOLERANCE, "batches of 2, row " + i);
       }
     } finally {
       spark.conf().unset("spark.sql.optimizer.excludedRules");
@@ -138,7 +140,7 @@ class BertEncodeTest {
     rows.forEach(r -> others.add(r.getString(2)));
     assertSameVectors(EncoderCache.get(options).encodePairs(TEXTS, others), rows, 1);
     List<Row> alone = rows("SELECT id, bert_encode(text) FROM docs ORDER BY id");
-    assertArrayEquals(floats(alone.get(0), 1), floats(rows.get(0), 1), "null second text: the first alone");
+    assertArrayEquals(floats(alone.get(0), 1), floats(rows.get(0), 1), TOLERANCE, "null second text: the first alone");
     assertFalse(Arrays.equals(floats(alone.get(2), 1), floats(rows.get(2), 1)), "a pair is not its first text");
   }
 
@@ -161,7 +163,7 @@ class BertEncodeTest {
         for (int k = 0; k < got.length; k++) {
           got[k] = tokens.get(t).apply(k);
         }
-        assertArrayEquals(want[t], got, "row " + i + " token " + t);
+        assertArrayEquals(want[t], got, TOLERANCE, "row " + i + " token " + t);
       }
     }
   }

@@ -22,6 +22,8 @@ import scala.collection.Seq;
 
 /** The functions on two executor JVMs, loaded through spark.sql.extensions, against the encoder in this JVM. */
 class LocalClusterBertTest {
+  /** Batches of another make-up may round differently in the last bit (oneDNN blocks by batch × length). */
+  private static final float TOLERANCE = 1e-5f;
   @TempDir
   Path tmp;
 
@@ -54,7 +56,7 @@ class LocalClusterBertTest {
             got[k] = seq.apply(k);
           }
         }
-        assertArrayEquals(expected.get(i) == null ? null : expected.get(i).vector(), got, "row " + i);
+        assertArrayEquals(expected.get(i) == null ? null : expected.get(i).vector(), got, TOLERANCE, "row " + i);
         if (texts.get(i) != null) {
           assertEquals(EncoderCache.get(options).tokenize(texts.get(i)), row.getList(2), "row " + i);
         }

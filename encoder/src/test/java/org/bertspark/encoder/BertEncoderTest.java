@@ -1,0 +1,233 @@
+package org.bertspark.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** BertEncoder's own behaviour on a tiny random model: batching, order, nulls, pairs, pooling, errors, threads. */
+class BertEncoderTest {
+  @TempDir
+  static Path dir;
+  private static EncoderOptions base;
+
+  private static final List<String> TEXTS = List.of(
+      "the cat sat on the mat",
+      "a dog runs",
+      "hello world, this is a longer sentence with some more words in it than the others",
+      "time",
+      "the quick brown fox jumps over the lazy dog again and again",
+      "it is what it is",
+      "one two three four five six seven eight nine ten");
+
+  @BeforeAll
+  static void writeModel() {
+    base = EncoderOptions.builder().modelDir(TinyModel.writeCheckpoint(dir.resolve("tiny"), 7).toString()).build();
+  }
+
+  private static BertEncoder open(EncoderOptions.Builder b) {
+    return BertEncoder.open(b.build());
+  }
+
+  @Test
+  void keepsInputOrderAndGivesNullForBlankText() {
+    List<String> texts = Arrays.asList(null, "", "the cat", "  \t ", "\u0000\u0001", "a dog runs");
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      List<Embedding> out = encoder.encode(texts);
+      assertEquals(texts.size(), out.size());
+      assertNull(out.get(0));
+      assertNull(out.get(1));
+      assertNull(out.get(3));
+      assertNull(out.get(4), "text with no word pieces at all");
+      assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), out.get(2).tokens());
+      assertEquals(List.of("[CLS]", "a", "dog", "run", "##s", "[SEP]"), out.get(5).tokens());
+      assertEquals(encoder.dimension(), out.get(2).vector().length);
+      assertEquals(new EncoderStats(2, 0, 1, 10, 12), encoder.stats());
+    }
+  }
+
+  @Test
+  void resultsDoNotDependOnBatchComposition() {
+    List<String> shuffled = new ArrayList<>(TEXTS);
+    Collections.shuffle(shuffled, new Random(3));
+    try (BertEncoder one = open(base.toBuilder().maxBatchSize(1));
+        BertEncoder many = open(base.toBuilder().maxBatchSize(256))) {
+      List<Embedding> alone = one.encode(TEXTS);
+      List<Embedding> together = many.encode(shuffled);
+      for (int i = 0; i < TEXTS.size(); i++) {
+        assertClose(alone.get(i).vector(), together.get(shuffled.indexOf(TEXTS.get(i))).vector(), 1e-5);
+      }
+      assertEquals(TEXTS.size(), one.stats().batches());
+      assertEquals(1, many.stats().batches());
+    }
+  }
+
+  @Test
+  void pooledStrategiesFollowBertAsServiceFormulasOverTokenVectors() {
+    for (boolean maskClsSep : new boolean[] {false, true}) {
+      EncoderOptions.Builder b = base.toBuilder().poolingLayer(List.of(-1, -3)).maskClsSep(maskClsSep);
+      try (BertEncoder none = open(b.poolingStrategy(PoolingStrategy.NONE))) {
+        List<Embedding> tokens = none.encode(TEXTS);
+        for (PoolingStrategy s : PoolingStrategy.values()) {
+          boolean picksRow = s.name().endsWith("_TOKEN");
+          if (maskClsSep && picksRow) {
+            continue; // may take a raw [CLS]/[SEP] row, which NONE's x·m zeroes; GoogleFidelityTest covers it
+          }
+          try (BertEncoder pooled = open(b.poolingStrategy(s))) {
+            List<Embedding> out = pooled.encode(TEXTS);
+            for (int i = 0; i < TEXTS.size(); i++) {
+              float[][] x = tokens.get(i).tokenVectors();
+              int[] mask = new int[x.length];
+              Arrays.fill(mask, 1);
+              if (maskClsSep) {
+                mask[0] = 0;
+                mask[x.length - 1] = 0;
+              }
+              float[][] expected = GoogleReference.pool(s, List.<float[][]>of(x), mask, x.length);
+              float[][] actual = s == PoolingStrategy.NONE ? out.get(i).tokenVectors()
+                  : new float[][] {out.get(i).vector()};
+              for (int r = 0; r < expected.length; r++) {
+                assertClose(expected[r], actual[r], 1e-5);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void maskClsSepZeroesSpecialTokenVectorsAndChangesAttention() {
+    try (BertEncoder plain = open(base.toBuilder().poolingStrategy(PoolingStrategy.NONE));
+        BertEncoder masked = open(base.toBuilder().poolingStrategy(PoolingStrategy.NONE).maskClsSep(true))) {
+      float[][] p = plain.encode(List.of("the cat sat")).get(0).tokenVectors();
+      float[][] m = masked.encode(List.of("the cat sat")).get(0).tokenVectors();
+      assertEquals(5, m.length);
+      assertClose(new float[m[0].length], m[0], 0);
+      assertClose(new float[m[4].length], m[4], 0);
+      assertFalse(Arrays.equals(p[1], m[1]), "[CLS]/[SEP] no longer take part in attention");
+    }
+  }
+
+  @Test
+  void widthIsHiddenTimesLayersTimesStrategyFactor() {
+    try (BertEncoder e = open(base.toBuilder().poolingStrategy(PoolingStrategy.REDUCE_MEAN_MAX)
+        .poolingLayer(List.of(-1, -2)))) {
+      assertEquals(32 * 2 * 2, e.dimension());
+      assertEquals(128, e.encode(List.of("time")).get(0).vector().length);
+    }
+  }
+
+  @Test
+  void pairsUseSegmentOneForTheSecondSentence() {
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      Embedding piped = encoder.encode(List.of("the cat ||| a dog")).get(0);
+      Embedding pair = encoder.encodePairs(List.of("the cat"), Arrays.asList("a dog")).get(0);
+      Embedding single = encoder.encode(List.of("the cat a dog")).get(0);
+      assertEquals(List.of("[CLS]", "the", "cat", "[SEP]", "a", "dog", "[SEP]"), piped.tokens());
+      assertArrayEquals(pair.vector(), piped.vector());
+      assertFalse(Arrays.equals(pair.vector(), single.vector()), "segment ids reach the graph");
+      Embedding alone = encoder.encodePairs(List.of("the cat"), Arrays.asList((String) null)).get(0);
+      assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), alone.tokens());
+    }
+  }
+
+  @Test
+  void truncatesToMaxSeqLenAndCountsIt() {
+    try (BertEncoder encoder = open(base.toBuilder().maxSeqLen(5))) {
+      List<Embedding> out = encoder.encode(List.of("one two first then also", "a dog"));
+      assertEquals(List.of("[CLS]", "one", "two", "first", "[SEP]"), out.get(0).tokens());
+      assertTrue(out.get(0).truncated());
+      assertFalse(out.get(1).truncated());
+      assertEquals(1, encoder.stats().truncated());
+      assertEquals(encoder.tokenize("one two first then also"), out.get(0).tokens());
+    }
+  }
+
+  @Test
+  void preTokenizedWordsEncodeLikeText() {
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      Embedding words = encoder.encodeWords(List.of(List.of("The", "cat", "sat"))).get(0);
+      Embedding text = encoder.encode(List.of("the cat sat")).get(0);
+      assertEquals(text.tokens(), words.tokens());
+      assertArrayEquals(text.vector(), words.vector());
+    }
+  }
+
+  @Test
+  void maxSeqLenNoneEncodesUpToTheModelsPositions() {
+    String longText = "the cat sat on the mat ".repeat(40);
+    try (BertEncoder encoder = open(base.toBuilder().maxSeqLen(null))) {
+      Embedding e = encoder.encode(List.of(longText)).get(0);
+      assertEquals(TinyModel.CONFIG.maxPositionEmbeddings(), e.tokens().size());
+      assertTrue(e.truncated());
+    }
+  }
+
+  @Test
+  void badOptionsNameTheirCause() {
+    IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
+        () -> open(base.toBuilder().poolingLayer(List.of(3))));
+    assertTrue(layer.getMessage().contains("pooling_layer 3 is out of range"), layer.getMessage());
+    IllegalArgumentException length = assertThrows(IllegalArgumentException.class,
+        () -> open(base.toBuilder().maxSeqLen(200)));
+    assertTrue(length.getMessage().contains("max_seq_len 200 exceeds the model's 128 positions"),
+        length.getMessage());
+  }
+
+  @Test
+  void concurrentCallersGetTheSameVectors() throws Exception {
+    try (BertEncoder encoder = open(base.toBuilder().maxBatchSize(2))) {
+      List<Embedding> expected = encoder.encode(TEXTS);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<List<Embedding>>> results = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          results.add(pool.submit(() -> encoder.encode(TEXTS)));
+        }
+        for (Future<List<Embedding>> f : results) {
+          List<Embedding> got = f.get();
+          for (int i = 0; i < TEXTS.size(); i++) {
+            assertNotNull(got.get(i));
+            assertClose(expected.get(i).vector(), got.get(i).vector(), 1e-5);
+          }
+        }
+      } finally {
+        pool.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void cacheLoadsOnceForEqualOptions() {
+    int before = EncoderCache.loads();
+    BertEncoder a = EncoderCache.get(base.toBuilder().maxBatchSize(17).build());
+    BertEncoder b = EncoderCache.get(base.toBuilder().maxBatchSize(17).build());
+    assertTrue(a == b);
+    assertEquals(before + 1, EncoderCache.loads());
+  }
+
+  static void assertClose(float[] expected, float[] actual, double tolerance) {
+    assertEquals(expected.length, actual.length);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], tolerance, "component " + i);
+    }
+  }
+}
