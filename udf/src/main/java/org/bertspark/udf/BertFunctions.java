@@ -145,7 +145,7 @@ public final class BertFunctions {
   static EncoderOptions resolveOptions(String function, String optionsText) {
     EncoderOptions defaults;
     try {
-      defaults = EncoderOptions.parse(confDefaults(SQLConf.get()));
+      defaults = EncoderOptions.parse(confDefaults(sessionConf()));
     } catch (IllegalArgumentException e) {
       throw analysisError("Spark conf " + CONF_PREFIX + "*: " + e.getMessage());
     }
@@ -157,6 +157,16 @@ public final class BertFunctions {
     } catch (IllegalArgumentException e) {
       throw analysisError(function + " options '" + optionsText + "': " + e.getMessage());
     }
+  }
+
+  /**
+   * The active session's own conf. SQLConf.get() will not do: while Spark analyses a temporary view's text (CACHE TABLE
+   * ... AS SELECT is one) it holds only the SQL confs the view captured, never spark.bert.*, so the view's bert_encode
+   * would quietly fall back to the default model.
+   */
+  private static SQLConf sessionConf() {
+    Option<SparkSession> active = SparkSession.getActiveSession();
+    return active.isDefined() ? active.get().sessionState().conf() : SQLConf.get();
   }
 
   /**

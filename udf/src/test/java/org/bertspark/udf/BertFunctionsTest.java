@@ -84,6 +84,23 @@ class BertFunctionsTest {
   }
 
   @Test
+  void viewsAndCachedQueriesKeepTheSessionDefaults() {
+    // Spark re-analyses a temporary view's text under the SQL confs it captured, which never include spark.bert.*.
+    spark.conf().set("spark.bert.pooling_strategy", "NONE");
+    try {
+      spark.sql("CREATE OR REPLACE TEMPORARY VIEW token_vectors AS SELECT bert_encode(text) AS v FROM docs");
+      spark.sql("CACHE LAZY TABLE cached_token_vectors AS SELECT bert_encode(text) AS v FROM docs");
+      ArrayType tokens = DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
+      assertEquals(tokens, spark.table("token_vectors").schema().apply("v").dataType());
+      assertEquals(tokens, spark.table("cached_token_vectors").schema().apply("v").dataType());
+    } finally {
+      spark.sql("UNCACHE TABLE IF EXISTS cached_token_vectors");
+      spark.sql("DROP VIEW IF EXISTS token_vectors");
+      spark.conf().set("spark.bert.pooling_strategy", "CLS_TOKEN");
+    }
+  }
+
+  @Test
   void resultTypes() {
     ArrayType vector = DataTypes.createArrayType(DataTypes.FloatType, false);
     assertEquals(vector, spark.sql("SELECT bert_encode(text) AS v FROM docs").schema().apply("v").dataType());

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Checks notebooks/ headless: every .ipynb validates with nbformat, bert-spark.zpln is a Zeppelin note, and
+# bert-spark-submit.ipynb runs top to bottom on Debian's python3 kernel (nbclient), driving submit.sh with the real
+# default model; its assertions (no lost row, each paraphrase found first) must hold and its plot must come out.
+# The SQL of the PySpark notebook and of the Zeppelin note is run by udf's NotebookSqlTest; their Python and Scala
+# cells need PySpark or Zeppelin, which are not installable here.
+#
+#   notebooks/run-notebooks.sh      (installs the Debian packages it needs when they are missing; root or sudo)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PYTHON=/usr/bin/python3
+PACKAGES=(python3-nbclient python3-nbformat python3-ipykernel python3-numpy python3-matplotlib)
+
+if ! "$PYTHON" -c 'import nbclient, nbformat, ipykernel, numpy, matplotlib' 2>/dev/null; then
+  echo "run-notebooks: installing ${PACKAGES[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "${PACKAGES[@]}" \
+    || { apt-get update && apt-get install -y --no-install-recommends "${PACKAGES[@]}"; }
+fi
+
+# The executed notebook, the job's output and the plot stay here for a look afterwards.
+WORK="$HERE/work/run-notebooks"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+export BERT_SPARK_NOTEBOOK_WORK="$WORK"
+export MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
+
+"$PYTHON" - "$HERE" "$WORK" <<'PY'
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+here, work = Path(sys.argv[1]), Path(sys.argv[2])
+passed = 0
+
+
+def check(name, condition, detail=""):
+    global passed
+    if not condition:
+        sys.exit(f"run-notebooks: FAILED {name} {detail}")
+    print(f"run-notebooks: ok {name}")
+    passed += 1
+
+
+for path in sorted(here.glob("*.ipynb")):
+    nbformat.validate(nbformat.read(path, as_version=4))
+    check(f"{path.name} is a valid notebook", True)
+
+note = json.loads((here / "bert-spark.zpln").read_text())
+check("bert-spark.zpln is a Zeppelin note",
+      note.get("defaultInterpreterGroup") == "spark" and note.get("version", "").startswith("0.10")
+      and all(p["text"].startswith("%") and p.get("id") and "config" in p for p in note["paragraphs"]))
+
+source = here / "bert-spark-submit.ipynb"
+notebook = nbformat.read(source, as_version=4)
+try:
+    NotebookClient(notebook, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": str(here)}}).execute()
+finally:
+    nbformat.write(notebook, work / source.name)
+check(f"{source.name} runs (executed copy: {work / source.name})", True)
+
+plot = work / "projection.png"
+check("the 2-D projection is plotted", plot.is_file() and plot.stat().st_size > 10_000, str(plot))
+searched = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
+check("the search printed its results", "Our flight was delayed by three hours" in searched)
+print(f"run-notebooks: {passed} passed, 0 failed")
+PY
