@@ -185,10 +185,10 @@ public final class BertEncoder implements AutoCloseable {
           int from = (row * seqLen + t) * width;
           tokens[t] = Arrays.copyOfRange(values, from, from + width);
         }
-        out[batch.get(row)] = new Embedding(null, tokens, s.tokens(), s.truncated());
+        out[batch.get(row)] = new Embedding(null, tokens, s.tokens(), s.truncated(), seqLen);
       } else {
         out[batch.get(row)] = new Embedding(Arrays.copyOfRange(values, row * width, (row + 1) * width), null,
-            s.tokens(), s.truncated());
+            s.tokens(), s.truncated(), seqLen);
       }
       cut += s.truncated() ? 1 : 0;
     }

@@ -9,5 +9,7 @@ import java.util.List;
  * @param tokenVectors one vector per real token for {@link PoolingStrategy#NONE}, else null
  * @param tokens the word pieces fed to BERT, [CLS] and [SEP] included
  * @param truncated whether word pieces were dropped to fit max_seq_len
+ * @param paddedLength positions computed for this sequence: its batch's length, padding included
  */
-public record Embedding(float[] vector, float[][] tokenVectors, List<String> tokens, boolean truncated) {}
+public record Embedding(float[] vector, float[][] tokenVectors, List<String> tokens, boolean truncated,
+    int paddedLength) {}

@@ -60,6 +60,8 @@ class BertEncoderTest {
       assertEquals(List.of("[CLS]", "a", "dog", "run", "##s", "[SEP]"), out.get(5).tokens());
       assertEquals(encoder.dimension(), out.get(2).vector().length);
       assertEquals(new EncoderStats(2, 0, 1, 10, 12), encoder.stats());
+      assertEquals(6, out.get(2).paddedLength(), "padded to the batch's longest sequence");
+      assertEquals(6, out.get(5).paddedLength());
     }
   }
 

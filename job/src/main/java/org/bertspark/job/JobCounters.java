@@ -23,7 +23,7 @@ final class JobCounters implements Serializable {
   /** Word pieces fed, [CLS]/[SEP] included. */
   final LongAccumulator realTokens;
   /** Positions computed, padding included. */
-  final EncoderWork paddedTokens;
+  final LongAccumulator paddedTokens;
 
   private JobCounters(SparkContext sc) {
     rows = sc.longAccumulator("bert rows");
@@ -31,8 +31,7 @@ final class JobCounters implements Serializable {
     nullText = sc.longAccumulator("bert null text");
     truncated = sc.longAccumulator("bert truncated");
     realTokens = sc.longAccumulator("bert real tokens");
-    paddedTokens = new EncoderWork();
-    sc.register(paddedTokens, "bert padded tokens");
+    paddedTokens = sc.longAccumulator("bert padded tokens");
   }
 
   static JobCounters register(SparkContext sc) {

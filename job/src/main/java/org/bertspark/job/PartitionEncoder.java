@@ -1,6 +1,5 @@
 package org.bertspark.job;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,7 +7,6 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -96,22 +94,14 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
     return new Iterator<>() {
       private final Deque<Row> ready = new ArrayDeque<>();
       private BertEncoder encoder; // loaded on the first row: an empty partition never loads a model
-      private long paddedAtStart;
-      private boolean reported;
 
       @Override
       public boolean hasNext() {
         if (ready.isEmpty() && rows.hasNext()) {
           if (encoder == null) {
             encoder = TaskEncoder.get(options, hadoopConf.value().value());
-            paddedAtStart = encoder.stats().paddedTokens();
           }
           encodeChunk(encoder, rows, ready);
-        }
-        if (ready.isEmpty() && encoder != null && !reported) {
-          reported = true;
-          counters.paddedTokens.add(new EncoderWork.Span(encoderName(encoder), paddedAtStart,
-              encoder.stats().paddedTokens()));
         }
         return !ready.isEmpty();
       }
@@ -124,13 +114,6 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
         return ready.poll();
       }
     };
-  }
-
-  /** This JVM's encoder instance, told apart from other executors' and from other cache entries here. */
-  private static String encoderName(BertEncoder encoder) {
-    SparkEnv env = SparkEnv.get();
-    return (env == null ? "local" : env.executorId()) + "@" + ManagementFactory.getRuntimeMXBean().getName() + "#"
-        + System.identityHashCode(encoder);
   }
 
   private void encodeChunk(BertEncoder encoder, Iterator<Row> rows, Deque<Row> out) {
@@ -156,11 +139,13 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
     long encoded = 0;
     long truncated = 0;
     long realTokens = 0;
+    long paddedTokens = 0;
     for (Embedding e : embeddings) {
       if (e != null) {
         encoded++;
         truncated += e.truncated() ? 1 : 0;
         realTokens += e.tokens().size();
+        paddedTokens += e.paddedLength();
       }
     }
     counters.rows.add(embeddings.size());
@@ -168,6 +153,7 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
     counters.nullText.add(embeddings.size() - encoded);
     counters.truncated.add(truncated);
     counters.realTokens.add(realTokens);
+    counters.paddedTokens.add(paddedTokens);
   }
 
   private Row withVector(Row row, Embedding e) {
