@@ -2,15 +2,16 @@ package org.bertspark.job;
 
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
+import org.bertspark.udf.BertFunctions;
 
 /**
- * Job throughput against the encoder's own, in one JVM on {@code local[*]}: first the encoder alone over every text
- * of the input (one thread, chunks of max_batch_size, the model loaded and warmed beforehand), then the whole job
- * (read, encode, write) on the same cached model. Prints both rates and their ratio, the job's overhead: target ≥ 0.9.
+ * The encoder, the job and SQL over the same texts, in one JVM on {@code local[*]} and on one cached model: first
+ * the encoder alone (one thread, chunks of max_batch_size, the model loaded and warmed beforehand), then the whole job
+ * (read, encode, write Parquet), then {@code SELECT *, bert_encode(text) FROM input} written as Parquet the same way.
+ * Prints the three rates, job/encoder (the job's overhead, target ≥ 0.9) and sql/job (target ≥ 0.9).
  *
  * <p>Arguments are the job's ({@link JobOptions}); see job/benchmark.sh.
  */
@@ -33,11 +34,22 @@ public final class JobBenchmark {
       double encoderRate = texts.size() / ((System.nanoTime() - start) / 1e9);
 
       JobSummary job = BertEmbeddingJob.run(spark, options);
+
+      // the same encoder options as session defaults, so SQL finds the cached model
+      options.encoder().toMap().forEach((key, value) -> spark.conf().set(BertFunctions.CONF_PREFIX + key, value));
+      BertFunctions.register(spark);
+      options.inputFormat().read(spark, options.input(), options.textCol()).createOrReplaceTempView("input");
+      start = System.nanoTime();
+      spark.sql("SELECT *, bert_encode(" + options.textCol() + ") AS embedding FROM input")
+          .write().mode("overwrite").parquet(options.output() + "-sql");
+      double sqlRate = texts.size() / ((System.nanoTime() - start) / 1e9);
+
       if (EncoderCache.loads() != 1) {
-        throw new IllegalStateException("the job loaded its own model: the comparison would include loading");
+        throw new IllegalStateException("the job or SQL loaded its own model: the comparison would include loading");
       }
-      System.out.printf(Locale.ROOT, "rows %d, encoder %.1f rows/s, job %.1f rows/s (%.2f s), job/encoder %.3f%n",
-          texts.size(), encoderRate, job.rowsPerSecond(), job.wallSeconds(), job.rowsPerSecond() / encoderRate);
+      System.out.printf(Locale.ROOT, "rows %d, encoder %.1f rows/s, job %.1f rows/s (%.2f s), sql %.1f rows/s,"
+          + " job/encoder %.3f, sql/job %.3f%n", texts.size(), encoderRate, job.rowsPerSecond(), job.wallSeconds(),
+          sqlRate, job.rowsPerSecond() / encoderRate, sqlRate / job.rowsPerSecond());
     } finally {
       spark.stop();
     }
