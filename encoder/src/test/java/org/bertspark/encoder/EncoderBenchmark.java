@@ -80,7 +80,7 @@ public final class EncoderBenchmark {
 
     List<String> rows = new ArrayList<>();
     rows.add("| config | sentences/s | ours / plain | effective GFLOP/s | of same-precision ceiling | padded / real tokens "
-        + "| truncated | VmHWM after warm-up (MB) |");
+        + "| truncated | VmRSS after warm-up (MB) |");
     rows.add("| --- | --- | --- | --- | --- | --- | --- | --- |");
     rows.add(String.format(Locale.ROOT, "| plain Google graph, fp32, batches of %d padded to %d | %.1f | 1.00 | "
         + "(see above) | | | | |", GOOGLE_BATCH, GoogleReference.LENGTH, plain));
@@ -242,7 +242,7 @@ public final class EncoderBenchmark {
     try (BertEncoder encoder = BertEncoder.open(options)) {
       encoder.encode(texts.subList(0, Math.min(WARM_UP, texts.size())));
       String warmRss = rss();
-      long hwm = hwmMegabytes();
+      long rssMegabytes = status("VmRSS") / 1024;
       EncoderStats before = encoder.stats();
       long start = System.nanoTime();
       List<Embedding> out = encoder.encode(texts);
@@ -265,7 +265,7 @@ public final class EncoderBenchmark {
           after.truncated() - before.truncated(), warmRss, rss());
       return String.format(Locale.ROOT, "| ours, %s | %.1f | %.2f | %.1f | %.2f | %.3f | %d | %d |", name,
           texts.size() / seconds, texts.size() / seconds / plain, gflops, gflops / ceiling, padding,
-          after.truncated() - before.truncated(), hwm);
+          after.truncated() - before.truncated(), rssMegabytes);
     }
   }
 
@@ -298,10 +298,6 @@ public final class EncoderBenchmark {
 
   private static String rss() {
     return "VmHWM " + status("VmHWM") / 1024 + " MB, VmRSS " + status("VmRSS") / 1024 + " MB";
-  }
-
-  private static long hwmMegabytes() {
-    return status("VmHWM") / 1024;
   }
 
   /** A kB field of /proc/self/status. */
