@@ -79,8 +79,8 @@ public final class EncoderBenchmark {
     double plain = baseline.sentencesPerSecond();
 
     List<String> rows = new ArrayList<>();
-    rows.add("| config | sentences/s | ours / plain | effective GFLOP/s | of same-precision ceiling | padded / real tokens "
-        + "| truncated | VmRSS after warm-up (MB) |");
+    rows.add("| config | sentences/s | ours / plain | effective GFLOP/s | of same-precision ceiling "
+        + "| padded / real tokens | truncated | VmRSS after warm-up (MB) |");
     rows.add("| --- | --- | --- | --- | --- | --- | --- | --- |");
     rows.add(String.format(Locale.ROOT, "| plain Google graph, fp32, batches of %d padded to %d | %.1f | 1.00 | "
         + "(see above) | | | | |", GOOGLE_BATCH, GoogleReference.LENGTH, plain));
