@@ -21,9 +21,10 @@ public final class BertEncoder implements AutoCloseable {
   private static final String PAIR_SEPARATOR = "|||";
   /**
    * Padded positions per graph run, at most. Attention memory grows with batch × length², so long sequences get
-   * smaller batches (32 at length 512, for BERT-base about 0.4 GB of attention scores).
+   * smaller batches (16 at length 512, for BERT-base about 0.2 GB of attention scores); with length-sorted input
+   * this also keeps padding under 10% at max_seq_len NONE on real text (BENCHMARKS.md).
    */
-  private static final int TOKENS_PER_RUN = 16_384;
+  private static final int TOKENS_PER_RUN = 8_192;
 
   private final EncoderOptions options;
   private final Vocabulary vocab;
