@@ -48,7 +48,7 @@ public final class BertEmbeddingJob {
       System.out.println(summary.toJson());
       System.out.println("First rows of " + options.output() + ":");
       options.outputFormat().readWritten(spark, options.output(), summary.schema()).show(PREVIEW_ROWS);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
       // Spark has logged the stack traces; the user needs the cause, which Spark wraps in stage and write failures.
       System.err.println("bert-spark failed: " + cause(e));
       failed = true;
