@@ -53,7 +53,9 @@ public final class JobSoak {
     int tasks = (int) Math.max(5, (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK);
     Path dir = Files.createTempDirectory("bert-spark-soak");
     SparkSession spark = SparkSession.builder().master(System.getProperty("spark.master", "local[2]"))
-        .appName("bert-spark-soak").config("spark.ui.enabled", "false").getOrCreate();
+        .appName("bert-spark-soak").config("spark.ui.enabled", "false")
+        // one task per input file: warm-up and windows are counted in tasks
+        .config("spark.sql.files.openCostInBytes", Long.toString(128L << 20)).getOrCreate();
     AtomicInteger tasksDone = new AtomicInteger();
     List<Sample> samples = new ArrayList<>();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
@@ -100,8 +102,8 @@ public final class JobSoak {
     int warm = (tasks + 4) / 5;
     List<Sample> after = samples.stream().filter(s -> s.tasksDone() >= warm).toList();
     if (after.size() < 4) {
-      throw new IllegalStateException("only " + after.size() + " samples after warm-up: use more rows or "
-          + "-Dsoak.sampleMs lower than " + SAMPLE_MS);
+      throw new IllegalStateException("only " + after.size() + " samples after warm-up in " + summary.wallSeconds()
+          + " s: use more rows or -Dsoak.sampleMs lower than " + SAMPLE_MS);
     }
     int window = Math.max(2, after.size() / 4);
     long early = median(after.subList(0, window));

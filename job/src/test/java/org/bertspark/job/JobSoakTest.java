@@ -29,7 +29,7 @@ class JobSoakTest {
     cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> a.startsWith("--add-")).toList());
-    cmd.addAll(List.of("-Xms768m", "-Xmx768m", "-XX:+AlwaysPreTouch", "-Dsoak.sampleMs=250",
+    cmd.addAll(List.of("-Xms768m", "-Xmx768m", "-XX:+AlwaysPreTouch", "-Dsoak.sampleMs=50",
         "-cp", System.getProperty("java.class.path"), JobSoak.class.getName(), "50000", model.toString(), "5"));
     Path log = tmp.resolve("soak.log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
