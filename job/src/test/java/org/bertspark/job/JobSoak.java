@@ -23,7 +23,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A long run of the job in local mode, watching the resident memory of this JVM, which does the encoding: VmRSS from
  * /proc/self/status every few seconds. A leak per batch (an unclosed tensor, a growing cache) shows as growth between
- * an early and a late window after warm-up; warm-up ends when a fifth of the tasks have finished (model loaded, JIT
+ * an early and a late window after warm-up; warm-up ends when a third of the tasks have finished (model loaded, JIT
  * settled). Run it with a fixed, pre-touched heap (-Xms = -Xmx, -XX:+AlwaysPreTouch) so that heap sizing does not
  * pass for a leak. See BENCHMARKS.md, "Soak", and job/soak.sh.
  *
@@ -99,7 +99,7 @@ public final class JobSoak {
 
   /** Prints the figures and returns the RSS growth in percent, late window against early window. */
   private static double report(JobSummary summary, List<Sample> samples, int tasks) {
-    int warm = (tasks + 4) / 5;
+    int warm = (tasks + 2) / 3;
     List<Sample> after = samples.stream().filter(s -> s.tasksDone() >= warm).toList();
     if (after.size() < 4) {
       throw new IllegalStateException("only " + after.size() + " samples after warm-up in " + summary.wallSeconds()
