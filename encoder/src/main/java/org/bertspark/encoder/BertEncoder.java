@@ -38,20 +38,11 @@ public final class BertEncoder implements AutoCloseable {
   private final LongAdder paddedTokens = new LongAdder();
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
-    BertConfig config = model.config();
-    int modelMax = Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
-    if (options.maxSeqLen() != null && options.maxSeqLen() > modelMax) {
-      throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
-          + config.maxPositionEmbeddings() + " positions (" + model.checkpointPrefix() + ")");
-    }
     this.options = options;
-    this.maxSeqLen = options.maxSeqLen() == null ? modelMax : options.maxSeqLen();
-    this.vocab = Vocabulary.load(model.vocabFile());
+    this.vocab = checkedVocabulary(options, model);
+    this.maxSeqLen = options.maxSeqLen() == null ? modelMaxSeqLen(model.config()) : options.maxSeqLen();
     this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
-    if (vocab.size() != config.vocabSize()) {
-      throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + vocab.size()
-          + " tokens but the model's config says vocab_size " + config.vocabSize());
-    }
+    BertConfig config = model.config();
     try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
       String prefix = model.variablePrefix();
       this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
@@ -62,6 +53,36 @@ public final class BertEncoder implements AutoCloseable {
   /** Loads the model named by {@code options} (the embedded default when model_dir is null). */
   public static BertEncoder open(EncoderOptions options) {
     return new BertEncoder(options, ModelDirectory.resolve(options));
+  }
+
+  /**
+   * Fails with the message {@link #open} would give for a model that does not fit {@code options} (missing or
+   * half-copied files, checkpoint shapes against the config, vocabulary, max_seq_len, pooling_layer), without loading
+   * any weight: it reads the config, the vocabulary and the checkpoint index only. For callers that must not load
+   * the model, such as a Spark driver checking before it starts tasks.
+   */
+  public static void check(EncoderOptions options) {
+    checkedVocabulary(options, ModelDirectory.resolve(options));
+  }
+
+  /** The vocabulary, after checking it and the options against the model's config. */
+  private static Vocabulary checkedVocabulary(EncoderOptions options, ModelDirectory model) {
+    BertConfig config = model.config();
+    if (options.maxSeqLen() != null && options.maxSeqLen() > modelMaxSeqLen(config)) {
+      throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
+          + config.maxPositionEmbeddings() + " positions (" + model.checkpointPrefix() + ")");
+    }
+    BertGraph.resolveLayers(options.poolingLayer(), config.numHiddenLayers());
+    Vocabulary vocab = Vocabulary.load(model.vocabFile());
+    if (vocab.size() != config.vocabSize()) {
+      throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + vocab.size()
+          + " tokens but the model's config says vocab_size " + config.vocabSize());
+    }
+    return vocab;
+  }
+
+  private static int modelMaxSeqLen(BertConfig config) {
+    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
   }
 
   public EncoderOptions options() {

@@ -73,6 +73,7 @@ final class CheckpointReader implements AutoCloseable {
       }
       shardFiles.add(shard);
     }
+    checkShardSizes(entries, shardFiles, index);
     List<FileChannel> shards = new ArrayList<>();
     try {
       for (Path shard : shardFiles) {
@@ -83,6 +84,29 @@ final class CheckpointReader implements AutoCloseable {
       throw new UncheckedIOException("cannot open checkpoint shard of " + prefix, e);
     }
     return new CheckpointReader(prefix, Collections.unmodifiableMap(entries), shardFiles, shards);
+  }
+
+  /**
+   * Fails on a shard shorter than the index says (a half-copied checkpoint), so that a caller checking the model
+   * before loading it learns so from the index alone.
+   */
+  private static void checkShardSizes(Map<String, BundleEntryProto> entries, List<Path> shardFiles, Path index) {
+    long[] sizes = new long[shardFiles.size()];
+    for (int i = 0; i < sizes.length; i++) {
+      try {
+        sizes[i] = Files.size(shardFiles.get(i));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the size of checkpoint shard " + shardFiles.get(i), e);
+      }
+    }
+    entries.forEach((name, entry) -> {
+      int shard = entry.getShardId();
+      if (shard >= 0 && shard < sizes.length && entry.getOffset() + entry.getSize() > sizes[shard]) {
+        throw new IllegalArgumentException("truncated checkpoint shard " + shardFiles.get(shard) + ": " + index
+            + " puts variable '" + name + "' at bytes " + entry.getOffset() + ".." + (entry.getOffset()
+            + entry.getSize()) + " but the file has " + sizes[shard] + " (an incomplete copy?)");
+      }
+    });
   }
 
   /** The float32 variables, name to shape, in the index's (sorted) order. */

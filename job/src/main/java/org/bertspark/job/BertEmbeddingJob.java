@@ -1,6 +1,9 @@
 package org.bertspark.job;
 
+import java.io.File;
+import java.net.URI;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -9,14 +12,18 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
+import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.EncoderOptions;
 
 /**
  * The spark-submit application: reads sentences, adds BERT vectors to every row, writes them with every input column,
  * then prints and saves a summary. {@code spark-submit --class org.bertspark.job.BertEmbeddingJob bert-spark.jar
- * --input PATH --output PATH [options]}; wrong options print the usage and exit with status 2 before Spark starts.
+ * --input PATH --output PATH [options]}; wrong options print the usage and exit with status 2 before Spark starts;
+ * a failed run prints its cause on one line and exits with status 1.
  */
 public final class BertEmbeddingJob {
   static final int USAGE_EXIT_CODE = 2;
+  static final int FAILURE_EXIT_CODE = 1;
   private static final int PREVIEW_ROWS = 3;
 
   private BertEmbeddingJob() {}
@@ -34,15 +41,32 @@ public final class BertEmbeddingJob {
     // Spark's progress bar is off unless asked for; a long encode wants it, an explicit setting wins.
     SparkConf conf = new SparkConf().setIfMissing("spark.ui.showConsoleProgress", "true");
     SparkSession spark = SparkSession.builder().appName("bert-spark").config(conf).getOrCreate();
+    boolean failed = false;
     try {
       JobSummary summary = run(spark, options);
       System.out.println("bert-spark summary (" + JobSummary.FILE_NAME + "):");
       System.out.println(summary.toJson());
       System.out.println("First rows of " + options.output() + ":");
       options.outputFormat().readWritten(spark, options.output(), summary.schema()).show(PREVIEW_ROWS);
+    } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
+      // Spark has logged the stack traces; the user needs the cause, which Spark wraps in stage and write failures.
+      System.err.println("bert-spark failed: " + cause(e));
+      failed = true;
     } finally {
       spark.stop();
     }
+    if (failed) {
+      System.exit(FAILURE_EXIT_CODE);
+    }
+  }
+
+  /** The innermost exception's class and message: the cause of a failure, however deep Spark wrapped it. */
+  static String cause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getName() + ": " + root.getMessage();
   }
 
   /** Runs the job on {@code spark}: read, encode, write, summary (also written into the output directory). */
@@ -52,6 +76,7 @@ public final class BertEmbeddingJob {
     Broadcast<SerializableConfiguration> conf = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .broadcast(new SerializableConfiguration(hadoopConf));
     JobCounters counters = JobCounters.register(spark.sparkContext());
+    checkModel(spark, options.encoder(), hadoopConf);
 
     Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol());
     if (options.partitions() > 0) {
@@ -65,5 +90,28 @@ public final class BertEmbeddingJob {
     JobSummary summary = JobSummary.of(options, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
     summary.write(hadoopConf);
     return summary;
+  }
+
+  /**
+   * Fails before any task starts on a model that does not fit the options (missing or half-copied files, checkpoint
+   * against config, vocabulary, max_seq_len, pooling_layer), reading no weight: the driver never loads the model. In
+   * local mode the driver is the executor, so every model is checked; on a cluster only one whose directories the
+   * driver sees, since executors may have the model where the driver has not (--archives, their own disks).
+   */
+  private static void checkModel(SparkSession spark, EncoderOptions options, Configuration hadoopConf) {
+    if (spark.sparkContext().isLocal()) {
+      BertEncoder.check(ModelLocalizer.localize(options, hadoopConf));
+    } else if (seenByDriver(options.modelDir()) && (options.tunedModelDir() == null
+        || seenByDriver(options.tunedModelDir()))) {
+      BertEncoder.check(options);
+    }
+  }
+
+  private static boolean seenByDriver(String dir) {
+    if (dir == null) {
+      return false; // the embedded model, found in the local Maven repository: local runs only
+    }
+    URI uri = new Path(dir).toUri();
+    return (uri.getScheme() == null || uri.getScheme().equals("file")) && new File(uri.getPath()).isDirectory();
   }
 }

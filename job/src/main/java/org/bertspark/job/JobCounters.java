@@ -5,9 +5,10 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * What the job did to its rows, summed over tasks with Spark accumulators. A retried task counts again (Spark adds
- * accumulator updates of transformations once per attempt), so counts can exceed the row count after failures; the
- * output itself is always exact.
+ * What the job did to its rows, summed over tasks with Spark accumulators. Encoding runs in the write's result
+ * stage, whose accumulator updates Spark applies once per partition, from the attempt that succeeded: a failed or
+ * retried attempt adds nothing, so the final counts are exact (JobFaultTest). Live values (ProgressReporter, the UI)
+ * include running attempts.
  */
 final class JobCounters implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -16,8 +17,12 @@ final class JobCounters implements Serializable {
   final LongAccumulator rows;
   /** Rows with a vector. */
   final LongAccumulator encoded;
-  /** Rows whose text was null, empty or whitespace: a null vector. */
+  /** Null vectors, by reason: null text. */
   final LongAccumulator nullText;
+  /** Null vectors, by reason: empty or whitespace-only text. */
+  final LongAccumulator blankText;
+  /** Null vectors, by reason: text with characters but no word piece (only control characters or marks, say). */
+  final LongAccumulator noWordPieces;
   /** Rows whose word pieces were cut to max_seq_len. */
   final LongAccumulator truncated;
   /** Word pieces fed, [CLS]/[SEP] included. */
@@ -29,6 +34,8 @@ final class JobCounters implements Serializable {
     rows = sc.longAccumulator("bert rows");
     encoded = sc.longAccumulator("bert encoded");
     nullText = sc.longAccumulator("bert null text");
+    blankText = sc.longAccumulator("bert blank text");
+    noWordPieces = sc.longAccumulator("bert no word pieces");
     truncated = sc.longAccumulator("bert truncated");
     realTokens = sc.longAccumulator("bert real tokens");
     paddedTokens = sc.longAccumulator("bert padded tokens");

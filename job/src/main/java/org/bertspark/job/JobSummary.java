@@ -19,6 +19,9 @@ import org.apache.spark.sql.types.StructType;
  * readers skip files starting with an underscore).
  *
  * @param schema the output's columns
+ * @param nullText rows with a null vector because their text was null
+ * @param blankText rows with a null vector because their text was empty or whitespace
+ * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
  * @param wallSeconds from the first read to the last written file, model loading included
  */
 public record JobSummary(
@@ -28,6 +31,8 @@ public record JobSummary(
     long inputRows,
     long encoded,
     long nullText,
+    long blankText,
+    long noWordPieces,
     long truncated,
     long realTokens,
     long paddedTokens,
@@ -50,7 +55,12 @@ public record JobSummary(
     options.put("show_tokens", Boolean.toString(job.showTokens()));
     options.putAll(job.encoder().toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.encoded.value(), c.nullText.value(),
-        c.truncated.value(), c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options);
+        c.blankText.value(), c.noWordPieces.value(), c.truncated.value(), c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options);
+  }
+
+  /** Rows with a null vector, for any reason. */
+  public long nullVectors() {
+    return nullText + blankText + noWordPieces;
   }
 
   public double rowsPerSecond() {
@@ -64,7 +74,12 @@ public record JobSummary(
     m.put("output_schema", schema.toDDL());
     m.put("input_rows", inputRows);
     m.put("encoded", encoded);
-    m.put("null", nullText);
+    m.put("null", nullVectors());
+    Map<String, Long> reasons = new LinkedHashMap<>();
+    reasons.put("null_text", nullText);
+    reasons.put("blank_text", blankText);
+    reasons.put("no_word_pieces", noWordPieces);
+    m.put("null_reasons", reasons);
     m.put("truncated", truncated);
     m.put("real_tokens", realTokens);
     m.put("padded_tokens", paddedTokens);

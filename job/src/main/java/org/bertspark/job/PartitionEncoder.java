@@ -26,7 +26,8 @@ import org.bertspark.encoder.PoolingStrategy;
 /**
  * Encodes one partition: rows stream through in chunks of max_batch_size (never a whole partition in memory), each
  * row keeps every column, in order, and gains the vector (and the word pieces with show_tokens). Null, empty or
- * whitespace text gives a null vector; all outcomes are counted in {@link JobCounters}.
+ * whitespace text, or text without any word piece, gives a null vector; all outcomes, and each null vector's reason,
+ * are counted in {@link JobCounters}.
  */
 final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -129,31 +130,45 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
       }
     }
     List<Embedding> embeddings = textBIndex >= 0 ? encoder.encodePairs(texts, textsB) : encoder.encode(texts);
-    count(embeddings);
+    count(texts, embeddings);
     for (int i = 0; i < chunk.size(); i++) {
       out.add(withVector(chunk.get(i), embeddings.get(i)));
     }
   }
 
-  private void count(List<Embedding> embeddings) {
+  private void count(List<String> texts, List<Embedding> embeddings) {
     long encoded = 0;
+    long nullText = 0;
+    long blankText = 0;
     long truncated = 0;
     long realTokens = 0;
     long paddedTokens = 0;
-    for (Embedding e : embeddings) {
+    for (int i = 0; i < embeddings.size(); i++) {
+      Embedding e = embeddings.get(i);
       if (e != null) {
         encoded++;
         truncated += e.truncated() ? 1 : 0;
         realTokens += e.tokens().size();
         paddedTokens += e.paddedLength();
+      } else if (texts.get(i) == null) {
+        nullText++;
+      } else if (isBlank(texts.get(i))) {
+        blankText++;
       }
     }
     counters.rows.add(embeddings.size());
     counters.encoded.add(encoded);
-    counters.nullText.add(embeddings.size() - encoded);
+    counters.nullText.add(nullText);
+    counters.blankText.add(blankText);
+    counters.noWordPieces.add(embeddings.size() - encoded - nullText - blankText);
     counters.truncated.add(truncated);
     counters.realTokens.add(realTokens);
     counters.paddedTokens.add(paddedTokens);
+  }
+
+  /** Empty, or only whitespace as BERT's tokenizer sees it (Unicode space separators included). */
+  private static boolean isBlank(String text) {
+    return text.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
   }
 
   private Row withVector(Row row, Embedding e) {

@@ -4,13 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The main class in its own JVM, as spark-submit runs it: option errors exit with 2 before Spark starts. */
+/**
+ * The main class in its own JVM, as spark-submit runs it: option errors exit with 2 before Spark starts, failed runs
+ * with 1 and the cause on one line.
+ */
 class JobCommandLineTest {
+  @TempDir
+  Path tmp;
 
   @Test
   void missingOutputExitsWithUsage() throws Exception {
@@ -35,12 +45,47 @@ class JobCommandLineTest {
     assertTrue(r.stdout.contains("--max_seq_len"), r.stdout);
   }
 
+  @Test
+  void modelThatDoesNotFitTheOptionsExitsWithTheCause() throws Exception {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3);
+    Result r = runSpark("--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(),
+        "--model_dir", model.toString(), "--pooling_layer", "-9");
+    assertEquals(1, r.exitCode, r.stderr);
+    assertTrue(r.stderr.contains("bert-spark failed: java.lang.IllegalArgumentException: pooling_layer -9 is out of "
+        + "range: the model has 3 layers"), r.stderr);
+  }
+
+  @Test
+  void corruptInputExitsWithTheFileName() throws Exception {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3);
+    Path in = Files.createDirectories(tmp.resolve("in"));
+    Files.writeString(in.resolve("broken.parquet"), "not a parquet file");
+    Result r = runSpark("--input", in.toString(), "--output", tmp.resolve("out").toString(),
+        "--model_dir", model.toString());
+    assertEquals(1, r.exitCode, r.stderr);
+    String last = r.stderr.lines().filter(l -> l.startsWith("bert-spark failed: ")).findFirst().orElse("");
+    assertTrue(last.contains("broken.parquet"), r.stderr);
+  }
+
   private record Result(int exitCode, String stdout, String stderr) {}
 
+  /** As spark-submit would: local master, this JVM's Java 17 module options. */
+  private static Result runSpark(String... args) throws Exception {
+    List<String> jvm = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("--add-")).toList());
+    jvm.addAll(List.of("-Xmx1g", "-Dspark.master=local[2]", "-Dspark.ui.enabled=false"));
+    return run(jvm, args);
+  }
+
   private static Result run(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-        "-cp", System.getProperty("java.class.path"), BertEmbeddingJob.class.getName()));
+    return run(List.of(), args);
+  }
+
+  private static Result run(List<String> jvmOptions, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BertEmbeddingJob.class.getName()));
     cmd.addAll(List.of(args));
     File err = File.createTempFile("job-cli", ".err");
     File out = File.createTempFile("job-cli", ".out");

@@ -181,7 +181,7 @@ class JobEndToEndTest {
     }
     assertTrue(truncated > 0, "the long row must be truncated");
     assertEquals(input.size(), summary.inputRows());
-    assertEquals(BAD_ROWS, summary.nullText());
+    assertEquals(BAD_ROWS, summary.nullVectors());
     assertEquals(input.size() - BAD_ROWS, summary.encoded());
     assertEquals(truncated, summary.truncated());
     assertEquals(realTokens, summary.realTokens());
@@ -363,7 +363,7 @@ class JobEndToEndTest {
         assertVector(e.tokenVectors()[t], actual, "row " + i + " token " + t);
       }
     }
-    assertEquals(BAD_ROWS, summary.nullText());
+    assertEquals(BAD_ROWS, summary.nullVectors());
   }
 
   @Test
@@ -421,7 +421,7 @@ class JobEndToEndTest {
     List<Row> rows = spark.read().parquet(out).collectAsList();
     assertEquals(List.of("text", "embedding"), Arrays.asList(spark.read().parquet(out).columns()));
     assertEquals(3, rows.size());
-    assertEquals(1, summary.nullText());
+    assertEquals(1, summary.nullVectors());
     assertNotNull(rows.stream().filter(r -> "the third line".equals(r.getString(0))).findFirst().orElseThrow()
         .getList(1));
   }

@@ -1,0 +1,183 @@
+package org.bertspark.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Damaged inputs, models and options through {@link BertEmbeddingJob#run}: each fails with one message naming the
+ * cause; model problems fail on the driver before any Spark job starts. The main class turns these into exit status
+ * 1 and a one-line cause (JobCommandLineTest).
+ */
+class JobHostileFilesTest {
+  @TempDir
+  static Path tmp;
+  private static SparkSession spark;
+  private static Path model;
+  private static String input;
+
+  @BeforeAll
+  static void start() {
+    model = TinyModel.writeCheckpoint(tmp.resolve("model"), 5);
+    spark = SparkSession.builder().master("local[2]").appName("job-hostile-files")
+        .config("spark.ui.enabled", "false").getOrCreate();
+    input = tmp.resolve("in").toString();
+    spark.range(0, 40, 1, 2).selectExpr("id", "concat('sentence ', id) AS text").write().parquet(input);
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  /** The innermost cause's message of the failed run, after checking that no output was committed. */
+  private static String failure(String in, String... options) {
+    String out = tmp.resolve("out-" + System.nanoTime()).toString();
+    String[] args = Stream.concat(Stream.of("--input", in, "--output", out), Stream.of(options))
+        .toArray(String[]::new);
+    Exception e = assertThrows(Exception.class, () -> BertEmbeddingJob.run(spark,
+        JobOptions.parse(args)));
+    assertFalse(Files.exists(Path.of(out, "_SUCCESS")), "nothing committed");
+    assertFalse(Files.exists(Path.of(out, JobSummary.FILE_NAME)), "no summary of a failed run");
+    return BertEmbeddingJob.cause(e);
+  }
+
+  /** As {@link #failure} for a model problem, which the driver must find before Spark runs any job. */
+  private static String modelFailure(String modelDir, String... options) {
+    int jobs = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
+    String[] args = Stream.concat(Stream.of("--model_dir", modelDir), Stream.of(options)).toArray(String[]::new);
+    String cause = failure(input, args);
+    assertEquals(jobs, spark.sparkContext().statusTracker().getJobIdsForGroup(null).length,
+        "no Spark job before the model check: " + cause);
+    return cause;
+  }
+
+  private static Path copyModel(String name) throws IOException {
+    Path copy = tmp.resolve(name);
+    Files.createDirectories(copy);
+    try (Stream<Path> files = Files.list(model)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  private static void assertMentions(String message, String... parts) {
+    for (String part : parts) {
+      assertTrue(message.contains(part), "'" + part + "' in: " + message);
+    }
+  }
+
+  @Test
+  void corruptParquetNamesTheFile() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("bad-parquet"));
+    Files.write(dir.resolve("garbage.parquet"), "this is not parquet at all, just bytes".getBytes());
+    assertMentions(failure(dir.toString(), "--model_dir", model.toString()), "garbage.parquet");
+  }
+
+  @Test
+  void halfCopiedParquetFileFailsTheJobInsteadOfDroppingRows() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("half-parquet"));
+    List<Path> parts;
+    try (Stream<Path> files = Files.list(Path.of(input))) {
+      parts = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
+    }
+    Files.copy(parts.get(0), dir.resolve(parts.get(0).getFileName()));
+    byte[] second = Files.readAllBytes(parts.get(1));
+    Path half = dir.resolve("z-" + parts.get(1).getFileName());
+    Files.write(half, java.util.Arrays.copyOf(second, second.length / 2));
+    assertMentions(failure(dir.toString(), "--model_dir", model.toString()), half.getFileName().toString());
+  }
+
+  @Test
+  void corruptTfrecordNamesFileAndOffset() throws IOException {
+    String records = tmp.resolve("records").toString();
+    spark.read().parquet(input).coalesce(1).write().format("tfrecord").save(records);
+    Path file;
+    try (Stream<Path> files = Files.list(Path.of(records))) {
+      file = files.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+    }
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(f.length() / 2);
+      int b = f.read();
+      f.seek(f.length() / 2);
+      f.write(b ^ 0xff);
+    }
+    // Without Hadoop's .crc side file, as on HDFS or S3: the TFRecord reader's own CRCs must catch it.
+    Files.delete(file.resolveSibling("." + file.getFileName() + ".crc"));
+    assertMentions(failure(records, "--input_format", "tfrecord", "--model_dir", model.toString()),
+        file.getFileName().toString(), "offset");
+  }
+
+  @Test
+  void missingModelDirectory() {
+    String missing = tmp.resolve("no-such-model").toString();
+    assertMentions(modelFailure(missing), "model_dir", missing, "is not a directory");
+  }
+
+  @Test
+  void halfCopiedModel() throws IOException {
+    Path noIndex = copyModel("model-no-index");
+    Files.delete(noIndex.resolve("bert_model.ckpt.index"));
+    assertMentions(modelFailure(noIndex.toString()), "missing bert_model.ckpt.index");
+
+    Path truncated = copyModel("model-truncated");
+    Path shard = truncated.resolve("bert_model.ckpt.data-00000-of-00001");
+    Files.write(shard, java.util.Arrays.copyOf(Files.readAllBytes(shard), (int) Files.size(shard) / 2));
+    assertMentions(modelFailure(truncated.toString()), "truncated checkpoint shard", shard.toString());
+  }
+
+  @Test
+  void checkpointShapesThatDoNotMatchTheConfig() throws IOException {
+    Path wrong = copyModel("model-wrong-config");
+    Path config = wrong.resolve("bert_config.json");
+    Files.writeString(config, Files.readString(config).replace("\"intermediate_size\": 64",
+        "\"intermediate_size\": 128"));
+    assertMentions(modelFailure(wrong.toString()), "does not match the BERT config", "intermediate/dense/kernel",
+        "[32, 128]", "[32, 64]");
+  }
+
+  @Test
+  void vocabularyWithoutSpecialTokens() throws IOException {
+    Path wrong = copyModel("model-bad-vocab");
+    Path vocab = wrong.resolve("vocab.txt");
+    Files.writeString(vocab, Files.readString(vocab).replace("[CLS]", "[cls]").replace("[SEP]", "[sep]"));
+    assertMentions(modelFailure(wrong.toString()), "vocab.txt", "lacks [CLS], [SEP]");
+  }
+
+  @Test
+  void poolingLayerOutOfTheModelsRange() {
+    assertMentions(modelFailure(model.toString(), "--pooling_layer", "-1,-4"),
+        "pooling_layer -4 is out of range: the model has 3 layers");
+  }
+
+  @Test
+  void maxSeqLenAboveTheModelsPositions() {
+    // The tiny model has 128 positions; BERT-base's 512 is the limit of the option itself.
+    assertMentions(modelFailure(model.toString(), "--max_seq_len", "200"), "max_seq_len 200 exceeds the model's 128");
+  }
+
+  @Test
+  void optionsOutOfRangeAreUsageErrors() {
+    assertMentions(assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse("--input", input,
+        "--output", "o", "--max_seq_len", "513")).getMessage(), "max_seq_len must be NONE or between 3 and 512");
+    assertMentions(assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse("--input", input,
+        "--output", "o", "--pooling_strategy", "REDUCE_MEDIAN")).getMessage(),
+        "unknown pooling_strategy 'REDUCE_MEDIAN'");
+  }
+}
