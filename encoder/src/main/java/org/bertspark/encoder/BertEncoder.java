@@ -21,10 +21,15 @@ public final class BertEncoder implements AutoCloseable {
   private static final String PAIR_SEPARATOR = "|||";
   /**
    * Padded positions per graph run, at most. Attention memory grows with batch × length², so long sequences get
-   * smaller batches (16 at length 512, for BERT-base about 0.2 GB of attention scores); with length-sorted input
-   * this also keeps padding under 10% at max_seq_len NONE on real text (BENCHMARKS.md).
+   * smaller batches (16 at length 512, for BERT-base about 0.2 GB of attention scores).
    */
   private static final int TOKENS_PER_RUN = 8_192;
+  /**
+   * A batch ends before its padded positions exceed this multiple of its real ones, once it holds {@link #MIN_BATCH}
+   * sequences: sorting alone leaves the long tail of a length distribution in batches that are mostly padding.
+   */
+  private static final double MAX_PADDING = 1.05;
+  private static final int MIN_BATCH = 8;
 
   private final EncoderOptions options;
   private final Vocabulary vocab;
@@ -170,9 +175,19 @@ public final class BertEncoder implements AutoCloseable {
     while (start < order.size()) {
       int longest = seqs[order.get(start)].length();
       int size = Math.max(1, Math.min(options.maxBatchSize(), TOKENS_PER_RUN / longest));
-      List<Integer> batch = order.subList(start, Math.min(order.size(), start + size));
+      int end = start;
+      long real = 0;
+      while (end < order.size() && end - start < size) {
+        long withNext = real + seqs[order.get(end)].length();
+        if (end - start >= MIN_BATCH && (end - start + 1L) * longest > MAX_PADDING * withNext) {
+          break; // the next sequence is short enough to start a batch of its own
+        }
+        real = withNext;
+        end++;
+      }
+      List<Integer> batch = order.subList(start, end);
       encodeBatch(batch, seqs, longest, out);
-      start += batch.size();
+      start = end;
     }
     return Collections.unmodifiableList(Arrays.asList(out));
   }

@@ -198,8 +198,9 @@ final class BertGraph implements AutoCloseable {
       return tf.linalg.transpose(split, tf.constant(new int[] {0, 2, 1, 3}));
     }
 
+    /** BiasAdd rather than Add: Grappler's remapper fuses MatMul + BiasAdd (+ GELU) into one oneDNN kernel. */
     private Operand<TFloat32> dense(Operand<TFloat32> x, String scope, int in, int out) {
-      return tf.math.add(tf.linalg.matMul(x, vars.get(scope + "/kernel", in, out)), vars.get(scope + "/bias", out));
+      return tf.nn.biasAdd(tf.linalg.matMul(x, vars.get(scope + "/kernel", in, out)), vars.get(scope + "/bias", out));
     }
 
     /** GELU: exact (erf) for hidden_act gelu, tanh approximation for gelu_tanh, as the checkpoint was trained. */
