@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.tensorflow.DeviceSpec;
 
 /**
  * Sentences in, BERT vectors out, as bert-as-service computes them. Thread-safe; one instance holds one TensorFlow
@@ -48,10 +49,11 @@ public final class BertEncoder implements AutoCloseable {
     this.maxSeqLen = options.maxSeqLen() == null ? modelMaxSeqLen(model.config()) : options.maxSeqLen();
     this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
     BertConfig config = model.config();
+    DeviceSpec device = ProcessGpus.deviceFor(options);
     try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
       String prefix = model.variablePrefix();
       this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
-          options.poolingLayer(), SessionConfig.of(options));
+          options.poolingLayer(), SessionConfig.of(options, ProcessGpus.gpuOptions()), device);
     }
   }
 

@@ -232,4 +232,15 @@ class BertEncoderTest {
       assertEquals(expected[i], actual[i], tolerance, "component " + i);
     }
   }
+
+  @Test
+  void askingForAGpuTensorFlowDoesNotSeeFailsWithTheCause() {
+    // the test class path holds TensorFlow's CPU build: device_map must not fall back to the CPU silently
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> open(base.toBuilder().deviceMap(List.of(0))));
+    assertTrue(e.getMessage().contains("device_map [0]") && e.getMessage().contains("CPU build"), e.getMessage());
+    try (BertEncoder cpu = open(base.toBuilder().deviceMap(List.of(0)).cpu(true))) {
+      assertNotNull(cpu.encode(List.of("the cat")).get(0), "cpu=true never asks for a GPU");
+    }
+  }
 }
