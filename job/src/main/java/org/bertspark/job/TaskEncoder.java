@@ -3,15 +3,20 @@ package org.bertspark.job;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.executor.CoarseGrainedExecutorBackend;
 import org.apache.spark.resource.ResourceInformation;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.ProcessGpus;
+import scala.Option;
 
 /**
  * The encoder a Spark task uses: the executor's shared one from {@link EncoderCache}, for the job's options with the
- * model made local and the GPU that Spark's resource scheduling gave this task, if any.
+ * model made local and the GPU that Spark's resource scheduling gave this task, if any (one encoder per GPU); the
+ * process maps all the executor's GPUs once ({@link ProcessGpus}).
  */
 final class TaskEncoder {
   static final String GPU_RESOURCE = "gpu";
@@ -19,7 +24,27 @@ final class TaskEncoder {
   private TaskEncoder() {}
 
   static BertEncoder get(EncoderOptions options, Configuration conf) {
+    List<Integer> executorGpus = executorGpus();
+    if (executorGpus != null) {
+      ProcessGpus.useGpus(executorGpus); // before the first encoder maps the GPUs: every task's GPU is among them
+    }
     return EncoderCache.get(forTask(ModelLocalizer.localize(options, conf), TaskContext.get()));
+  }
+
+  /**
+   * The GPU addresses Spark gave this executor (all its tasks' together); null where it gave none or this is not a
+   * cluster executor (local mode: the task's own GPU is then the process's). Spark 3.5 keeps them private to the
+   * executor backend; its accessor is public in bytecode, and the build checks it against the pinned Spark.
+   */
+  static List<Integer> executorGpus() {
+    SparkEnv env = SparkEnv.get();
+    if (env == null || env.executorBackend().isEmpty()
+        || !(env.executorBackend().get() instanceof CoarseGrainedExecutorBackend backend)) {
+      return null;
+    }
+    Option<ResourceInformation> gpu =
+        backend.org$apache$spark$executor$CoarseGrainedExecutorBackend$$_resources().get(GPU_RESOURCE);
+    return gpu.isEmpty() || gpu.get().addresses().length == 0 ? null : deviceIds(gpu.get());
   }
 
   /**
@@ -34,8 +59,11 @@ final class TaskEncoder {
     if (gpu == null || gpu.addresses().length == 0) {
       return options;
     }
-    List<Integer> devices = Arrays.stream(gpu.addresses()).map(TaskEncoder::deviceId).toList();
-    return options.toBuilder().deviceMap(devices).build();
+    return options.toBuilder().deviceMap(deviceIds(gpu)).build();
+  }
+
+  private static List<Integer> deviceIds(ResourceInformation gpu) {
+    return Arrays.stream(gpu.addresses()).map(TaskEncoder::deviceId).toList();
   }
 
   private static Integer deviceId(String address) {

@@ -35,6 +35,11 @@ class TaskEncoderTest {
   }
 
   @Test
+  void noExecutorGpusOutsideAClusterExecutor() {
+    assertEquals(null, TaskEncoder.executorGpus(), "no SparkEnv in this test JVM");
+  }
+
+  @Test
   void deviceMapStandsWithoutGpuResources() {
     assertEquals(OPTIONS, TaskEncoder.forTask(OPTIONS, task()));
     assertEquals(OPTIONS, TaskEncoder.forTask(OPTIONS, null));
