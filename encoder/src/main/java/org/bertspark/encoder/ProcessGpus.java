@@ -35,21 +35,17 @@ public final class ProcessGpus {
   private ProcessGpus() {}
 
   /**
-   * The GPUs this process may map: a Spark executor's GPU addresses. Call before the process's first GPU encoder
-   * opens; once the GPUs are mapped, another list is an error.
+   * The GPUs this process maps: a Spark executor's GPU addresses. It counts when called before the process's first
+   * GPU encoder opens; after that the GPUs are mapped, and an encoder whose GPU is not among them fails when it opens.
    */
   public static synchronized void useGpus(List<Integer> gpus) {
-    if (setup != null && !setup.plan().processGpus().equals(gpus)) {
-      throw new IllegalStateException("TensorFlow already mapped this process's GPUs " + setup.plan().processGpus()
-          + "; it cannot map " + gpus + " as well");
-    }
     executorGpus = List.copyOf(gpus);
   }
 
   /**
-   * The device for an encoder's graph: GPU k for its device_map's first GPU; null to leave placement
-   * to TensorFlow (the CPU, or its first GPU when there is one and device_map is empty). Fails, naming the cause, when
-   * device_map asks for a GPU that TensorFlow does not see.
+   * The device for an encoder's graph: GPU k for its device_map's first GPU, GPU 0 when device_map is empty and
+   * TensorFlow sees a GPU; null for the CPU. Fails, naming the cause, when device_map asks for a GPU that TensorFlow
+   * does not see.
    */
   static synchronized DeviceSpec deviceFor(EncoderOptions options) {
     if (options.cpu() || (!CudaLibraries.gpuBuild() && options.deviceMap().isEmpty())) {
@@ -65,15 +61,17 @@ public final class ProcessGpus {
       }
       return null;
     }
-    if (options.deviceMap().isEmpty()) {
-      return null;
-    }
-    int index = s.plan().deviceIndex(options.deviceMap().get(0));
+    int index = options.deviceMap().isEmpty() ? 0 : s.plan().deviceIndex(options.deviceMap().get(0));
     if (index >= s.gpus().size()) {
       throw noGpu(options, "device not visible: TensorFlow sees " + s.gpus().size() + " GPU(s) " + s.gpus()
           + " with visible_device_list '" + s.plan().visibleDeviceList() + "'");
     }
     return DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(index).build();
+  }
+
+  /** The GPUs TensorFlow sees in this process, by TensorFlow name; empty before the first GPU encoder. */
+  static synchronized List<String> gpus() {
+    return setup == null ? List.of() : setup.gpus();
   }
 
   /** The GPU options every session in this process carries; null until an encoder has fixed them. */
