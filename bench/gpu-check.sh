@@ -17,7 +17,7 @@ fail() { echo "gpu-check: $*" >&2; exit 2; }
 
 [[ -f job/target/bert-spark.jar && -f job/target/spark-classpath.txt ]] \
   || fail "no job/target/bert-spark.jar: build first, mvn -B -Pgpu -DskipTests package"
-unzip -l job/target/bert-spark.jar | grep -q 'linux-x86_64-gpu/libjnitensorflow.so' \
+unzip -l job/target/bert-spark.jar 'org/tensorflow/internal/c_api/linux-x86_64-gpu/libjnitensorflow.so' >/dev/null \
   || fail "job/target/bert-spark.jar is the CPU build: mvn -B -Pgpu -DskipTests package"
 [[ -f job/target/cuda/libcudnn.so.9 ]] || fail "no job/target/cuda: mvn -B -Pgpu -DskipTests package"
 [[ -f encoder/target/test-classes/org/bertspark/encoder/GpuCheck.class ]] \
