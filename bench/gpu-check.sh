@@ -47,7 +47,8 @@ mkdir -p target/bench
   echo "GPU check, $(date -u +%Y-%m-%d), bench/gpu-check.sh"
   echo
   echo "- GPU: $( (nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null \
-    || echo 'nvidia-smi not found') | paste -sd ';')"
+    || echo 'nvidia-smi not found') | paste -sd ';'); driver's $(nvidia-smi 2>/dev/null \
+    | grep -o 'CUDA Version: [0-9.]*' || echo 'CUDA version unknown')"
   echo "- CUDA libraries: $BERT_SPARK_CUDA_LIBS (bytedeco cuda 12.6-9.5-1.5.11: CUDA 12.6, cuDNN 9.5); TensorFlow Java 1.1.0 (TF 2.18)"
   echo "- XLA_FLAGS: ${XLA_FLAGS:-unset (no libdevice found)}; CPU: $(nproc) cores"
   echo
