@@ -79,6 +79,13 @@ class SequenceTokenizerTest {
   }
 
   @Test
+  void aSavedModelsVocabularyIsFoundInItsAssets() {
+    EncoderOptions options = options(TinyModel.writeSavedModel(tmp.resolve("saved"), 5), EncoderOptions.builder());
+    assertEquals(ModelDirectory.resolve(options).vocabFile(), ModelDirectory.vocabFile(options));
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), SequenceTokenizer.get(options).tokenize("The cat"));
+  }
+
+  @Test
   void aMissingVocabularyIsNamed() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
