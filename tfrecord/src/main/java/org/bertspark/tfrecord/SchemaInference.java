@@ -12,15 +12,18 @@ import org.tensorflow.proto.SequenceExample;
 
 /**
  * A schema inferred from sample records, by linkedin/spark-tfrecord's rules: Int64List is long, FloatList float,
- * BytesList string; an array of those when any record holds other than one value; a SequenceExample feature list
- * is an array of arrays. A feature that is an Int64List in some records and a FloatList in others is float.
- * Columns appear in the order their features are first seen.
+ * BytesList string, and a feature whose records (or time steps) disagree takes the widest of its kinds,
+ * Int64List &lt; FloatList &lt; BytesList (long and float make float; bytes with anything make string). A feature is
+ * an array when any record holds other than one value; a SequenceExample feature list is an array of arrays. A
+ * feature seen only with empty lists is a {@code NullType} column (always null). Columns appear in the order their
+ * features are first seen.
  */
 final class SchemaInference {
   private final RecordType recordType;
   private final Map<String, Column> columns = new LinkedHashMap<>();
 
   private static final class Column {
+    /** The widest kind seen with at least one value; KIND_NOT_SET while none was. */
     Feature.KindCase kind = Feature.KindCase.KIND_NOT_SET;
     boolean array;
     boolean featureList;
@@ -30,98 +33,91 @@ final class SchemaInference {
     this.recordType = recordType;
   }
 
-  /** Adds one record; one that contradicts the records before it is rejected and leaves the schema as it was. */
+  /**
+   * Adds one record; one that makes a feature both a context feature and a feature list is rejected and leaves the
+   * schema as it was.
+   */
   void add(byte[] record) throws InvalidRecordException {
     if (recordType == RecordType.SEQUENCE_EXAMPLE) {
       SequenceExample example = RecordConverter.parseSequenceExample(record);
-      check(example.getContext(), false);
-      for (Map.Entry<String, FeatureList> list : example.getFeatureLists().getFeatureListMap().entrySet()) {
-        if (example.getContext().containsFeature(list.getKey())) {
-          throw new InvalidRecordException(
-              "feature " + list.getKey() + " is both a context feature and a feature list");
+      Map<String, Feature> context = example.getContext().getFeatureMap();
+      Map<String, FeatureList> lists = example.getFeatureLists().getFeatureListMap();
+      for (String name : lists.keySet()) {
+        if (context.containsKey(name)) {
+          throw new SchemaMismatchException("feature " + name + " is both a context feature and a feature list");
         }
-        check(list.getKey(), null, true);
-        for (Feature feature : list.getValue().getFeatureList()) {
-          check(list.getKey(), feature, true);
-        }
+        checkSameAsEarlier(name, true);
+      }
+      for (String name : context.keySet()) {
+        checkSameAsEarlier(name, false);
       }
       add(example.getContext(), false);
-      for (Map.Entry<String, FeatureList> list : example.getFeatureLists().getFeatureListMap().entrySet()) {
+      for (Map.Entry<String, FeatureList> list : lists.entrySet()) {
+        Column column = columns.computeIfAbsent(list.getKey(), name -> new Column());
+        column.featureList = true;
         for (Feature feature : list.getValue().getFeatureList()) {
-          add(list.getKey(), feature, true);
+          widen(column, feature);
         }
-        columns.computeIfAbsent(list.getKey(), name -> new Column()).featureList = true;
       }
     } else {
-      Features features = RecordConverter.parseExample(record).getFeatures();
-      check(features, false);
-      add(features, false);
+      add(RecordConverter.parseExample(record).getFeatures(), false);
     }
   }
 
-  /** The schema, empty (no columns) when no sampled feature had a type. */
+  /** The schema, empty (no columns) when no record had a feature. */
   StructType schema() {
     StructType schema = new StructType();
     for (Map.Entry<String, Column> entry : columns.entrySet()) {
       Column column = entry.getValue();
+      DataType type = switch (column.kind) {
+        case INT64_LIST -> DataTypes.LongType;
+        case FLOAT_LIST -> DataTypes.FloatType;
+        case BYTES_LIST -> DataTypes.StringType;
+        case KIND_NOT_SET -> DataTypes.NullType;
+      };
       if (column.kind != Feature.KindCase.KIND_NOT_SET) {
-        DataType type = switch (column.kind) {
-          case INT64_LIST -> DataTypes.LongType;
-          case FLOAT_LIST -> DataTypes.FloatType;
-          default -> DataTypes.StringType;
-        };
         if (column.featureList) {
           type = DataTypes.createArrayType(DataTypes.createArrayType(type));
         } else if (column.array) {
           type = DataTypes.createArrayType(type);
         }
-        schema = schema.add(entry.getKey(), type, true);
       }
+      schema = schema.add(entry.getKey(), type, true);
     }
     return schema;
   }
 
-  private void check(Features features, boolean featureList) throws InvalidRecordException {
-    for (Map.Entry<String, Feature> feature : features.getFeatureMap().entrySet()) {
-      check(feature.getKey(), feature.getValue(), featureList);
-    }
-  }
-
-  /** @param feature null to check only that a feature list is not also a context feature */
-  private void check(String name, Feature feature, boolean featureList) throws InvalidRecordException {
+  /** A feature is a context feature or a feature list, in all records alike: a list of lists cannot widen a value. */
+  private void checkSameAsEarlier(String name, boolean featureList) throws SchemaMismatchException {
     Column column = columns.get(name);
-    if (column == null) {
-      return;
-    }
-    if (column.featureList != featureList) {
-      throw new InvalidRecordException("feature " + name + " is both a context feature and a feature list");
-    }
-    if (feature == null) {
-      return;
-    }
-    Feature.KindCase kind = feature.getKindCase();
-    if (kind != Feature.KindCase.KIND_NOT_SET && column.kind != Feature.KindCase.KIND_NOT_SET
-        && (kind == Feature.KindCase.BYTES_LIST) != (column.kind == Feature.KindCase.BYTES_LIST)) {
-      throw new InvalidRecordException("feature " + name + " is " + RecordConverter.kindName(kind)
-          + " here but " + RecordConverter.kindName(column.kind) + " in earlier records; pass a schema");
+    if (column != null && column.featureList != featureList) {
+      throw new SchemaMismatchException("feature " + name + " is " + (featureList ? "a feature list" : "a context feature")
+          + " here but " + (featureList ? "a context feature" : "a feature list") + " in earlier records; pass a schema");
     }
   }
 
   private void add(Features features, boolean featureList) {
     for (Map.Entry<String, Feature> feature : features.getFeatureMap().entrySet()) {
-      add(feature.getKey(), feature.getValue(), featureList);
+      Column column = columns.computeIfAbsent(feature.getKey(), key -> new Column());
+      column.featureList = featureList;
+      column.array |= RecordConverter.count(feature.getValue()) != 1;
+      widen(column, feature.getValue());
     }
   }
 
-  private void add(String name, Feature feature, boolean featureList) {
-    Column column = columns.computeIfAbsent(name, key -> new Column());
-    column.featureList = featureList;
-    column.array |= RecordConverter.count(feature) != 1;
-    Feature.KindCase kind = feature.getKindCase();
-    // Int64List and FloatList values of one feature meet in float.
-    if (kind != Feature.KindCase.KIND_NOT_SET
-        && (column.kind == Feature.KindCase.KIND_NOT_SET || kind == Feature.KindCase.FLOAT_LIST)) {
-      column.kind = kind;
+  private static void widen(Column column, Feature feature) {
+    if (RecordConverter.count(feature) > 0 && rank(feature.getKindCase()) > rank(column.kind)) {
+      column.kind = feature.getKindCase();
     }
+  }
+
+  /** Int64List &lt; FloatList &lt; BytesList: each reads into the next one's column (RecordConverter converts). */
+  private static int rank(Feature.KindCase kind) {
+    return switch (kind) {
+      case KIND_NOT_SET -> 0;
+      case INT64_LIST -> 1;
+      case FLOAT_LIST -> 2;
+      case BYTES_LIST -> 3;
+    };
   }
 }
