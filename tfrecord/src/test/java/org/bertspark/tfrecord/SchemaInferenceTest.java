@@ -171,6 +171,12 @@ class SchemaInferenceTest {
     List<Row> rows = read.collectAsList();
     assertEquals(1, rows.size());
     assertTrue(rows.get(0).isNullAt(0));
+
+    // The same feature in an Example.
+    Path examples = write("empty-example.tfrecord", List.of(
+        example(Map.of("emptyFloatFeature", EMPTY_FLOAT_LIST)).toByteArray()));
+    assertEquals(DataTypes.NullType,
+        types(spark.read().format("tfrecord").load(examples.toString())).get("emptyFloatFeature"));
   }
 
   @Test
