@@ -238,10 +238,12 @@ class BertEncoderTest {
 
   @Test
   void askingForAGpuTensorFlowDoesNotSeeFailsWithTheCause() {
-    // the test class path holds TensorFlow's CPU build: device_map must not fall back to the CPU silently
+    // a machine without a GPU (the CPU build, or -Pgpu without a driver): device_map must not fall back to the CPU
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> open(base.toBuilder().deviceMap(List.of(0))));
-    assertTrue(e.getMessage().contains("device_map [0]") && e.getMessage().contains("CPU build"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("device_map [0] (a Spark task's GPU or --device_map) asks for a GPU, but "
+        + "TensorFlow has no usable GPU: " + CudaLibraries.noGpuCause()), e.getMessage());
+    assertTrue(CudaLibraries.gpuBuild() || e.getMessage().contains("CPU build"), e.getMessage());
     try (BertEncoder cpu = open(base.toBuilder().deviceMap(List.of(0)).cpu(true))) {
       assertNotNull(cpu.encode(List.of("the cat")).get(0), "cpu=true never asks for a GPU");
     }
