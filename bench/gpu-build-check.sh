@@ -5,7 +5,7 @@
 # "No GPU found" line, and that device_map 0 fails fast naming the missing driver.
 #
 # Downloads once (into ~/.m2): TensorFlow's GPU native (526 MB) and bytedeco's CUDA 12.6 / cuDNN 9.5 redistribution
-# (2.0 GB), under a minute from Maven Central here. 11 minutes measured with the downloads there, on 2 busy cores;
+# (2.0 GB), under a minute from Maven Central here. 6.5-11 minutes measured with the downloads there, on 2 busy cores;
 # budget 15 on a fresh 2-core machine. Leaves the GPU build in job/target (bert-spark.jar, cuda/):
 # `mvn -B -DskipTests package` restores the CPU one.
 set -euo pipefail
