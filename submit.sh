@@ -39,7 +39,16 @@ done
 if [[ $main_class == "$JOB_CLASS" && ${#app_args[@]} -eq 0 ]]; then
   echo "bert-spark: no arguments, so encoding the sample sentences with the default model (BERT-base uncased)." >&2
   echo "bert-spark: ./submit.sh --help lists the options." >&2
-  app_args=(--input "$ROOT/data/sample_sentences.jsonl" --output "$PWD/out" --mode overwrite --show_tokens)
+  # ./out is replaced only when an earlier run wrote it (its _SUMMARY.json); a folder of the user's is never touched.
+  mode=errorifexists
+  if [[ -f "$PWD/out/_SUMMARY.json" ]]; then
+    mode=overwrite
+  elif [[ -e "$PWD/out" ]]; then
+    echo "bert-spark: $PWD/out exists and is not the output of an earlier run (no _SUMMARY.json): not replacing it." >&2
+    echo "bert-spark: move it away, or give --input and --output." >&2
+    exit 2
+  fi
+  app_args=(--input "$ROOT/data/sample_sentences.jsonl" --output "$PWD/out" --mode "$mode" --show_tokens)
 fi
 
 build_needed() {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.PoolingStrategy;
 import scala.Option;
@@ -82,6 +83,18 @@ public final class JobOptions {
       throw new UsageException("Error: " + e.getMessage(), parser.usage());
     }
     return o;
+  }
+
+  /**
+   * Refuses an output that is, holds or lies inside an input ({@link OutputOverlap}), as a usage error: run before
+   * Spark starts and before anything is written.
+   */
+  public void checkPaths(Configuration hadoopConf) {
+    try {
+      OutputOverlap.check(input, output, hadoopConf);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("Error: " + e.getMessage(), usage());
+    }
   }
 
   /** The usage text. */

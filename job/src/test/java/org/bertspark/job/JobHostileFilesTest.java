@@ -124,6 +124,27 @@ class JobHostileFilesTest {
         file.getFileName().toString(), "offset");
   }
 
+  /** The issue's report: Spark cleared the output, which held the input, then failed reading it. */
+  @Test
+  void overwritingTheInputsDirectoryIsRefusedBeforeAnyWrite() throws IOException {
+    String dir = tmp.resolve("own-input").toString();
+    spark.read().parquet(input).write().parquet(dir);
+    long files;
+    try (Stream<Path> list = Files.list(Path.of(dir))) {
+      files = list.count();
+    }
+    int jobs = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
+    JobOptions options = JobOptions.parse("--input", dir + "/*.parquet", "--output", dir, "--mode", "overwrite",
+        "--output_col", "emb2", "--model_dir", model.toString());
+    assertMentions(assertThrows(JobOptions.UsageException.class, () -> BertEmbeddingJob.run(spark, options))
+        .getMessage(), "--output " + dir + " holds input", "choose another --output");
+    assertEquals(jobs, spark.sparkContext().statusTracker().getJobIdsForGroup(null).length, "no Spark job");
+    try (Stream<Path> list = Files.list(Path.of(dir))) {
+      assertEquals(files, list.count(), "the input is untouched");
+    }
+    assertEquals(40, spark.read().parquet(dir).count());
+  }
+
   @Test
   void missingModelDirectory() {
     String missing = tmp.resolve("no-such-model").toString();
