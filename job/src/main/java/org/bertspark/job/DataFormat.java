@@ -1,7 +1,10 @@
 package org.bertspark.job;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.to_json;
 
 import java.util.Arrays;
@@ -28,7 +31,7 @@ public enum DataFormat {
   JSON("json", ".json", ".jsonl", ".ndjson"),
   CSV("csv", ".csv"),
   ORC("orc", ".orc"),
-  /** One sentence per line in; one row per line out, columns tab-separated. */
+  /** One sentence per line in; one row per line out, columns tab-separated and escaped ({@link #textField}). */
   TEXT("text", ".txt");
 
   /** Spark's text source names its one column so; the job renames it to the text column. */
@@ -95,7 +98,8 @@ public enum DataFormat {
   DataFrameWriter<Row> writer(Dataset<Row> rows) {
     return switch (this) {
       case CSV -> flat(rows).write().format(sparkName).option("header", "true");
-      case TEXT -> rows.select(concat_ws("\t", flatColumns(rows.schema())).as(TEXT_VALUE_COL)).write().format(sparkName);
+      case TEXT -> rows.select(concat_ws("\t", Arrays.stream(flatColumns(rows.schema())).map(DataFormat::textField)
+          .toArray(Column[]::new)).as(TEXT_VALUE_COL)).write().format(sparkName);
       case TFRECORD -> rows.write().format(sparkName).option(TFRECORD_TYPE, tfRecordType(rows.schema()));
       default -> rows.write().format(sparkName);
     };
@@ -116,6 +120,18 @@ public enum DataFormat {
     boolean nested = Arrays.stream(schema.fields()).anyMatch(f -> f.dataType() instanceof ArrayType a
         && a.elementType() instanceof ArrayType);
     return nested ? "SequenceExample" : "Example";
+  }
+
+  /**
+   * A column as one field of a text line: null is empty (concat_ws would drop it and shift the columns after it);
+   * backslash, tab, newline and carriage return become \\, \t, \n and \r, so a line is a row and a tab a boundary.
+   */
+  private static Column textField(Column c) {
+    Column escaped = regexp_replace(c, "\\\\", "\\\\\\\\");
+    escaped = regexp_replace(escaped, "\t", "\\\\t");
+    escaped = regexp_replace(escaped, "\n", "\\\\n");
+    escaped = regexp_replace(escaped, "\r", "\\\\r");
+    return coalesce(escaped, lit(""));
   }
 
   private static Dataset<Row> flat(Dataset<Row> rows) {
