@@ -82,7 +82,8 @@ public final class BertEmbeddingJob {
     JobCounters counters = JobCounters.register(spark.sparkContext());
     checkModel(spark, options.encoder(), hadoopConf);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol());
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
+        counters.corruptRecords);
     if (options.partitions() > 0) {
       input = input.repartition(options.partitions());
     }

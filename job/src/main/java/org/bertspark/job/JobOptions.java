@@ -34,6 +34,7 @@ public final class JobOptions {
   private final List<String> input = new ArrayList<>();
   private String inputFormatName;
   private DataFormat inputFormat;
+  private final Map<String, String> readOptions = new LinkedHashMap<>();
   private String textCol = "text";
   private String textBCol;
   private String output;
@@ -54,6 +55,8 @@ public final class JobOptions {
   public List<String> input() { return input; }
   /** The input format: as given, else from the first path's extension, else Parquet. */
   public DataFormat inputFormat() { return inputFormat; }
+  /** Spark reader options from --read_option, in order; a repeated key keeps its last value. */
+  public Map<String, String> readOptions() { return readOptions; }
   public String textCol() { return textCol; }
   /** The second-sentence column for pairs, or null. */
   public String textBCol() { return textBCol; }
@@ -116,6 +119,13 @@ public final class JobOptions {
     if (vectorType == VectorType.VECTOR && !outputFormat.holdsStructs()) {
       throw new IllegalArgumentException("--vector_type vector needs --output_format parquet, orc or json");
     }
+    readOptions.forEach((key, value) -> {
+      if (key.equalsIgnoreCase("mode")
+          && !List.of("FAILFAST", "PERMISSIVE", "DROPMALFORMED").contains(value.toUpperCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("--read_option mode must be FAILFAST, PERMISSIVE or DROPMALFORMED, got '"
+            + value + "'");
+      }
+    });
     if (!List.of("errorifexists", "overwrite", "append").contains(mode)) {
       throw new IllegalArgumentException("--mode must be errorifexists, overwrite or append, got '" + mode + "'");
     }
@@ -151,6 +161,14 @@ public final class JobOptions {
       value("input_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text; default from the extension, else parquet")
           .action((v, c) -> {
             c.inputFormatName = v;
+            return c;
+          });
+      value("read_option", "KEY=VALUE", "a Spark reader option, e.g. mode=PERMISSIVE (JSON and CSV read FAILFAST), "
+          + "sep=;, multiLine=true; repeat for more").unbounded()
+          .validate(v -> v.indexOf('=') > 0 ? success() : failure("--read_option needs KEY=VALUE, got '" + v + "'"))
+          .action((v, c) -> {
+            int eq = v.indexOf('=');
+            c.readOptions.put(v.substring(0, eq).strip(), v.substring(eq + 1));
             return c;
           });
       value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so)")
