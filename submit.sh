@@ -3,7 +3,7 @@
 #
 #   ./submit.sh                                   encode data/sample_sentences.jsonl with the default model into ./out
 #   ./submit.sh [spark options --] --input PATH --output PATH [job options]      (./submit.sh --help lists them)
-#   ./submit.sh sql [spark options --] (-e SQL | -f FILE) [--format table|json]  Spark SQL with bert_encode()
+#   ./submit.sh sql [spark options --] (-e SQL | -f FILE) [--format table|json] [--limit N]   Spark SQL, bert_encode()
 #
 # Builds the project first when job/target/bert-spark.jar is missing or older than the sources. Runs
 # $SPARK_HOME/bin/spark-submit when SPARK_HOME is set, else Spark from the Maven repository in this JVM:
@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$ROOT/job/target/bert-spark.jar"
 SPARK_CLASSPATH_FILE="$ROOT/job/target/spark-classpath.txt"
 JOB_CLASS=org.bertspark.job.BertEmbeddingJob
-SQL_CLASS=org.bertspark.udf.SqlRunner
+SQL_CLASS=org.bertspark.job.SqlRunner
 # What spark-submit adds on Java 17 (org.apache.spark.launcher.JavaModuleOptions), kept in the parent pom.
 read -ra JAVA17_OPENS <<<"$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$ROOT/pom.xml")"
 

@@ -2,7 +2,7 @@
 # Checks notebooks/ headless: every .ipynb validates with nbformat, bert-spark.zpln is a Zeppelin note, and
 # bert-spark-submit.ipynb runs top to bottom on Debian's python3 kernel (nbclient), driving submit.sh with the real
 # default model; its assertions (no lost row, each paraphrase found first) must hold and its plot must come out.
-# The SQL of the PySpark notebook and of the Zeppelin note is run by udf's NotebookSqlTest; their Python and Scala
+# The SQL of the PySpark notebook and of the Zeppelin note is run by job's NotebookSqlTest; their Python and Scala
 # cells need PySpark or Zeppelin, which are not installable here.
 #
 #   notebooks/run-notebooks.sh      (installs the Debian packages it needs when they are missing, as root or through
