@@ -83,7 +83,7 @@ public final class BertEmbeddingJob {
     checkModel(spark, options.encoder(), hadoopConf);
 
     Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-        counters.corruptRecords);
+        counters);
     if (options.partitions() > 0) {
       input = input.repartition(options.partitions());
     }

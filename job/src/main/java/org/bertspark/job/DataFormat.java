@@ -31,6 +31,7 @@ import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import org.bertspark.tfrecord.TFRecordFileFormat;
 
 /**
  * A file format the job reads sentences from and writes vectors to. Formats that hold only flat strings (csv, text)
@@ -104,10 +105,11 @@ public enum DataFormat {
    * case-insensitive) over ours: CSV files have a header line, and JSON and CSV read FAILFAST. A malformed record
    * then fails the job naming its file (Spark's own FAILFAST error names neither file nor line); PERMISSIVE keeps it
    * as a row of nulls with its text in the corrupt-record column (columnNameOfCorruptRecord, default
-   * _corrupt_record), counted in {@code corruptRecords}; DROPMALFORMED drops it uncounted.
+   * _corrupt_record), counted in {@code counters.corruptRecords}; DROPMALFORMED drops it uncounted. TFRecord
+   * records that DROPMALFORMED skips are counted in {@code counters.tfrecordDropped}.
    */
   Dataset<Row> read(SparkSession spark, List<String> paths, String textCol, Map<String, String> options,
-      LongAccumulator corruptRecords) {
+      JobCounters counters) {
     Map<String, String> all = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     if (this == CSV) {
       all.put("header", "true");
@@ -119,7 +121,11 @@ public enum DataFormat {
     String[] files = paths.toArray(new String[0]);
     String mode = all.getOrDefault(MODE, "").toUpperCase(Locale.ROOT);
     if (!(this == JSON || this == CSV) || !(mode.equals(FAILFAST) || mode.equals(PERMISSIVE))) {
-      Dataset<Row> rows = spark.read().format(sparkName).options(all).load(files);
+      var reader = spark.read().format(sparkName).options(all);
+      if (this == TFRECORD) {
+        reader = TFRecordFileFormat.countDropped(reader, counters.tfrecordDropped);
+      }
+      Dataset<Row> rows = reader.load(files);
       return this == TEXT ? rows.withColumnRenamed(TEXT_VALUE_COL, textCol) : rows;
     }
     // Both modes read PERMISSIVE with a corrupt-record column, which the schema must name for Spark to fill it.
@@ -133,6 +139,7 @@ public enum DataFormat {
     Dataset<Row> rows = spark.read().format(sparkName).options(all).schema(schema).load(files);
     Column record = col(quoted(corrupt));
     if (mode.equals(PERMISSIVE)) {
+      LongAccumulator corruptRecords = counters.corruptRecords;
       UserDefinedFunction count = udf((UDF1<String, String>) r -> {
         if (r != null) {
           corruptRecords.add(1);

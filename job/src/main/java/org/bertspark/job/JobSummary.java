@@ -20,11 +20,12 @@ import org.apache.spark.sql.types.StructType;
  *
  * @param schema the output's columns
  * @param corruptRecords rows kept with a malformed JSON or CSV record (--read_option mode=PERMISSIVE): null fields,
- *     the record's text in the corrupt-record column
+ *     the record's text in the corrupt-record column (in the JSON for JSON and CSV input only)
  * @param nullText rows with a null vector because their text was null
  * @param blankText rows with a null vector because their text was empty or whitespace
  * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
  * @param wallSeconds from the first read to the last written file, model loading included
+ * @param tfrecordDropped TFRecord input records skipped by mode=DROPMALFORMED (in the JSON for TFRecord input only)
  */
 public record JobSummary(
     List<String> input,
@@ -40,7 +41,8 @@ public record JobSummary(
     long realTokens,
     long paddedTokens,
     double wallSeconds,
-    Map<String, String> options) {
+    Map<String, String> options,
+    long tfrecordDropped) {
 
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -59,7 +61,8 @@ public record JobSummary(
     job.readOptions().forEach((key, value) -> options.put("read_option." + key, value));
     options.putAll(job.encoder().toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
-        c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(), c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options);
+        c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
+        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options, c.tfrecordDropped.value());
   }
 
   /** Rows with a null vector, for any reason. */
@@ -77,7 +80,13 @@ public record JobSummary(
     m.put("output", output);
     m.put("output_schema", schema.toDDL());
     m.put("input_rows", inputRows);
-    m.put("corrupt_records", corruptRecords);
+    if (DataFormat.JSON.sparkName().equals(options.get("input_format"))
+        || DataFormat.CSV.sparkName().equals(options.get("input_format"))) {
+      m.put("corrupt_records", corruptRecords);
+    }
+    if (DataFormat.TFRECORD.sparkName().equals(options.get("input_format"))) {
+      m.put("tfrecord_dropped_records", tfrecordDropped);
+    }
     m.put("encoded", encoded);
     m.put("null", nullVectors());
     Map<String, Long> reasons = new LinkedHashMap<>();

@@ -23,7 +23,7 @@ public final class JobBenchmark {
     SparkSession spark = SparkSession.builder().master("local[*]").appName("bert-spark-benchmark").getOrCreate();
     try {
       List<String> texts = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-          spark.sparkContext().longAccumulator())
+          JobCounters.register(spark.sparkContext()))
           .select(options.textCol()).collectAsList().stream().map(r -> r.getString(0)).toList();
       BertEncoder encoder = EncoderCache.get(options.encoder());
       encoder.encode(texts.subList(0, Math.min(texts.size(), options.encoder().maxBatchSize())));
@@ -40,7 +40,7 @@ public final class JobBenchmark {
       options.encoder().toMap().forEach((key, value) -> spark.conf().set(BertFunctions.CONF_PREFIX + key, value));
       BertFunctions.register(spark);
       options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-          spark.sparkContext().longAccumulator()).createOrReplaceTempView("input");
+          JobCounters.register(spark.sparkContext())).createOrReplaceTempView("input");
       start = System.nanoTime();
       spark.sql("SELECT *, bert_encode(" + options.textCol() + ") AS embedding FROM input")
           .write().mode("overwrite").parquet(options.output() + "-sql");
