@@ -129,7 +129,7 @@ public enum DataFormat {
       return this == TEXT ? rows.withColumnRenamed(TEXT_VALUE_COL, textCol) : rows;
     }
     // Both modes read PERMISSIVE with a corrupt-record column, which the schema must name for Spark to fill it.
-    String corrupt = all.getOrDefault(CORRUPT_OPTION, spark.sessionState().conf().columnNameOfCorruptRecord());
+    String corrupt = all.getOrDefault(CORRUPT_OPTION, spark.conf().get("spark.sql.columnNameOfCorruptRecord"));
     all.put(MODE, PERMISSIVE);
     all.put(CORRUPT_OPTION, corrupt);
     StructType schema = spark.read().format(sparkName).options(all).load(files).schema();

@@ -126,7 +126,7 @@ public final class SqlRunner {
   }
 
   private static String moreRows(int limit) {
-    return "(the first " + limit + " rows; --limit N shows more, --format json all)";
+    return "(--limit N shows more than " + limit + " rows, --format json all of them)";
   }
 
   private static int positive(String v, String flag) {

@@ -85,7 +85,7 @@ class SqlRunnerTest {
     assertEquals(0, bounded.status(), bounded.err());
     assertTrue(bounded.out().contains("|2  |") && !bounded.out().contains("|3  |"), bounded.out());
     assertTrue(bounded.out().contains("only showing top 3 rows"), bounded.out());
-    assertTrue(bounded.out().contains("--limit N shows more"), bounded.out());
+    assertTrue(bounded.out().contains("--limit N shows more than 3 rows"), bounded.out());
 
     Result all = run("-e", "SELECT id FROM range(3)", "--limit", "3");
     assertTrue(all.out().contains("|2  |") && !all.out().contains("--limit"), all.out());
