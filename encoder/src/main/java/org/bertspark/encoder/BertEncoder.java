@@ -17,8 +17,6 @@ import java.util.function.Function;
  * inputs share a batch.
  */
 public final class BertEncoder implements AutoCloseable {
-  /** bert-as-service's separator of the two sentences of a pair in one string. */
-  private static final String PAIR_SEPARATOR = "|||";
   /**
    * Padded positions per graph run, at most. Attention memory grows with batch × length², so long sequences get
    * smaller batches (16 at length 512, for BERT-base about 0.2 GB of attention scores).
@@ -33,9 +31,8 @@ public final class BertEncoder implements AutoCloseable {
 
   private final EncoderOptions options;
   private final Vocabulary vocab;
-  private final WordPieceTokenizer tokenizer;
+  private final SequenceTokenizer tokenizer;
   private final BertGraph graph;
-  private final int maxSeqLen;
   private final LongAdder sequences = new LongAdder();
   private final LongAdder truncated = new LongAdder();
   private final LongAdder batches = new LongAdder();
@@ -45,9 +42,8 @@ public final class BertEncoder implements AutoCloseable {
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
     this.options = options;
     this.vocab = checkedVocabulary(options, model);
-    this.maxSeqLen = options.maxSeqLen() == null ? modelMaxSeqLen(model.config()) : options.maxSeqLen();
-    this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
     BertConfig config = model.config();
+    this.tokenizer = new SequenceTokenizer(vocab, options, config);
     try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
       String prefix = model.variablePrefix();
       this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
@@ -73,7 +69,7 @@ public final class BertEncoder implements AutoCloseable {
   /** The vocabulary, after checking it and the options against the model's config. */
   private static Vocabulary checkedVocabulary(EncoderOptions options, ModelDirectory model) {
     BertConfig config = model.config();
-    if (options.maxSeqLen() != null && options.maxSeqLen() > modelMaxSeqLen(config)) {
+    if (options.maxSeqLen() != null && options.maxSeqLen() > SequenceTokenizer.modelMaxSeqLen(config)) {
       throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
           + config.maxPositionEmbeddings() + " positions (" + model.checkpointPrefix() + ")");
     }
@@ -84,10 +80,6 @@ public final class BertEncoder implements AutoCloseable {
           + " tokens but the model's config says vocab_size " + config.vocabSize());
     }
     return vocab;
-  }
-
-  private static int modelMaxSeqLen(BertConfig config) {
-    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
   }
 
   public EncoderOptions options() {
@@ -105,7 +97,7 @@ public final class BertEncoder implements AutoCloseable {
    * null element.
    */
   public List<Embedding> encode(List<String> texts) {
-    return run(texts, this::encodeInput);
+    return run(texts, tokenizer::sequence);
   }
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
@@ -117,40 +109,20 @@ public final class BertEncoder implements AutoCloseable {
     for (int i = 0; i < textsA.size(); i++) {
       index.add(i);
     }
-    return run(index, i -> sequence(textsA.get(i), textsB.get(i)));
+    return run(index, i -> tokenizer.pair(textsA.get(i), textsB.get(i)));
   }
 
   /** Encodes pre-tokenized input: each element is a list of words (bert-as-service's is_tokenized). */
   public List<Embedding> encodeWords(List<List<String>> words) {
-    return run(words, w -> {
-      List<String> pieces = tokenizer.tokenizeWords(w);
-      return pieces.isEmpty() ? null : InputSequence.of(vocab, pieces, null, maxSeqLen);
-    });
+    return run(words, tokenizer::words);
   }
 
-  /** The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none. */
+  /**
+   * The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none.
+   * {@link SequenceTokenizer#get} gives the same without loading the model.
+   */
   public List<String> tokenize(String text) {
-    InputSequence s = text == null ? null : encodeInput(text);
-    return s == null ? null : s.tokens();
-  }
-
-  private InputSequence encodeInput(String text) {
-    int split = text.indexOf(PAIR_SEPARATOR);
-    return split < 0 ? sequence(text, null)
-        : sequence(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
-  }
-
-  /** Null when the first sentence has no word pieces; an empty second sentence makes a single sequence. */
-  private InputSequence sequence(String a, String b) {
-    if (a == null) {
-      return null;
-    }
-    List<String> piecesA = tokenizer.tokenize(a);
-    if (piecesA.isEmpty()) {
-      return null;
-    }
-    List<String> piecesB = b == null ? null : tokenizer.tokenize(b);
-    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
+    return tokenizer.tokenize(text);
   }
 
   public EncoderStats stats() {
