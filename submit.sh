@@ -3,7 +3,7 @@
 #
 #   ./submit.sh                                   encode data/sample_sentences.jsonl with the default model into ./out
 #   ./submit.sh [spark options --] --input PATH --output PATH [job options]      (./submit.sh --help lists them)
-#   ./submit.sh sql [spark options --] (-e SQL | -f FILE) [--format table|json]  Spark SQL with bert_encode()
+#   ./submit.sh sql [spark options --] (-e SQL | -f FILE) [--format table|json] [--limit N]   Spark SQL, bert_encode()
 #
 # Builds the project first when job/target/bert-spark.jar is missing or older than the sources. Runs
 # $SPARK_HOME/bin/spark-submit when SPARK_HOME is set, else Spark from the Maven repository in this JVM:
@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$ROOT/job/target/bert-spark.jar"
 SPARK_CLASSPATH_FILE="$ROOT/job/target/spark-classpath.txt"
 JOB_CLASS=org.bertspark.job.BertEmbeddingJob
-SQL_CLASS=org.bertspark.udf.SqlRunner
+SQL_CLASS=org.bertspark.job.SqlRunner
 # What spark-submit adds on Java 17 (org.apache.spark.launcher.JavaModuleOptions), kept in the parent pom.
 read -ra JAVA17_OPENS <<<"$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$ROOT/pom.xml")"
 
@@ -39,7 +39,16 @@ done
 if [[ $main_class == "$JOB_CLASS" && ${#app_args[@]} -eq 0 ]]; then
   echo "bert-spark: no arguments, so encoding the sample sentences with the default model (BERT-base uncased)." >&2
   echo "bert-spark: ./submit.sh --help lists the options." >&2
-  app_args=(--input "$ROOT/data/sample_sentences.jsonl" --output "$PWD/out" --mode overwrite --show_tokens)
+  # ./out is replaced only when an earlier run wrote it (its _SUMMARY.json); a folder of the user's is never touched.
+  mode=errorifexists
+  if [[ -f "$PWD/out/_SUMMARY.json" ]]; then
+    mode=overwrite
+  elif [[ -e "$PWD/out" ]]; then
+    echo "bert-spark: $PWD/out exists and is not the output of an earlier run (no _SUMMARY.json): not replacing it." >&2
+    echo "bert-spark: move it away, or give --input and --output." >&2
+    exit 2
+  fi
+  app_args=(--input "$ROOT/data/sample_sentences.jsonl" --output "$PWD/out" --mode "$mode" --show_tokens)
 fi
 
 build_needed() {
@@ -52,13 +61,6 @@ if build_needed; then
   (cd "$ROOT" && mvn -B -q -DskipTests package)
 fi
 
-has_opt() {
-  local name=$1 a
-  for a in "${spark_args[@]+"${spark_args[@]}"}"; do
-    [[ "$a" == "$name" || "$a" == "$name="* ]] && return 0
-  done
-  return 1
-}
 # TensorFlow's C++ INFO lines (oneDNN, CPU features) say nothing to act on; warnings and errors stay.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 # The GPU build's CUDA libraries (mvn -Pgpu), for the JVMs started here; cluster executors need
@@ -66,34 +68,91 @@ export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 if [[ -z "${BERT_SPARK_CUDA_LIBS:-}" && -d "$ROOT/job/target/cuda" ]]; then
   export BERT_SPARK_CUDA_LIBS="$ROOT/job/target/cuda"
 fi
+
+# The value of KEY in a Java properties file as Spark reads it (key=value, key: value or key value, continued lines,
+# the last one wins, trimmed), or nothing.
+property() {
+  awk -v key="$1" '
+    { sub(/^[ \t\f]+/, "") }
+    joined == "" && /^[#!]/ { next }
+    { line = joined $0; joined = "" }
+    /(^|[^\\])(\\\\)*\\$/ { joined = substr(line, 1, length(line) - 1); next }
+    match(line, /^[^=: \t\f]+/) {
+      k = substr(line, 1, RLENGTH)
+      v = substr(line, RLENGTH + 1)
+      sub(/^[ \t\f]*[=:]?[ \t\f]*/, "", v)
+      sub(/[ \t\f]+$/, "", v)
+      if (k == key) { value = v; found = 1 }
+    }
+    END { if (found) print value }' "$2"
+}
+
+# The Spark options we read or merge, with spark-submit's precedence: an option over --conf over the properties file.
+# The user's driver Java options come after ours (a later -D wins) instead of replacing them, so they leave
+# submit_args and come back merged in one --driver-java-options.
+properties_file="$ROOT/conf/spark-defaults.conf"
+own_properties=1
+driver_memory=""
+conf_driver_memory=""
+user_java_options=""
+conf_java_options=""
+submit_args=()
+i=0
+while ((i < ${#spark_args[@]})); do
+  arg="${spark_args[i]}"
+  name="$arg"
+  value=""
+  step=1
+  if [[ "$arg" == --*=* ]]; then
+    name="${arg%%=*}"
+    value="${arg#*=}"
+  elif [[ "$arg" =~ ^(--properties-file|--driver-memory|--driver-java-options|--conf|-c)$ ]]; then
+    value="${spark_args[i + 1]:-}"
+    step=2
+  fi
+  case "$name" in
+    --properties-file) properties_file="$value"; own_properties=0 ;;
+    --driver-memory) driver_memory="$value" ;;
+    --driver-java-options) user_java_options="$value" ;;
+    --conf | -c)
+      case "$value" in
+        spark.driver.memory=*) conf_driver_memory="${value#*=}" ;;
+        spark.driver.extraJavaOptions=*) conf_java_options="${value#*=}" ;;
+      esac ;;
+  esac
+  [[ "$name" == --driver-java-options ]] || submit_args+=("${spark_args[@]:i:step}")
+  ((i += step))
+done
 properties=()
-properties_file=""
-if ! has_opt --properties-file; then
-  properties_file="$ROOT/conf/spark-defaults.conf"
+if ((own_properties)); then
   properties=(--properties-file "$properties_file")
 fi
+if [[ -f "$properties_file" ]]; then
+  : "${conf_java_options:=$(property spark.driver.extraJavaOptions "$properties_file")}"
+  : "${conf_driver_memory:=$(property spark.driver.memory "$properties_file")}"
+fi
+: "${user_java_options:=$conf_java_options}"
+: "${driver_memory:=$conf_driver_memory}"
 log_conf="-Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties"
 
 if [[ -n "${SPARK_HOME:-}" ]]; then
-  exec "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" --driver-java-options "$log_conf" \
-    "${spark_args[@]+"${spark_args[@]}"}" --class "$main_class" "$JAR" "${app_args[@]+"${app_args[@]}"}"
+  exec "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
+    --driver-java-options "$log_conf${user_java_options:+ $user_java_options}" \
+    --class "$main_class" "$JAR" "${app_args[@]+"${app_args[@]}"}"
 fi
 
-# No Spark distribution: SparkSubmit in this JVM, so the driver's memory is this JVM's heap.
-driver_memory=""
-for ((i = 0; i < ${#spark_args[@]}; i++)); do
-  case "${spark_args[i]}" in
-    --driver-memory) driver_memory="${spark_args[i + 1]:-}" ;;
-    --driver-memory=*) driver_memory="${spark_args[i]#*=}" ;;
-    --properties-file) properties_file="${spark_args[i + 1]:-}" ;;
-    --properties-file=*) properties_file="${spark_args[i]#*=}" ;;
-  esac
-done
-if [[ -z "$driver_memory" && -f "$properties_file" ]]; then
-  driver_memory=$(awk '$1 == "spark.driver.memory" { print $2 }' "$properties_file")
+# No Spark distribution: SparkSubmit in this JVM, so the driver's memory and Java options are this JVM's.
+jvm_options=()
+if [[ -n "$driver_memory" ]]; then
+  jvm_options+=("-Xmx$driver_memory")
+fi
+jvm_options+=("$log_conf")
+if [[ -n "$user_java_options" ]]; then
+  # Split as a shell would (quotes, backslashes), without evaluating anything.
+  mapfile -d '' -t -O "${#jvm_options[@]}" jvm_options < <(xargs printf '%s\0' <<<"$user_java_options")
 fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-exec "$JAVA" "${JAVA17_OPENS[@]}" ${driver_memory:+-Xmx$driver_memory} "$log_conf" \
+exec "$JAVA" "${JAVA17_OPENS[@]}" "${jvm_options[@]}" \
   -cp "$JAR:$(cat "$SPARK_CLASSPATH_FILE")" org.apache.spark.deploy.SparkSubmit \
-  "${properties[@]+"${properties[@]}"}" "${spark_args[@]+"${spark_args[@]}"}" \
+  "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
   --class "$main_class" "$JAR" "${app_args[@]+"${app_args[@]}"}"

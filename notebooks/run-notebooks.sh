@@ -2,21 +2,32 @@
 # Checks notebooks/ headless: every .ipynb validates with nbformat, bert-spark.zpln is a Zeppelin note, and
 # bert-spark-submit.ipynb runs top to bottom on Debian's python3 kernel (nbclient), driving submit.sh with the real
 # default model; its assertions (no lost row, each paraphrase found first) must hold and its plot must come out.
-# The SQL of the PySpark notebook and of the Zeppelin note is run by udf's NotebookSqlTest; their Python and Scala
+# The SQL of the PySpark notebook and of the Zeppelin note is run by job's NotebookSqlTest; their Python and Scala
 # cells need PySpark or Zeppelin, which are not installable here.
 #
-#   notebooks/run-notebooks.sh      (installs the Debian packages it needs when they are missing; root or sudo)
+#   notebooks/run-notebooks.sh      (installs the Debian packages it needs when they are missing, as root or through
+#                                    sudo without a password; otherwise names them and exits with status 1)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PYTHON=/usr/bin/python3
+PYTHON="${PYTHON:-/usr/bin/python3}" # Debian's, where the packages below install
 PACKAGES=(python3-nbclient python3-nbformat python3-ipykernel python3-numpy python3-matplotlib)
 
 if ! "$PYTHON" -c 'import nbclient, nbformat, ipykernel, numpy, matplotlib' 2>/dev/null; then
+  # apt-get as root, else through sudo when it asks no password; otherwise the user installs them.
+  if [[ "$(id -u)" == 0 ]]; then
+    apt=(apt-get)
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    apt=(sudo -n env DEBIAN_FRONTEND=noninteractive apt-get)
+  else
+    echo "run-notebooks: missing Debian packages; install them (as root: apt-get install ${PACKAGES[*]})" >&2
+    echo "run-notebooks: and run this again" >&2
+    exit 1
+  fi
   echo "run-notebooks: installing ${PACKAGES[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends "${PACKAGES[@]}" \
-    || { apt-get update && apt-get install -y --no-install-recommends "${PACKAGES[@]}"; }
+  "${apt[@]}" install -y --no-install-recommends "${PACKAGES[@]}" \
+    || { "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends "${PACKAGES[@]}"; }
 fi
 
 # The executed notebook, the job's output and the plot stay here for a look afterwards.

@@ -6,6 +6,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -18,8 +19,8 @@ import org.bertspark.encoder.EncoderOptions;
 /**
  * The spark-submit application: reads sentences, adds BERT vectors to every row, writes them with every input column,
  * then prints and saves a summary. {@code spark-submit --class org.bertspark.job.BertEmbeddingJob bert-spark.jar
- * --input PATH --output PATH [options]}; wrong options print the usage and exit with status 2 before Spark starts;
- * a failed run prints its cause on one line and exits with status 1.
+ * --input PATH --output PATH [options]}; wrong options, an output that overlaps an input among them, print the usage
+ * and exit with status 2 before Spark starts; a failed run prints its cause on one line and exits with status 1.
  */
 public final class BertEmbeddingJob {
   static final int USAGE_EXIT_CODE = 2;
@@ -30,8 +31,10 @@ public final class BertEmbeddingJob {
 
   public static void main(String[] args) {
     JobOptions options;
+    SparkConf conf = new SparkConf();
     try {
       options = JobOptions.parse(args);
+      options.checkPaths(SparkHadoopUtil.get().newConfiguration(conf)); // spark.hadoop.* applied, Spark not started
     } catch (JobOptions.UsageException e) {
       System.err.println(e.getMessage());
       System.err.println(e.usage());
@@ -39,7 +42,7 @@ public final class BertEmbeddingJob {
       return;
     }
     // Spark's progress bar is off unless asked for; a long encode wants it, an explicit setting wins.
-    SparkConf conf = new SparkConf().setIfMissing("spark.ui.showConsoleProgress", "true");
+    conf.setIfMissing("spark.ui.showConsoleProgress", "true");
     SparkSession spark = SparkSession.builder().appName("bert-spark").config(conf).getOrCreate();
     boolean failed = false;
     try {
@@ -73,12 +76,14 @@ public final class BertEmbeddingJob {
   public static JobSummary run(SparkSession spark, JobOptions options) {
     long start = System.nanoTime();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
+    options.checkPaths(hadoopConf);
     Broadcast<SerializableConfiguration> conf = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .broadcast(new SerializableConfiguration(hadoopConf));
     JobCounters counters = JobCounters.register(spark.sparkContext());
     checkModel(spark, options.encoder(), hadoopConf);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), counters.tfrecordDropped);
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
+        counters);
     if (options.partitions() > 0) {
       input = input.repartition(options.partitions());
     }

@@ -1,19 +1,32 @@
 package org.bertspark.job;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.raise_error;
+import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.to_json;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -30,12 +43,16 @@ public enum DataFormat {
   JSON("json", ".json", ".jsonl", ".ndjson"),
   CSV("csv", ".csv"),
   ORC("orc", ".orc"),
-  /** One sentence per line in; one row per line out, columns tab-separated. */
+  /** One sentence per line in; one row per line out, columns tab-separated and escaped ({@link #textField}). */
   TEXT("text", ".txt");
 
   /** Spark's text source names its one column so; the job renames it to the text column. */
   private static final String TEXT_VALUE_COL = "value";
   private static final String TFRECORD_TYPE = "recordType";
+  private static final String MODE = "mode";
+  private static final String FAILFAST = "FAILFAST";
+  private static final String PERMISSIVE = "PERMISSIVE";
+  private static final String CORRUPT_OPTION = "columnNameOfCorruptRecord";
   private static final List<String> COMPRESSION = List.of(".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst");
 
   private final String sparkName;
@@ -84,26 +101,65 @@ public enum DataFormat {
   }
 
   /**
-   * Reads every path; a text file's lines land in {@code textCol}. CSV files have a header line.
-   *
-   * @param tfrecordDropped counts the TFRecord records that mode=DROPMALFORMED skips, or null
+   * Reads every path; a text file's lines land in {@code textCol}. {@code options} are Spark reader options (keys
+   * case-insensitive) over ours: CSV files have a header line, and JSON and CSV read FAILFAST. A malformed record
+   * then fails the job naming its file (Spark's own FAILFAST error names neither file nor line); PERMISSIVE keeps it
+   * as a row of nulls with its text in the corrupt-record column (columnNameOfCorruptRecord, default
+   * _corrupt_record), counted in {@code counters.corruptRecords}; DROPMALFORMED drops it uncounted. TFRecord
+   * records that DROPMALFORMED skips are counted in {@code counters.tfrecordDropped}.
    */
-  Dataset<Row> read(SparkSession spark, List<String> paths, String textCol, LongAccumulator tfrecordDropped) {
-    var reader = spark.read().format(sparkName);
+  Dataset<Row> read(SparkSession spark, List<String> paths, String textCol, Map<String, String> options,
+      JobCounters counters) {
+    Map<String, String> all = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     if (this == CSV) {
-      reader = reader.option("header", "true");
-    } else if (this == TFRECORD && tfrecordDropped != null) {
-      reader = TFRecordFileFormat.countDropped(reader, tfrecordDropped);
+      all.put("header", "true");
     }
-    Dataset<Row> rows = reader.load(paths.toArray(new String[0]));
-    return this == TEXT ? rows.withColumnRenamed(TEXT_VALUE_COL, textCol) : rows;
+    if (this == JSON || this == CSV) {
+      all.put(MODE, FAILFAST);
+    }
+    all.putAll(options);
+    String[] files = paths.toArray(new String[0]);
+    String mode = all.getOrDefault(MODE, "").toUpperCase(Locale.ROOT);
+    if (!(this == JSON || this == CSV) || !(mode.equals(FAILFAST) || mode.equals(PERMISSIVE))) {
+      var reader = spark.read().format(sparkName).options(all);
+      if (this == TFRECORD) {
+        reader = TFRecordFileFormat.countDropped(reader, counters.tfrecordDropped);
+      }
+      Dataset<Row> rows = reader.load(files);
+      return this == TEXT ? rows.withColumnRenamed(TEXT_VALUE_COL, textCol) : rows;
+    }
+    // Both modes read PERMISSIVE with a corrupt-record column, which the schema must name for Spark to fill it.
+    String corrupt = all.getOrDefault(CORRUPT_OPTION, spark.conf().get("spark.sql.columnNameOfCorruptRecord"));
+    all.put(MODE, PERMISSIVE);
+    all.put(CORRUPT_OPTION, corrupt);
+    StructType schema = spark.read().format(sparkName).options(all).load(files).schema();
+    if (!Arrays.asList(schema.fieldNames()).contains(corrupt)) {
+      schema = schema.add(corrupt, DataTypes.StringType);
+    }
+    Dataset<Row> rows = spark.read().format(sparkName).options(all).schema(schema).load(files);
+    Column record = col(quoted(corrupt));
+    if (mode.equals(PERMISSIVE)) {
+      LongAccumulator corruptRecords = counters.corruptRecords;
+      UserDefinedFunction count = udf((UDF1<String, String>) r -> {
+        if (r != null) {
+          corruptRecords.add(1);
+        }
+        return r;
+      }, DataTypes.StringType).asNondeterministic();
+      return rows.withColumn(corrupt, count.apply(record));
+    }
+    // A filter, not a projection the optimizer could prune; the message names the file, never the record's text.
+    Column fail = raise_error(concat(lit("malformed " + sparkName + " record in "), input_file_name(),
+        lit(" (--read_option mode=PERMISSIVE keeps and counts such rows, mode=DROPMALFORMED drops them)")));
+    return rows.where(when(record.isNotNull(), fail).otherwise(lit(true))).drop(corrupt);
   }
 
   /** A writer of {@code rows} in this format, nested columns made JSON text where the format has only strings. */
   DataFrameWriter<Row> writer(Dataset<Row> rows) {
     return switch (this) {
       case CSV -> flat(rows).write().format(sparkName).option("header", "true");
-      case TEXT -> rows.select(concat_ws("\t", flatColumns(rows.schema())).as(TEXT_VALUE_COL)).write().format(sparkName);
+      case TEXT -> rows.select(concat_ws("\t", Arrays.stream(flatColumns(rows.schema())).map(DataFormat::textField)
+          .toArray(Column[]::new)).as(TEXT_VALUE_COL)).write().format(sparkName);
       case TFRECORD -> rows.write().format(sparkName).option(TFRECORD_TYPE, tfRecordType(rows.schema()));
       default -> rows.write().format(sparkName);
     };
@@ -115,7 +171,8 @@ public enum DataFormat {
       case TFRECORD -> spark.read().format(sparkName).option(TFRECORD_TYPE, tfRecordType(written)).schema(written)
           .load(path);
       case TEXT -> spark.read().format(sparkName).load(path);
-      default -> read(spark, List.of(path), TEXT_VALUE_COL, null);
+      case CSV -> spark.read().format(sparkName).option("header", "true").load(path);
+      default -> spark.read().format(sparkName).load(path);
     };
   }
 
@@ -124,6 +181,22 @@ public enum DataFormat {
     boolean nested = Arrays.stream(schema.fields()).anyMatch(f -> f.dataType() instanceof ArrayType a
         && a.elementType() instanceof ArrayType);
     return nested ? "SequenceExample" : "Example";
+  }
+
+  /**
+   * A column as one field of a text line: null is empty (concat_ws would drop it and shift the columns after it);
+   * backslash, tab, newline and carriage return become \\, \t, \n and \r, so a line is a row and a tab a boundary.
+   */
+  private static Column textField(Column c) {
+    Column escaped = regexp_replace(c, "\\\\", "\\\\\\\\");
+    escaped = regexp_replace(escaped, "\t", "\\\\t");
+    escaped = regexp_replace(escaped, "\n", "\\\\n");
+    escaped = regexp_replace(escaped, "\r", "\\\\r");
+    return coalesce(escaped, lit(""));
+  }
+
+  private static String quoted(String column) {
+    return "`" + column.replace("`", "``") + "`";
   }
 
   private static Dataset<Row> flat(Dataset<Row> rows) {
@@ -137,7 +210,7 @@ public enum DataFormat {
   private static Column flatColumn(StructField f) {
     boolean nested = f.dataType() instanceof ArrayType || f.dataType() instanceof StructType
         || f.dataType() instanceof MapType;
-    Column c = col("`" + f.name().replace("`", "``") + "`");
+    Column c = col(quoted(f.name()));
     return (nested ? to_json(c) : c.cast("string")).as(f.name());
   }
 }

@@ -15,6 +15,8 @@ final class JobCounters implements Serializable {
 
   /** Rows read. */
   final LongAccumulator rows;
+  /** Rows kept with a malformed JSON or CSV record (read PERMISSIVE). */
+  final LongAccumulator corruptRecords;
   /** Rows with a vector. */
   final LongAccumulator encoded;
   /** Null vectors, by reason: null text. */
@@ -34,6 +36,7 @@ final class JobCounters implements Serializable {
 
   private JobCounters(SparkContext sc) {
     rows = sc.longAccumulator("bert rows");
+    corruptRecords = sc.longAccumulator("bert corrupt records");
     encoded = sc.longAccumulator("bert encoded");
     nullText = sc.longAccumulator("bert null text");
     blankText = sc.longAccumulator("bert blank text");

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.PoolingStrategy;
@@ -38,6 +39,7 @@ public final class JobOptions {
   private final List<String> input = new ArrayList<>();
   private String inputFormatName;
   private DataFormat inputFormat;
+  private final Map<String, String> readOptions = new LinkedHashMap<>();
   private String textCol = "text";
   private String textBCol;
   private String output;
@@ -58,6 +60,8 @@ public final class JobOptions {
   public List<String> input() { return input; }
   /** The input format: as given, else from the first path's extension, else Parquet. */
   public DataFormat inputFormat() { return inputFormat; }
+  /** Spark reader options from --read_option, in order; a repeated key keeps its last value. */
+  public Map<String, String> readOptions() { return readOptions; }
   public String textCol() { return textCol; }
   /** The second-sentence column for pairs, or null. */
   public String textBCol() { return textBCol; }
@@ -89,6 +93,18 @@ public final class JobOptions {
     return o;
   }
 
+  /**
+   * Refuses an output that is, holds or lies inside an input ({@link OutputOverlap}), as a usage error: run before
+   * Spark starts and before anything is written.
+   */
+  public void checkPaths(Configuration hadoopConf) {
+    try {
+      OutputOverlap.check(input, output, hadoopConf);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("Error: " + e.getMessage(), usage());
+    }
+  }
+
   /** The usage text. */
   public static String usage() {
     return new Parser().usage();
@@ -108,6 +124,13 @@ public final class JobOptions {
     if (vectorType == VectorType.VECTOR && !outputFormat.holdsStructs()) {
       throw new IllegalArgumentException("--vector_type vector needs --output_format parquet, orc or json");
     }
+    readOptions.forEach((key, value) -> {
+      if (key.equalsIgnoreCase("mode")
+          && !List.of("FAILFAST", "PERMISSIVE", "DROPMALFORMED").contains(value.toUpperCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("--read_option mode must be FAILFAST, PERMISSIVE or DROPMALFORMED, got '"
+            + value + "'");
+      }
+    });
     if (!List.of("errorifexists", "overwrite", "append").contains(mode)) {
       throw new IllegalArgumentException("--mode must be errorifexists, overwrite or append, got '" + mode + "'");
     }
@@ -139,6 +162,12 @@ public final class JobOptions {
           (c, v) -> c.input.add(v)).required().unbounded();
       value("input_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text; default from the extension, else parquet",
           (c, v) -> c.inputFormatName = v);
+      value("read_option", "KEY=VALUE", "Spark reader option, repeatable: mode=PERMISSIVE (JSON, CSV: FAILFAST), sep=;",
+          (c, v) -> {
+            int eq = v.indexOf('=');
+            c.readOptions.put(v.substring(0, eq).strip(), v.substring(eq + 1));
+          }).unbounded()
+          .validate(v -> v.indexOf('=') > 0 ? success() : failure("--read_option needs KEY=VALUE, got '" + v + "'"));
       value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so)",
           (c, v) -> c.textCol = v);
       value("text_b_col", "NAME", "a second-sentence column: encodes (text, text_b) pairs", (c, v) -> c.textBCol = v);

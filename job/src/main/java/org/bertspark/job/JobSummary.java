@@ -19,6 +19,8 @@ import org.apache.spark.sql.types.StructType;
  * readers skip files starting with an underscore).
  *
  * @param schema the output's columns
+ * @param corruptRecords rows kept with a malformed JSON or CSV record (--read_option mode=PERMISSIVE): null fields,
+ *     the record's text in the corrupt-record column (in the JSON for JSON and CSV input only)
  * @param nullText rows with a null vector because their text was null
  * @param blankText rows with a null vector because their text was empty or whitespace
  * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
@@ -30,6 +32,7 @@ public record JobSummary(
     String output,
     StructType schema,
     long inputRows,
+    long corruptRecords,
     long encoded,
     long nullText,
     long blankText,
@@ -55,10 +58,11 @@ public record JobSummary(
     options.put("vector_type", job.vectorType().name().toLowerCase(java.util.Locale.ROOT));
     options.put("partitions", Integer.toString(job.partitions()));
     options.put("show_tokens", Boolean.toString(job.showTokens()));
+    job.readOptions().forEach((key, value) -> options.put("read_option." + key, value));
     options.putAll(job.encoder().toMap());
-    return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.encoded.value(), c.nullText.value(),
-        c.blankText.value(), c.noWordPieces.value(), c.truncated.value(), c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options,
-        c.tfrecordDropped.value());
+    return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
+        c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
+        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options, c.tfrecordDropped.value());
   }
 
   /** Rows with a null vector, for any reason. */
@@ -76,6 +80,10 @@ public record JobSummary(
     m.put("output", output);
     m.put("output_schema", schema.toDDL());
     m.put("input_rows", inputRows);
+    if (DataFormat.JSON.sparkName().equals(options.get("input_format"))
+        || DataFormat.CSV.sparkName().equals(options.get("input_format"))) {
+      m.put("corrupt_records", corruptRecords);
+    }
     if (DataFormat.TFRECORD.sparkName().equals(options.get("input_format"))) {
       m.put("tfrecord_dropped_records", tfrecordDropped);
     }

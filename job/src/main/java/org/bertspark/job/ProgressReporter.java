@@ -2,6 +2,7 @@ package org.bertspark.job;
 
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,6 +31,8 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
   private final long startNanos = System.nanoTime();
   /** Task id to rows so far, for running tasks; dropped when the task ends and the accumulator has its count. */
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
+  /** Tasks whose end was seen: a heartbeat sent before the end but delivered after it must not count them again. */
+  private final Set<Long> ended = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "bert-spark-progress");
     t.setDaemon(true);
@@ -68,8 +71,9 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task
         : JavaConverters.seqAsJavaList(update.accumUpdates())) {
       for (AccumulableInfo info : JavaConverters.seqAsJavaList(task._4())) {
-        if (info.id() == rows.id() && info.update().isDefined()) {
-          running.put((Long) task._1(), ((Number) info.update().get()).longValue());
+        long taskId = (Long) task._1();
+        if (info.id() == rows.id() && info.update().isDefined() && !ended.contains(taskId)) {
+          running.put(taskId, ((Number) info.update().get()).longValue());
         }
       }
     }
@@ -77,6 +81,7 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
 
   @Override
   public void onTaskEnd(SparkListenerTaskEnd end) {
+    ended.add(end.taskInfo().taskId());
     running.remove(end.taskInfo().taskId());
   }
 

@@ -13,6 +13,8 @@ import java.util.List;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The main class in its own JVM, as spark-submit runs it: option errors exit with 2 before Spark starts, failed runs
@@ -36,6 +38,35 @@ class JobCommandLineTest {
     Result r = run("--input", "in", "--output", "out", "--pooling_layer", "last");
     assertEquals(2, r.exitCode, r.stderr);
     assertTrue(r.stderr.contains("bad value for pooling_layer: 'last'"), r.stderr);
+  }
+
+  /** Spark clears an output it overwrites before reading: an output overlapping an input would delete it. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "equal, data, data",
+      "output holds the input, data/part-0.parquet, .",
+      "output inside the input, data, data/vectors",
+      "glob, data/*.parquet, data",
+      "glob with relative parts, ./data/../data/part-*, file:DIR/data"})
+  void outputOverlappingAnInputIsAUsageErrorBeforeSpark(String name, String in, String out) throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Path part = Files.writeString(data.resolve("part-0.parquet"), "input that must survive");
+    Result r = run(tmp, List.of(), "--input", in, "--output", out.replace("DIR", tmp.toString()), "--mode",
+        "overwrite");
+    assertEquals(2, r.exitCode, r.stderr);
+    assertTrue(r.stderr.contains("Error: --output "), r.stderr);
+    assertTrue(r.stderr.contains("choose another --output"), r.stderr);
+    assertTrue(!r.stderr.contains("SparkContext"), "Spark must not start: " + r.stderr);
+    assertEquals("input that must survive", Files.readString(part));
+  }
+
+  @Test
+  void outputBesideTheInputIsFine() throws Exception {
+    Files.createDirectories(tmp.resolve("data"));
+    Result r = run(tmp, List.of(), "--input", "data/*.parquet", "--output", "data-vectors", "--max_seq_len", "1");
+    assertEquals(2, r.exitCode, r.stderr); // stopped by the next check, not by the path check
+    assertTrue(r.stderr.contains("max_seq_len"), r.stderr);
+    assertTrue(!r.stderr.contains("--output data-vectors"), r.stderr);
   }
 
   @Test
@@ -78,10 +109,14 @@ class JobCommandLineTest {
   }
 
   private static Result run(String... args) throws Exception {
-    return run(List.of(), args);
+    return run(null, List.of(), args);
   }
 
   private static Result run(List<String> jvmOptions, String... args) throws Exception {
+    return run(null, jvmOptions, args);
+  }
+
+  private static Result run(Path dir, List<String> jvmOptions, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     cmd.addAll(jvmOptions);
@@ -90,7 +125,7 @@ class JobCommandLineTest {
     File err = File.createTempFile("job-cli", ".err");
     File out = File.createTempFile("job-cli", ".out");
     try {
-      Process p = new ProcessBuilder(cmd).redirectError(err).redirectOutput(out).start();
+      Process p = new ProcessBuilder(cmd).directory(dir == null ? null : dir.toFile()).redirectError(err).redirectOutput(out).start();
       int code = p.waitFor();
       return new Result(code, java.nio.file.Files.readString(out.toPath(), StandardCharsets.UTF_8),
           java.nio.file.Files.readString(err.toPath(), StandardCharsets.UTF_8));

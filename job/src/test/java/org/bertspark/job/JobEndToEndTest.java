@@ -26,10 +26,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.Success$;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.TaskInfo;
+import org.apache.spark.scheduler.TaskLocality;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -46,7 +52,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.Option;
+import scala.Tuple4;
 import scala.collection.JavaConverters;
+import scala.collection.Seq;
 
 /**
  * The job end to end on {@code local[2]} and a tiny random BERT: every format in and out, every column and row kept,
@@ -304,6 +313,32 @@ class JobEndToEndTest {
     assertEquals(7, rows.value());
   }
 
+  /** Listener events arrive in posting order: a heartbeat taken before a task's end can be delivered after it. */
+  @Test
+  void progressNeverCountsAFinishedTaskAgain() {
+    LongAccumulator rows = spark.sparkContext().longAccumulator("progress-late-heartbeat");
+    try (ProgressReporter progress = ProgressReporter.start(spark.sparkContext(), rows,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+      progress.onExecutorMetricsUpdate(heartbeat(rows, 99L, 5));
+      assertEquals(5, progress.rowsSoFar(), "the running task's rows");
+      rows.add(5); // the task's result: its accumulator update lands with its end event
+      progress.onTaskEnd(new SparkListenerTaskEnd(0, 0, "ResultTask", Success$.MODULE$,
+          new TaskInfo(99L, 0, 0, 0L, "driver", "localhost", TaskLocality.PROCESS_LOCAL(), false), null, null));
+      assertEquals(5, progress.rowsSoFar());
+      progress.onExecutorMetricsUpdate(heartbeat(rows, 99L, 5));
+      assertEquals(5, progress.rowsSoFar(), "a late heartbeat of the finished task");
+    }
+  }
+
+  private static SparkListenerExecutorMetricsUpdate heartbeat(LongAccumulator acc, long taskId, long value) {
+    AccumulableInfo info = new AccumulableInfo(acc.id(), Option.apply(acc.name().get()), Option.apply(value),
+        Option.apply(value), false, false, Option.empty());
+    Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task = new Tuple4<>(taskId, 0, 0,
+        JavaConverters.asScalaBuffer(List.of(info)).toSeq());
+    return new SparkListenerExecutorMetricsUpdate("driver", JavaConverters.asScalaBuffer(List.of(task)).toSeq(),
+        scala.collection.immutable.Map$.MODULE$.empty());
+  }
+
   @Test
   void rowsStreamInChunks() {
     JobOptions job = JobOptions.parse("--input", "unused", "--output", "unused", "--model_dir", model,
@@ -412,6 +447,62 @@ class JobEndToEndTest {
       float[] actual = JSON.readValue(json, float[].class);
       assertVector(e.vector(), actual, "row " + row.getString(0));
     }
+  }
+
+  /** Text output: one line per row and one tab-separated field per column, whatever the values hold. */
+  @Test
+  void textOutputKeepsColumnsAlignedWithNullsTabsAndNewlines() throws IOException {
+    List<Row> rows = List.of(
+        RowFactory.create(0L, "a\tb", null, 1.0),
+        RowFactory.create(1L, "line one\nline two\r\n", "back\\slash, \\t is no tab", null),
+        RowFactory.create(2L, null, "x", 2.5),
+        RowFactory.create(3L, "", null, null));
+    String in = write(spark.createDataFrame(rows, INPUT_SCHEMA).coalesce(1), "parquet", "in-text-out");
+    String out = tmp.resolve("out-text-escaped").toString();
+    run("--input", in, "--output", out, "--output_format", "text", "--model_dir", model);
+
+    List<String> lines = new ArrayList<>();
+    try (var files = Files.list(Path.of(out))) {
+      for (Path f : (Iterable<Path>) files.filter(f -> f.getFileName().toString().startsWith("part-"))::iterator) {
+        String content = Files.readString(f);
+        lines.addAll(Arrays.asList(content.substring(0, content.length() - 1).split("\n", -1)));
+      }
+    }
+    assertEquals(rows.size(), lines.size(), lines.toString());
+    for (String line : lines) {
+      String[] fields = line.split("\t", -1);
+      assertEquals(5, fields.length, line);
+      Row row = rows.get(Integer.parseInt(fields[0]));
+      for (int i = 1; i < 4; i++) {
+        Object v = row.get(i);
+        assertEquals(v == null ? "" : v.toString(), unescape(fields[i]), "column " + i + " of " + line);
+      }
+      assertEquals(row.get(1) == null || row.getString(1).isBlank(), fields[4].isEmpty(), "vector of " + line);
+      if (!fields[4].isEmpty()) {
+        assertEquals(TinyModel.CONFIG.hiddenSize(), JSON.readValue(fields[4], float[].class).length);
+      }
+    }
+  }
+
+  /** The reader's side of the text output's escapes. */
+  private static String unescape(String field) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c != '\\') {
+        b.append(c);
+        continue;
+      }
+      char next = field.charAt(++i);
+      b.append(switch (next) {
+        case 't' -> '\t';
+        case 'n' -> '\n';
+        case 'r' -> '\r';
+        case '\\' -> '\\';
+        default -> throw new AssertionError("unknown escape \\" + next + " in " + field);
+      });
+    }
+    return b.toString();
   }
 
   @Test

@@ -124,6 +124,85 @@ class JobHostileFilesTest {
         file.getFileName().toString(), "offset");
   }
 
+  private static final String SECRET = "do-not-echo";
+
+  /** Two files, the second with one malformed record among good ones. */
+  private static Path malformed(String name, String good, String bad, String header) throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve(name));
+    Files.writeString(dir.resolve("a-good." + name), header + good + good);
+    Files.writeString(dir.resolve("b-broken." + name), header + good + bad + good);
+    return dir;
+  }
+
+  @Test
+  void malformedJsonFailsNamingTheFileByDefault() throws IOException {
+    Path dir = malformed("json", "{\"text\": \"fine\", \"id\": 1}\n", "{\"text\": \"" + SECRET + "\n", "");
+    String cause = failure(dir.toString(), "--input_format", "json", "--model_dir", model.toString());
+    assertMentions(cause, "malformed json record in ", "b-broken.json", "mode=PERMISSIVE");
+    assertFalse(cause.contains(SECRET), cause);
+  }
+
+  @Test
+  void malformedCsvFailsNamingTheFileByDefault() throws IOException {
+    Path dir = malformed("csv", "1,fine\n", "2,\"" + SECRET + "\",extra\n", "id,text\n");
+    String cause = failure(dir.toString(), "--input_format", "csv", "--model_dir", model.toString());
+    assertMentions(cause, "malformed csv record in ", "b-broken.csv");
+    assertFalse(cause.contains(SECRET), cause);
+  }
+
+  @Test
+  void permissiveReadKeepsAndCountsMalformedRecords() throws IOException {
+    Path json = malformed("permissive-json", "{\"text\": \"fine\", \"id\": 1}\n", "{\"text\": \"cut\n", "");
+    String out = tmp.resolve("out-permissive-json").toString();
+    JobSummary s = BertEmbeddingJob.run(spark, JobOptions.parse("--input", json.toString(), "--input_format", "json",
+        "--output", out, "--read_option", "mode=PERMISSIVE", "--model_dir", model.toString()));
+    assertEquals(5, s.inputRows());
+    assertEquals(1, s.corruptRecords());
+    assertEquals(4, s.encoded());
+    assertEquals(1, spark.read().parquet(out).where("_corrupt_record IS NOT NULL AND text IS NULL").count());
+    assertTrue(s.toJson().contains("\"corrupt_records\" : 1"), s.toJson());
+
+    Path csv = malformed("permissive-csv", "1;fine\n", "2;fine;extra\n", "id;text\n");
+    out = tmp.resolve("out-permissive-csv").toString();
+    s = BertEmbeddingJob.run(spark, JobOptions.parse("--input", csv.toString(), "--input_format", "csv",
+        "--output", out, "--read_option", "Mode=permissive", "--read_option", "sep=;", "--read_option",
+        "columnNameOfCorruptRecord=bad", "--model_dir", model.toString()));
+    assertEquals(5, s.inputRows());
+    assertEquals(1, s.corruptRecords());
+    assertEquals(List.of("2;fine;extra"), spark.read().parquet(out).where("bad IS NOT NULL").select("bad")
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+  }
+
+  @Test
+  void readOptionsAreCheckedAsUsage() {
+    assertMentions(assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse("--input", input,
+        "--output", "o", "--read_option", "PERMISSIVE")).getMessage(), "--read_option needs KEY=VALUE");
+    assertMentions(assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse("--input", input,
+        "--output", "o", "--read_option", "mode=LENIENT")).getMessage(),
+        "mode must be FAILFAST, PERMISSIVE or DROPMALFORMED");
+  }
+
+  /** The issue's report: Spark cleared the output, which held the input, then failed reading it. */
+  @Test
+  void overwritingTheInputsDirectoryIsRefusedBeforeAnyWrite() throws IOException {
+    String dir = tmp.resolve("own-input").toString();
+    spark.read().parquet(input).write().parquet(dir);
+    long files;
+    try (Stream<Path> list = Files.list(Path.of(dir))) {
+      files = list.count();
+    }
+    int jobs = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
+    JobOptions options = JobOptions.parse("--input", dir + "/*.parquet", "--output", dir, "--mode", "overwrite",
+        "--output_col", "emb2", "--model_dir", model.toString());
+    assertMentions(assertThrows(JobOptions.UsageException.class, () -> BertEmbeddingJob.run(spark, options))
+        .getMessage(), "--output " + dir + " holds input", "choose another --output");
+    assertEquals(jobs, spark.sparkContext().statusTracker().getJobIdsForGroup(null).length, "no Spark job");
+    try (Stream<Path> list = Files.list(Path.of(dir))) {
+      assertEquals(files, list.count(), "the input is untouched");
+    }
+    assertEquals(40, spark.read().parquet(dir).count());
+  }
+
   @Test
   void missingModelDirectory() {
     String missing = tmp.resolve("no-such-model").toString();

@@ -1,4 +1,4 @@
-package org.bertspark.udf;
+package org.bertspark.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +33,7 @@ class SqlRunnerTest {
   void badArgumentsPrintUsageAndExit2() {
     for (String[] args : List.of(new String[] {}, new String[] {"-e"}, new String[] {"--format", "csv", "-e", "x"},
         new String[] {"-e", "SELECT 1", "-f", "a.sql"}, new String[] {"--conf", "novalue", "-e", "SELECT 1"},
-        new String[] {"--bogus"}, new String[] {"-f", "/no/such/file.sql"}, new String[] {"-e", " ; -- nothing"})) {
+        new String[] {"--bogus"}, new String[] {"--limit", "0", "-e", "SELECT 1"}, new String[] {"-f", "/no/such/file.sql"}, new String[] {"-e", " ; -- nothing"})) {
       Result r = run(args);
       assertEquals(2, r.status(), String.join(" ", args));
       assertTrue(r.err().contains(SqlRunner.USAGE), r.err());
@@ -45,6 +45,50 @@ class SqlRunnerTest {
   void splitsStatementsOutsideQuotesAndComments() {
     assertEquals(List.of("SELECT 'a;b'", "SELECT `x;y` FROM t", "SELECT 2"),
         SqlRunner.splitStatements("SELECT 'a;b';\nSELECT `x;y` FROM t; -- a comment; still\n;SELECT 2;"));
+  }
+
+  @Test
+  void semicolonsInStringsDoNotSplit() {
+    assertEquals(List.of("SELECT 'it''s; fine', \"x;\\\";y\"", "SELECT 'a\\';b'"),
+        SqlRunner.splitStatements("SELECT 'it''s; fine', \"x;\\\";y\";SELECT 'a\\';b'"));
+  }
+
+  @Test
+  void blockCommentsAreKeptWholeAndNeverSplit() {
+    assertEquals(List.of("/* it's; a comment */ SELECT 1", "SELECT /*+ BROADCAST(t) */ * FROM t",
+            "SELECT 2 /* outer /* inner; */ still; */"),
+        SqlRunner.splitStatements("/* it's; a comment */ SELECT 1;\nSELECT /*+ BROADCAST(t) */ * FROM t;\n"
+            + "SELECT 2 /* outer /* inner; */ still; */;"));
+  }
+
+  @Test
+  void statementsOfOnlyCommentsAreDropped() {
+    assertEquals(List.of("SELECT 1"), SqlRunner.splitStatements("/* header; */\n-- note;\n;SELECT 1;\n/* end */"));
+    assertEquals(List.of(), SqlRunner.splitStatements("/* nothing */ ; -- at all"));
+  }
+
+  @Test
+  void textResultsArePlainLinesAndTablesAreBounded() {
+    Result explain = run("-e", "EXPLAIN SELECT id FROM range(3)");
+    assertEquals(0, explain.status(), explain.err());
+    assertTrue(explain.out().startsWith("== Physical Plan ==\n"), explain.out());
+    assertTrue(!explain.out().contains("|") && !explain.out().contains("\\n"), explain.out());
+
+    Result describe = run("-e", "DESCRIBE FUNCTION EXTENDED bert_cosine");
+    assertEquals(0, describe.status(), describe.err());
+    List<String> lines = describe.out().lines().toList();
+    assertTrue(lines.contains("Function: bert_cosine"), describe.out());
+    assertTrue(lines.stream().anyMatch(l -> l.strip().startsWith("Examples:")), describe.out());
+    assertTrue(!describe.out().contains("\\n") && !describe.out().contains("+---"), describe.out());
+
+    Result bounded = run("-e", "SELECT id FROM range(5)", "--limit", "3");
+    assertEquals(0, bounded.status(), bounded.err());
+    assertTrue(bounded.out().contains("|2  |") && !bounded.out().contains("|3  |"), bounded.out());
+    assertTrue(bounded.out().contains("only showing top 3 rows"), bounded.out());
+    assertTrue(bounded.out().contains("--limit N shows more than 3 rows"), bounded.out());
+
+    Result all = run("-e", "SELECT id FROM range(3)", "--limit", "3");
+    assertTrue(all.out().contains("|2  |") && !all.out().contains("--limit"), all.out());
   }
 
   @Test

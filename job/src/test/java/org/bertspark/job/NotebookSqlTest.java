@@ -1,4 +1,4 @@
-package org.bertspark.udf;
+package org.bertspark.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,6 +20,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.udf.BertExtensions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stands in for BERT-base, so results are checked for shape, not meaning (run-notebooks.sh checks meaning).
  */
 class NotebookSqlTest {
-  /** Surefire runs in udf/; the notebooks are beside it. */
+  /** Surefire runs in job/; the notebooks are beside it. */
   private static final Path NOTEBOOKS = Path.of(System.getProperty("user.dir")).toAbsolutePath().resolveSibling(
       "notebooks");
   private static final ObjectMapper JSON = new ObjectMapper();

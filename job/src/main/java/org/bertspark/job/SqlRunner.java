@@ -1,4 +1,4 @@
-package org.bertspark.udf;
+package org.bertspark.job;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,15 +14,23 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.Command;
+import org.apache.spark.sql.types.DataTypes;
+import org.bertspark.udf.BertExtensions;
 
 /**
- * Runs SQL with the bert_* functions loaded, for machines without the spark-sql CLI:
- * {@code SqlRunner [--conf key=value]... (-e "SQL" | -f FILE.sql) [--format table|json]}. Statements are separated by
- * {@code ;}; the last one's rows go to stdout, as a table or one JSON object per line. Logs go to stderr.
+ * Runs SQL with the bert_* functions loaded, for machines without the spark-sql CLI ({@code submit.sh sql}):
+ * {@code SqlRunner [--conf key=value]... (-e "SQL" | -f FILE.sql) [--format table|json] [--limit N]}. Statements are
+ * separated by {@code ;}; the last one's rows go to stdout: a table of at most {@code --limit} rows, or one JSON
+ * object per line (streamed, all rows). A command's text (EXPLAIN, DESCRIBE FUNCTION, SHOW CREATE TABLE: one string
+ * column) is printed as plain lines, as the spark-sql shell prints it. Logs go to stderr.
  * Exit status: 0 done, 1 a statement failed, 2 bad arguments.
  */
 public final class SqlRunner {
-  static final String USAGE = "usage: SqlRunner [--conf key=value]... (-e \"SQL\" | -f FILE.sql) [--format table|json]";
+  static final String USAGE = "usage: SqlRunner [--conf key=value]... (-e \"SQL\" | -f FILE.sql) [--format table|json]"
+      + " [--limit N]";
+  /** Rows a table shows by default: the driver holds them all to lay the table out. */
+  static final int DEFAULT_LIMIT = 1000;
 
   private SqlRunner() {}
 
@@ -34,6 +42,7 @@ public final class SqlRunner {
     Map<String, String> conf = new LinkedHashMap<>();
     String sql = null;
     String format = "table";
+    int limit = DEFAULT_LIMIT;
     try {
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
@@ -59,6 +68,7 @@ public final class SqlRunner {
               throw new IllegalArgumentException("--format is table or json, got '" + format + "'");
             }
           }
+          case "--limit" -> limit = positive(value(args, ++i, arg), arg);
           default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
         }
       }
@@ -86,8 +96,18 @@ public final class SqlRunner {
         for (Iterator<String> rows = last.toJSON().toLocalIterator(); rows.hasNext(); ) {
           out.println(rows.next());
         }
+      } else if (isText(last)) {
+        List<Row> rows = last.takeAsList(limit + 1);
+        rows.stream().limit(limit).forEach(r -> out.println(r.isNullAt(0) ? "NULL" : r.getString(0)));
+        if (rows.size() > limit) {
+          out.println(moreRows(limit));
+        }
       } else {
-        out.print(last.showString(Integer.MAX_VALUE - 1, 0, false));
+        String table = last.showString(limit, 0, false); // says "only showing top N rows" when there are more
+        out.print(table);
+        if (table.contains("only showing top ")) {
+          out.println(moreRows(limit));
+        }
       }
       out.flush();
       return 0;
@@ -97,6 +117,28 @@ public final class SqlRunner {
     } finally {
       spark.stop();
     }
+  }
+
+  /** A command's result that is text: one string column, printed line by line rather than as one boxed cell. */
+  private static boolean isText(Dataset<Row> result) {
+    return result.queryExecution().logical() instanceof Command && result.schema().size() == 1
+        && result.schema().fields()[0].dataType() == DataTypes.StringType;
+  }
+
+  private static String moreRows(int limit) {
+    return "(--limit N shows more than " + limit + " rows, --format json all of them)";
+  }
+
+  private static int positive(String v, String flag) {
+    try {
+      int n = Integer.parseInt(v);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // the message below
+    }
+    throw new IllegalArgumentException(flag + " needs a positive number, got '" + v + "'");
   }
 
   private static String value(String[] args, int i, String flag) {
@@ -129,45 +171,63 @@ public final class SqlRunner {
     return builder.getOrCreate();
   }
 
-  /** Splits on {@code ;} outside quotes, backticks and {@code --} comments; drops empty statements. */
+  /**
+   * Splits on {@code ;} outside quotes, backticks, {@code --} comments (dropped) and {@code /* *}{@code /} comments
+   * (kept, nested as Spark nests them: hints live there); drops statements with nothing but comments.
+   */
   static List<String> splitStatements(String sql) {
     List<String> statements = new ArrayList<>();
     StringBuilder current = new StringBuilder();
+    boolean code = false; // whether current holds anything but comments and blanks
     char quote = 0;
-    boolean comment = false;
+    int blockDepth = 0;
     for (int i = 0; i < sql.length(); i++) {
       char c = sql.charAt(i);
-      if (comment) {
-        comment = c != '\n';
+      char next = i + 1 < sql.length() ? sql.charAt(i + 1) : 0;
+      if (blockDepth > 0) {
+        if (c == '*' && next == '/') {
+          blockDepth--;
+          current.append(c);
+          c = sql.charAt(++i);
+        } else if (c == '/' && next == '*') {
+          blockDepth++;
+          current.append(c);
+          c = sql.charAt(++i);
+        }
       } else if (quote != 0) {
-        if (c == '\\' && i + 1 < sql.length()) {
+        if (c == '\\' && next != 0) {
           current.append(c);
           c = sql.charAt(++i);
         } else if (c == quote) {
           quote = 0;
         }
-      } else if (c == '\'' || c == '"' || c == '`') {
-        quote = c;
-      } else if (c == '-' && i + 1 < sql.length() && sql.charAt(i + 1) == '-') {
-        comment = true;
+      } else if (c == '-' && next == '-') {
+        while (i + 1 < sql.length() && sql.charAt(i + 1) != '\n') {
+          i++;
+        }
         continue;
-      } else if (c == ';') {
-        addStatement(statements, current);
-        continue;
-      }
-      if (!comment) {
+      } else if (c == '/' && next == '*') {
+        blockDepth = 1;
         current.append(c);
+        c = sql.charAt(++i);
+      } else if (c == ';') {
+        if (code) {
+          statements.add(current.toString().strip());
+        }
+        current.setLength(0);
+        code = false;
+        continue;
+      } else {
+        if (c == '\'' || c == '"' || c == '`') {
+          quote = c;
+        }
+        code |= !Character.isWhitespace(c);
       }
+      current.append(c);
     }
-    addStatement(statements, current);
+    if (code) {
+      statements.add(current.toString().strip());
+    }
     return statements;
-  }
-
-  private static void addStatement(List<String> statements, StringBuilder current) {
-    String statement = current.toString().strip();
-    if (!statement.isEmpty()) {
-      statements.add(statement);
-    }
-    current.setLength(0);
   }
 }
