@@ -5,24 +5,40 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The hyper-parameters of a BERT model, as in Google's {@code bert_config.json}; dropout and initializer settings are
- * left out because inference does not use them.
+ * The hyper-parameters of a BERT model, as in Google's {@code bert_config.json} or a Hugging Face {@code config.json};
+ * dropout and initializer settings are left out because inference does not use them.
+ *
+ * @param hiddenAct gelu (exact, erf) or gelu_tanh (tanh approximation)
+ * @param layerNormEps LayerNorm's epsilon: 1e-12 in Google's models, read from Hugging Face's config
  */
 public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads,
-    int intermediateSize, String hiddenAct, int maxPositionEmbeddings, int typeVocabSize) {
+    int intermediateSize, String hiddenAct, int maxPositionEmbeddings, int typeVocabSize, float layerNormEps) {
+
+  /** Google's modeling.py: tf.contrib.layers.layer_norm's epsilon. */
+  static final float GOOGLE_LAYER_NORM_EPS = 1e-12f;
+  /** Hugging Face's model_type values this encoder runs. */
+  static final String SUPPORTED_MODEL_TYPE = "bert";
 
   /** Google's BERT uses 64-wide attention heads in every released size. */
   private static final int HEAD_SIZE = 64;
   private static final Pattern LAYER = Pattern.compile("bert/encoder/layer_(\\d+)/.*");
 
+  /** A Google BERT config (LayerNorm epsilon 1e-12). */
+  public BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads, int intermediateSize,
+      String hiddenAct, int maxPositionEmbeddings, int typeVocabSize) {
+    this(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct,
+        maxPositionEmbeddings, typeVocabSize, GOOGLE_LAYER_NORM_EPS);
+  }
+
   public BertConfig {
+    if (!(layerNormEps > 0 && layerNormEps < 1)) {
+      throw new IllegalArgumentException("layer_norm_eps must be in (0, 1), got " + layerNormEps);
+    }
     if (!"gelu".equals(hiddenAct) && !"gelu_tanh".equals(hiddenAct)) {
       throw new IllegalArgumentException("hidden_act '" + hiddenAct
           + "' is not supported: gelu (exact, erf) or gelu_tanh (tanh approximation)");
@@ -35,6 +51,40 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
 
   /** Reads Google's {@code bert_config.json}. */
   static BertConfig read(Path json) {
+    return read(json, jsonObject(json), false);
+  }
+
+  /**
+   * Reads a Hugging Face {@code config.json}: model_type must be bert; hidden_act gelu is the erf form,
+   * gelu_new and gelu_pytorch_tanh the tanh approximation.
+   */
+  static BertConfig readHuggingFace(Path json) {
+    JsonNode root = jsonObject(json);
+    String type = root.path("model_type").asText("");
+    if (!type.equals(SUPPORTED_MODEL_TYPE)) {
+      throw new IllegalArgumentException("model " + json.getParent() + " has model_type '" + type + "' in "
+          + json.getFileName() + "; supported: " + SUPPORTED_MODEL_TYPE + " (BERT-architecture models such as "
+          + "all-MiniLM, BGE, E5, GTE, LaBSE)");
+    }
+    String positions = root.path("position_embedding_type").asText("absolute");
+    if (!positions.equals("absolute")) {
+      throw new IllegalArgumentException("model config " + json + ": position_embedding_type '" + positions
+          + "' is not supported: absolute");
+    }
+    return read(json, root, true);
+  }
+
+  /** The hidden_act names of Hugging Face's ACT2FN that are our two GELU forms. */
+  private static String huggingFaceActivation(String act) {
+    return switch (act) {
+      case "gelu" -> "gelu";
+      case "gelu_new", "gelu_pytorch_tanh" -> "gelu_tanh";
+      default -> throw new IllegalArgumentException("hidden_act '" + act
+          + "' is not supported: gelu (exact, erf), gelu_new or gelu_pytorch_tanh (tanh approximation)");
+    };
+  }
+
+  private static JsonNode jsonObject(Path json) {
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(json.toFile());
@@ -44,6 +94,10 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("BERT config " + json + " is not a JSON object");
     }
+    return root;
+  }
+
+  private static BertConfig read(Path json, JsonNode root, boolean huggingFace) {
     int vocab = intKey(root, "vocab_size", json);
     int hidden = intKey(root, "hidden_size", json);
     int layers = intKey(root, "num_hidden_layers", json);
@@ -53,7 +107,15 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     int positions = intKey(root, "max_position_embeddings", json);
     int types = intKey(root, "type_vocab_size", json);
     try {
-      return new BertConfig(vocab, hidden, layers, heads, intermediate, act, positions, types);
+      if (!huggingFace) {
+        return new BertConfig(vocab, hidden, layers, heads, intermediate, act, positions, types);
+      }
+      JsonNode eps = key(root, "layer_norm_eps", json);
+      if (!eps.isNumber()) {
+        throw new IllegalArgumentException("'layer_norm_eps' must be a number, got " + eps);
+      }
+      return new BertConfig(vocab, hidden, layers, heads, intermediate, huggingFaceActivation(act), positions,
+          types, eps.floatValue());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("BERT config " + json + ": " + e.getMessage(), e);
     }
@@ -65,10 +127,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
    * given by the caller, who reads it from the model's graph.
    */
   static BertConfig infer(Map<String, long[]> shapes, String variablePrefix, String hiddenAct) {
-    long[] words = required(shapes, variablePrefix, "bert/embeddings/word_embeddings");
-    long[] intermediate = required(shapes, variablePrefix, "bert/encoder/layer_0/intermediate/dense/kernel");
-    long[] positions = required(shapes, variablePrefix, "bert/embeddings/position_embeddings");
-    long[] types = required(shapes, variablePrefix, "bert/embeddings/token_type_embeddings");
+    long[] words = required(shapes, variablePrefix, BertWeights.WORD_EMBEDDINGS);
+    long[] intermediate = required(shapes, variablePrefix,
+        BertWeights.kernel(BertWeights.layer(0) + BertWeights.INTERMEDIATE));
+    long[] positions = required(shapes, variablePrefix, BertWeights.POSITION_EMBEDDINGS);
+    long[] types = required(shapes, variablePrefix, BertWeights.TOKEN_TYPE_EMBEDDINGS);
     int layers = 0;
     for (String name : shapes.keySet()) {
       if (name.startsWith(variablePrefix)) {
@@ -81,48 +144,6 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     int hidden = (int) words[1];
     return new BertConfig((int) words[0], hidden, layers, Math.max(1, hidden / HEAD_SIZE), (int) intermediate[1],
         hiddenAct, (int) positions[0], (int) types[0]);
-  }
-
-  /** Fails with one message naming the first variable that is missing or has a shape this config does not imply. */
-  void check(Map<String, long[]> shapes, String variablePrefix, Path where) {
-    expectedShapes().forEach((name, expected) -> {
-      long[] actual = shapes.get(variablePrefix + name);
-      if (!Arrays.equals(expected, actual)) {
-        throw new IllegalArgumentException("checkpoint " + where + " does not match the BERT config: variable '"
-            + variablePrefix + name + "' should have shape " + Arrays.toString(expected) + " but "
-            + (actual == null ? "is missing" : "has shape " + Arrays.toString(actual)));
-      }
-    });
-  }
-
-  /** Every variable the encoder reads (Google's names, no prefix) with the shape this config implies. */
-  Map<String, long[]> expectedShapes() {
-    long h = hiddenSize;
-    long i = intermediateSize;
-    Map<String, long[]> out = new LinkedHashMap<>();
-    out.put("bert/embeddings/word_embeddings", new long[] {vocabSize, h});
-    out.put("bert/embeddings/token_type_embeddings", new long[] {typeVocabSize, h});
-    out.put("bert/embeddings/position_embeddings", new long[] {maxPositionEmbeddings, h});
-    out.put("bert/embeddings/LayerNorm/gamma", new long[] {h});
-    out.put("bert/embeddings/LayerNorm/beta", new long[] {h});
-    for (int layer = 0; layer < numHiddenLayers; layer++) {
-      String p = "bert/encoder/layer_" + layer + "/";
-      for (String qkv : new String[] {"query", "key", "value"}) {
-        out.put(p + "attention/self/" + qkv + "/kernel", new long[] {h, h});
-        out.put(p + "attention/self/" + qkv + "/bias", new long[] {h});
-      }
-      out.put(p + "attention/output/dense/kernel", new long[] {h, h});
-      out.put(p + "attention/output/dense/bias", new long[] {h});
-      out.put(p + "attention/output/LayerNorm/gamma", new long[] {h});
-      out.put(p + "attention/output/LayerNorm/beta", new long[] {h});
-      out.put(p + "intermediate/dense/kernel", new long[] {h, i});
-      out.put(p + "intermediate/dense/bias", new long[] {i});
-      out.put(p + "output/dense/kernel", new long[] {i, h});
-      out.put(p + "output/dense/bias", new long[] {h});
-      out.put(p + "output/LayerNorm/gamma", new long[] {h});
-      out.put(p + "output/LayerNorm/beta", new long[] {h});
-    }
-    return out;
   }
 
   private static long[] required(Map<String, long[]> shapes, String variablePrefix, String name) {

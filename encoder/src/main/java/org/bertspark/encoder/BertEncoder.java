@@ -48,9 +48,8 @@ public final class BertEncoder implements AutoCloseable {
     this.maxSeqLen = options.maxSeqLen() == null ? modelMaxSeqLen(model.config()) : options.maxSeqLen();
     this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
     BertConfig config = model.config();
-    try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
-      String prefix = model.variablePrefix();
-      this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
+    try (ModelWeights weights = model.openWeights()) {
+      this.graph = new BertGraph(config, weights::read, options.poolingStrategy(),
           options.poolingLayer(), SessionConfig.of(options));
     }
   }

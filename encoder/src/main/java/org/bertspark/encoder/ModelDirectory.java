@@ -104,7 +104,9 @@ public final class ModelDirectory {
     String variablePrefix = variablePrefix(shapes, prefix);
     BertConfig config = configFile != null ? BertConfig.read(configFile)
         : BertConfig.infer(shapes, variablePrefix, savedActivation(dir.resolve("saved_model.pb")));
-    config.check(shapes, variablePrefix, prefix);
+    try (ModelWeights weights = ModelWeights.checkpoint(prefix, variablePrefix)) {
+      weights.check(config);
+    }
     return new ModelDirectory(vocab, config, prefix, variablePrefix);
   }
 
@@ -136,6 +138,11 @@ public final class ModelDirectory {
 
   public BertConfig config() {
     return config;
+  }
+
+  /** Opens the weights, checked against {@link #config()} when this directory was resolved. */
+  ModelWeights openWeights() {
+    return ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
   }
 
   /** The checkpoint path without its {@code .index} / {@code .data-*} suffix, for {@link CheckpointReader}. */

@@ -1,5 +1,6 @@
 package org.bertspark.encoder;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -77,11 +78,19 @@ class BertConfigTest {
   }
 
   @Test
+  void declaredWeightsAreGooglesLayout() {
+    Map<String, long[]> expected = shapes(TinyModel.CONFIG, "");
+    Map<String, long[]> declared = BertWeights.shapes(TinyModel.CONFIG);
+    assertEquals(expected.keySet(), declared.keySet());
+    expected.forEach((name, shape) -> assertArrayEquals(shape, declared.get(name), name));
+  }
+
+  @Test
   void checkAcceptsTheImpliedShapesAndIgnoresExtras() {
     Map<String, long[]> shapes = shapes(TinyModel.CONFIG, "");
     shapes.put("bert/pooler/dense/kernel", new long[] {32, 32});
     shapes.put("bert/embeddings/word_embeddings/adam_m", new long[] {1, 1});
-    assertDoesNotThrow(() -> TinyModel.CONFIG.check(shapes, "", Path.of("ckpt")));
+    assertDoesNotThrow(() -> weights(shapes, "checkpoint ckpt").check(TinyModel.CONFIG));
   }
 
   @Test
@@ -89,18 +98,46 @@ class BertConfigTest {
     Map<String, long[]> shapes = shapes(TinyModel.CONFIG, "");
     shapes.put("bert/encoder/layer_2/output/dense/kernel", new long[] {64, 31});
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TinyModel.CONFIG.check(shapes, "", Path.of("/models/x/bert_model.ckpt")));
+        () -> weights(shapes, "checkpoint /models/x/bert_model.ckpt").check(TinyModel.CONFIG));
     assertEquals("checkpoint /models/x/bert_model.ckpt does not match the BERT config: variable "
         + "'bert/encoder/layer_2/output/dense/kernel' should have shape [64, 32] but has shape [64, 31]",
         e.getMessage());
 
     shapes.remove("bert/embeddings/LayerNorm/beta");
-    e = assertThrows(IllegalArgumentException.class, () -> TinyModel.CONFIG.check(shapes, "", Path.of("c")));
+    e = assertThrows(IllegalArgumentException.class, () -> weights(shapes, "c").check(TinyModel.CONFIG));
     assertTrue(e.getMessage().contains("'bert/embeddings/LayerNorm/beta' should have shape [32] but is missing"),
         e.getMessage());
   }
 
-  /** Google's variable layout written out independently of {@link BertConfig#expectedShapes()}. */
+  /** Weights that have only shapes, under Google's names. */
+  private static ModelWeights weights(Map<String, long[]> shapes, String source) {
+    return new ModelWeights(source, "variable") {
+      @Override
+      String fileName(String weight) {
+        return weight;
+      }
+
+      @Override
+      boolean transposed(String weight) {
+        return false;
+      }
+
+      @Override
+      long[] fileShape(String fileName) {
+        return shapes.get(fileName);
+      }
+
+      @Override
+      float[] readFile(String fileName) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** Google's variable layout written out independently of {@link BertWeights#shapes}. */
   private static Map<String, long[]> shapes(BertConfig c, String prefix) {
     long h = c.hiddenSize();
     long i = c.intermediateSize();
