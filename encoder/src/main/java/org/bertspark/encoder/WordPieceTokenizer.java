@@ -15,13 +15,32 @@ public final class WordPieceTokenizer {
   static final int MAX_WORD_CHARS = 100;
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
 
+  /**
+   * What the basic tokenizer does before WordPiece. Google's tokenizer lower-cases and strips accents together and
+   * drops control characters (Cc, Cf); Hugging Face's BertNormalizer sets each step apart and drops every "other"
+   * character (Cc, Cf, Cs, Co, Cn).
+   *
+   * @param splitChinese each CJK ideograph is a word of its own (tokenize_chinese_chars, handle_chinese_chars)
+   * @param dropAllOther drop Cs, Co and Cn characters too, as Hugging Face's clean_text does
+   */
+  public record Normalization(boolean lowerCase, boolean stripAccents, boolean splitChinese, boolean dropAllOther) {
+    /** Google's BERT tokenizer: accents are stripped exactly when text is lower-cased. */
+    public static Normalization google(boolean lowerCase) {
+      return new Normalization(lowerCase, lowerCase, true, false);
+    }
+  }
+
   private final Vocabulary vocab;
-  private final boolean lowerCase;
+  private final Normalization normalization;
   private final String unk;
 
   public WordPieceTokenizer(Vocabulary vocab, boolean lowerCase) {
+    this(vocab, Normalization.google(lowerCase));
+  }
+
+  public WordPieceTokenizer(Vocabulary vocab, Normalization normalization) {
     this.vocab = vocab;
-    this.lowerCase = lowerCase;
+    this.normalization = normalization;
     this.unk = vocab.token(vocab.unkId());
   }
 
@@ -34,11 +53,11 @@ public final class WordPieceTokenizer {
       i += Character.charCount(cp);
       if (isWhitespace(cp)) {
         endWord(word, pieces);
-      } else if (isChineseChar(cp)) {
+      } else if (normalization.splitChinese() && isChineseChar(cp)) {
         endWord(word, pieces);
         word.appendCodePoint(cp);
         endWord(word, pieces);
-      } else if (cp != 0 && cp != 0xFFFD && !isControl(cp)) {
+      } else if (cp != 0 && cp != 0xFFFD && !isControl(cp) && !(normalization.dropAllOther() && isOther(cp))) {
         word.appendCodePoint(cp);
       }
     }
@@ -62,9 +81,7 @@ public final class WordPieceTokenizer {
       index++;
       word.setLength(0);
       word.append(w);
-      if (lowerCase) {
-        lowerCaseAndStripAccents(word);
-      }
+      normalize(word);
       wordPiece(word, 0, word.length(), pieces);
     }
     return pieces;
@@ -75,9 +92,7 @@ public final class WordPieceTokenizer {
     if (word.length() == 0) {
       return;
     }
-    if (lowerCase) {
-      lowerCaseAndStripAccents(word);
-    }
+    normalize(word);
     int start = 0;
     for (int i = 0, n = word.length(); i < n; ) {
       int cp = Character.codePointAt(word, i);
@@ -93,14 +108,26 @@ public final class WordPieceTokenizer {
     word.setLength(0);
   }
 
-  /** Python's {@code str.lower()}, then NFD without non-spacing marks; ASCII words take a shortcut. */
-  private static void lowerCaseAndStripAccents(StringBuilder word) {
+  /** Python's {@code str.lower()}, then NFD without non-spacing marks, as set; ASCII words take a shortcut. */
+  private void normalize(StringBuilder word) {
+    boolean lowerCase = normalization.lowerCase();
+    if (!lowerCase && !normalization.stripAccents()) {
+      return;
+    }
     for (int i = 0, n = word.length(); i < n; i++) {
       char c = word.charAt(i);
       if (c >= 0x80) {
-        lowerCaseSigmas(word);
+        if (lowerCase) {
+          lowerCaseSigmas(word);
+        }
         // Java's full lower-casing is Python's for everything else (U+0130 becomes two chars in both).
-        String decomposed = Normalizer.normalize(word.toString().toLowerCase(Locale.ROOT), Normalizer.Form.NFD);
+        String lower = lowerCase ? word.toString().toLowerCase(Locale.ROOT) : word.toString();
+        if (!normalization.stripAccents()) {
+          word.setLength(0);
+          word.append(lower);
+          return;
+        }
+        String decomposed = Normalizer.normalize(lower, Normalizer.Form.NFD);
         word.setLength(0);
         for (int j = 0, m = decomposed.length(); j < m; ) {
           int cp = decomposed.codePointAt(j);
@@ -111,7 +138,7 @@ public final class WordPieceTokenizer {
         }
         return;
       }
-      if (c >= 'A' && c <= 'Z') {
+      if (lowerCase && c >= 'A' && c <= 'Z') {
         word.setCharAt(i, (char) (c + ('a' - 'A')));
       }
     }
@@ -217,6 +244,12 @@ public final class WordPieceTokenizer {
     }
     int type = Character.getType(cp);
     return type == Character.CONTROL || type == Character.FORMAT;
+  }
+
+  /** Cs, Co, Cn: the "other" characters that Hugging Face's clean_text drops besides Cc and Cf. */
+  private static boolean isOther(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.SURROGATE || type == Character.PRIVATE_USE || type == Character.UNASSIGNED;
   }
 
   /** Unicode P*, and every ASCII character that is neither a letter, a digit nor whitespace ("$", "^", "`"...). */
