@@ -2,6 +2,7 @@ package org.bertspark.encoder;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,6 +15,31 @@ public final class WordPieceTokenizer {
   /** A longer word (in code points) is [UNK]: max_input_chars_per_word of bert-as-service (Google's is now 200). */
   static final int MAX_WORD_CHARS = 100;
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
+  /**
+   * Mn code points whose decomposition is all Mn non-starters (canonical combining class not 0): accent stripping
+   * removes them wherever they stand. Dropping them before NFD changes neither which characters survive nor their
+   * order, and spares NFD's canonical reordering, which is quadratic in the length of a run of non-starters.
+   */
+  private static final BitSet STRIPPED_MARKS = new BitSet();
+  /**
+   * Non-starters that accent stripping keeps (Mc such as U+1D165): a run of more than {@link #MAX_WORD_CHARS} of
+   * them makes its word [UNK] in any order, so runs are cut to one more than that before NFD reorders them.
+   */
+  private static final BitSet KEPT_NON_STARTERS = new BitSet();
+
+  static {
+    // Only marks (Mn, Mc) have a non-zero combining class or decompose into non-starters alone.
+    for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+      int type = Character.getType(cp);
+      if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK) {
+        String decomposed = Normalizer.normalize(Character.toString(cp), Normalizer.Form.NFD);
+        if (decomposed.codePoints().allMatch(WordPieceTokenizer::isNonStarter)) {
+          boolean stripped = decomposed.codePoints().allMatch(c -> Character.getType(c) == Character.NON_SPACING_MARK);
+          (stripped ? STRIPPED_MARKS : KEPT_NON_STARTERS).set(cp);
+        }
+      }
+    }
+  }
 
   /**
    * What the basic tokenizer does before WordPiece. Google's tokenizer lower-cases and strips accents together and
@@ -108,7 +134,10 @@ public final class WordPieceTokenizer {
     word.setLength(0);
   }
 
-  /** Python's {@code str.lower()}, then NFD without non-spacing marks, as set; ASCII words take a shortcut. */
+  /**
+   * Python's {@code str.lower()}, then NFD without non-spacing marks, as set; ASCII words take a shortcut. Linear in
+   * the word's length: see {@link #dropStrippedMarks}.
+   */
   private void normalize(StringBuilder word) {
     boolean lowerCase = normalization.lowerCase();
     if (!lowerCase && !normalization.stripAccents()) {
@@ -117,8 +146,11 @@ public final class WordPieceTokenizer {
     for (int i = 0, n = word.length(); i < n; i++) {
       char c = word.charAt(i);
       if (c >= 0x80) {
+        if (normalization.stripAccents()) {
+          dropStrippedMarks(word);
+        }
         if (lowerCase) {
-          lowerCaseSigmas(word);
+          lowerCaseSigmas(word); // unchanged by the drop: the marks dropped are case-ignorable
         }
         // Java's full lower-casing is Python's for everything else (U+0130 becomes two chars in both).
         String lower = lowerCase ? word.toString().toLowerCase(Locale.ROOT) : word.toString();
@@ -142,6 +174,43 @@ public final class WordPieceTokenizer {
         word.setCharAt(i, (char) (c + ('a' - 'A')));
       }
     }
+  }
+
+  /**
+   * Removes {@link #STRIPPED_MARKS} and cuts runs of {@link #KEPT_NON_STARTERS} to {@code MAX_WORD_CHARS + 1}, so
+   * that no run of non-starters left for NFD is longer than that (plus the few marks one character decomposes
+   * into). Neither changes the word pieces: see the fields.
+   */
+  private static void dropStrippedMarks(StringBuilder word) {
+    int out = 0;
+    int run = 0;
+    for (int i = 0, n = word.length(); i < n; ) {
+      int cp = Character.codePointAt(word, i);
+      int next = i + Character.charCount(cp);
+      boolean keep;
+      if (STRIPPED_MARKS.get(cp)) {
+        keep = false;
+      } else if (KEPT_NON_STARTERS.get(cp)) {
+        keep = ++run <= MAX_WORD_CHARS + 1;
+      } else {
+        run = 0;
+        keep = true;
+      }
+      for (; keep && i < next; i++) {
+        word.setCharAt(out++, word.charAt(i));
+      }
+      i = next;
+    }
+    word.setLength(out);
+  }
+
+  /**
+   * Java has no API for the canonical combining class. A non-starter is one that NFD sorts past U+0301 (class 230)
+   * to put U+0316 (class 220) first; a starter blocks that reordering.
+   */
+  private static boolean isNonStarter(int cp) {
+    String probe = Normalizer.normalize("\u0301" + Character.toString(cp) + "\u0316", Normalizer.Form.NFD);
+    return probe.indexOf('\u0316') < probe.indexOf('\u0301');
   }
 
   /**
