@@ -14,16 +14,18 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
+import org.bertspark.encoder.WordPieceTokenizer.Normalization;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
 
 /**
  * The files of one BERT model, found and checked before any graph is built: the vocabulary, the config and the
- * checkpoint whose variables match it. Three layouts are recognized:
+ * weights that match it. Four layouts are recognized:
  * <ul>
  *   <li>Google's checkpoint directory: {@code bert_config.json}, {@code bert_model.ckpt.*}, {@code vocab.txt}
  *       (names from config_name and ckpt_name); tuned_model_dir replaces the checkpoint, as in bert-as-service;
+ *   <li>a Hugging Face model directory or ONNX export of a BERT-architecture model ({@link HuggingFaceModel});
  *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
  *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
  *       when the directory has it, else inferred from the variable shapes;
@@ -44,16 +46,40 @@ public final class ModelDirectory {
   private static final String SAVED_MODEL_PREFIX = "module/";
   private static final String WORD_EMBEDDINGS = "bert/embeddings/word_embeddings";
 
+  /** Opens a model's weights (each call a new reader). */
+  interface WeightsFile {
+    ModelWeights open();
+  }
+
   private final Path vocabFile;
+  private final Normalization normalization;
   private final BertConfig config;
+  private final WeightsFile weights;
+  private final ModelDefaults defaults;
   private final Path checkpointPrefix;
   private final String variablePrefix;
 
+  /** A Google checkpoint or TF SavedModel: Google's tokenizer, cased_tokenization decides. */
   private ModelDirectory(Path vocabFile, BertConfig config, Path checkpointPrefix, String variablePrefix) {
     this.vocabFile = vocabFile;
+    this.normalization = null;
     this.config = config;
+    this.weights = () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
+    this.defaults = ModelDefaults.NONE;
     this.checkpointPrefix = checkpointPrefix;
     this.variablePrefix = variablePrefix;
+  }
+
+  /** A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own normalization. */
+  ModelDirectory(Path vocabFile, Normalization normalization, BertConfig config, WeightsFile weights,
+      ModelDefaults defaults) {
+    this.vocabFile = vocabFile;
+    this.normalization = normalization;
+    this.config = config;
+    this.weights = weights;
+    this.defaults = defaults;
+    this.checkpointPrefix = null;
+    this.variablePrefix = null;
   }
 
   /**
@@ -77,6 +103,15 @@ public final class ModelDirectory {
     Path vocab;
     Path prefix;
     Path configFile = dir.resolve(options.configName());
+    boolean google = Files.isRegularFile(configFile) || Files.isRegularFile(dir.resolve("saved_model.pb"))
+        || Files.isRegularFile(dir.resolve(options.ckptName() + ".index"));
+    if (!google && HuggingFaceModel.recognizes(dir)) {
+      if (options.tunedModelDir() != null) {
+        throw new IllegalArgumentException("tuned_model_dir applies to Google checkpoints only, but model_dir " + dir
+            + " is a Hugging Face model");
+      }
+      return HuggingFaceModel.resolve(dir);
+    }
     if (Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       String needs = "a SavedModel directory needs variables/variables.index and its data shards, assets/vocab.txt";
       vocab = require(dir, "assets/vocab.txt", needs);
@@ -85,7 +120,8 @@ public final class ModelDirectory {
       configFile = Files.isRegularFile(configFile) ? configFile : null;
     } else {
       String needs = "a Google BERT directory needs " + options.configName() + ", " + options.ckptName()
-          + ".index and its data shards, vocab.txt; a SavedModel directory needs saved_model.pb";
+          + ".index and its data shards, vocab.txt; a SavedModel directory needs saved_model.pb; a Hugging Face "
+          + "directory needs config.json with model.safetensors, or a *.onnx file";
       require(dir, options.configName(), needs);
       vocab = require(dir, "vocab.txt", needs);
       prefix = dir.resolve(options.ckptName());
@@ -142,15 +178,31 @@ public final class ModelDirectory {
 
   /** Opens the weights, checked against {@link #config()} when this directory was resolved. */
   ModelWeights openWeights() {
-    return ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
+    return weights.open();
   }
 
-  /** The checkpoint path without its {@code .index} / {@code .data-*} suffix, for {@link CheckpointReader}. */
+  /** The vocabulary, from vocab.txt or tokenizer.json. */
+  Vocabulary vocabulary() {
+    return vocabFile.getFileName().toString().endsWith(".json") ? TokenizerFiles.vocabulary(vocabFile)
+        : Vocabulary.load(vocabFile);
+  }
+
+  /** The model's own text normalization; null for Google's models, which cased_tokenization sets. */
+  Normalization normalization() {
+    return normalization;
+  }
+
+  /** Option defaults from the model's sentence-transformers files. */
+  ModelDefaults defaults() {
+    return defaults;
+  }
+
+  /** The checkpoint path without its {@code .index} / {@code .data-*} suffix; null for Hugging Face models. */
   public Path checkpointPrefix() {
     return checkpointPrefix;
   }
 
-  /** What precedes Google's variable names in the checkpoint: "" or "module/" (TF Hub SavedModels). */
+  /** What precedes Google's variable names in the checkpoint: "" or "module/" (TF Hub SavedModels); null for HF. */
   public String variablePrefix() {
     return variablePrefix;
   }
@@ -158,7 +210,7 @@ public final class ModelDirectory {
   @Override
   public String toString() {
     return "ModelDirectory{checkpoint=" + checkpointPrefix + ", variablePrefix='" + variablePrefix + "', vocab="
-        + vocabFile + ", " + config + "}";
+        + vocabFile + ", " + config + ", " + defaults + "}";
   }
 
   private static String variablePrefix(Map<String, long[]> shapes, Path prefix) {

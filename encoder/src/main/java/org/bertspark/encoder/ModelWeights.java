@@ -3,6 +3,7 @@ package org.bertspark.encoder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A model's weights in the file that holds them, read by {@link BertWeights}' names in Google's layout (kernels
@@ -94,6 +95,50 @@ abstract class ModelWeights implements AutoCloseable {
       @Override
       public void close() {
         reader.close();
+      }
+    };
+  }
+
+  /**
+   * Hugging Face's names ({@link BertWeights#huggingFaceName}, with or without the {@code bert.} prefix of task
+   * models), Linear weights {@code [out, in]}. In an ONNX export a kernel may instead be an anonymous initializer
+   * {@code [in, out]} found through the MatMul that reads it.
+   *
+   * @param matMulKernels ONNX MatMul node name → its weight initializer; empty for safetensors
+   */
+  static ModelWeights huggingFace(String source, String entry, Map<String, long[]> shapes,
+      Map<String, String> matMulKernels, Function<String, float[]> reader, Runnable close) {
+    String prefix = shapes.containsKey("bert." + BertWeights.huggingFaceName(BertWeights.WORD_EMBEDDINGS))
+        ? "bert." : "";
+    return new ModelWeights(source, entry) {
+      @Override
+      String fileName(String weight) {
+        String name = prefix + BertWeights.huggingFaceName(weight);
+        if (BertWeights.isKernel(weight) && !shapes.containsKey(name)) {
+          String matMul = matMulKernels.get(BertWeights.onnxMatMulNode(weight));
+          return matMul != null ? matMul : name;
+        }
+        return name;
+      }
+
+      @Override
+      boolean transposed(String weight) {
+        return BertWeights.isKernel(weight) && fileName(weight).equals(prefix + BertWeights.huggingFaceName(weight));
+      }
+
+      @Override
+      long[] fileShape(String fileName) {
+        return shapes.get(fileName);
+      }
+
+      @Override
+      float[] readFile(String fileName) {
+        return reader.apply(fileName);
+      }
+
+      @Override
+      public void close() {
+        close.run();
       }
     };
   }
