@@ -17,8 +17,6 @@ import java.util.function.Function;
  * inputs share a batch.
  */
 public final class BertEncoder implements AutoCloseable {
-  /** bert-as-service's separator of the two sentences of a pair in one string. */
-  private static final String PAIR_SEPARATOR = "|||";
   /**
    * Padded positions per graph run, at most. Attention memory grows with batch × length², so long sequences get
    * smaller batches (16 at length 512, for BERT-base about 0.2 GB of attention scores).
@@ -33,9 +31,8 @@ public final class BertEncoder implements AutoCloseable {
 
   private final EncoderOptions options;
   private final Vocabulary vocab;
-  private final WordPieceTokenizer tokenizer;
+  private final SequenceTokenizer tokenizer;
   private final BertGraph graph;
-  private final int maxSeqLen;
   private final LongAdder sequences = new LongAdder();
   private final LongAdder truncated = new LongAdder();
   private final LongAdder batches = new LongAdder();
@@ -43,14 +40,13 @@ public final class BertEncoder implements AutoCloseable {
   private final LongAdder paddedTokens = new LongAdder();
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
-    this.options = options;
-    this.vocab = checkedVocabulary(options, model);
-    this.maxSeqLen = options.maxSeqLen() == null ? modelMaxSeqLen(model.config()) : options.maxSeqLen();
-    this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
+    this.options = options.resolvedFor(model.defaults());
+    this.vocab = checkedVocabulary(this.options, model);
     BertConfig config = model.config();
+    this.tokenizer = SequenceTokenizer.of(vocab, model, this.options);
     try (ModelWeights weights = model.openWeights()) {
-      this.graph = new BertGraph(config, weights::read, options.poolingStrategy(),
-          options.poolingLayer(), SessionConfig.of(options));
+      this.graph = new BertGraph(config, weights::read, this.options.poolingStrategy(), this.options.poolingLayer(),
+          SessionConfig.of(this.options));
     }
   }
 
@@ -66,27 +62,24 @@ public final class BertEncoder implements AutoCloseable {
    * the model, such as a Spark driver checking before it starts tasks.
    */
   public static void check(EncoderOptions options) {
-    checkedVocabulary(options, ModelDirectory.resolve(options));
+    ModelDirectory model = ModelDirectory.resolve(options);
+    checkedVocabulary(options.resolvedFor(model.defaults()), model);
   }
 
   /** The vocabulary, after checking it and the options against the model's config. */
   private static Vocabulary checkedVocabulary(EncoderOptions options, ModelDirectory model) {
     BertConfig config = model.config();
-    if (options.maxSeqLen() != null && options.maxSeqLen() > modelMaxSeqLen(config)) {
+    if (options.maxSeqLen() != null && options.maxSeqLen() > SequenceTokenizer.modelMaxSeqLen(config)) {
       throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
-          + config.maxPositionEmbeddings() + " positions (" + model.checkpointPrefix() + ")");
+          + config.maxPositionEmbeddings() + " positions (" + model.vocabFile().getParent() + ")");
     }
     BertGraph.resolveLayers(options.poolingLayer(), config.numHiddenLayers());
-    Vocabulary vocab = Vocabulary.load(model.vocabFile());
+    Vocabulary vocab = model.vocabulary();
     if (vocab.size() != config.vocabSize()) {
       throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + vocab.size()
           + " tokens but the model's config says vocab_size " + config.vocabSize());
     }
     return vocab;
-  }
-
-  private static int modelMaxSeqLen(BertConfig config) {
-    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
   }
 
   public EncoderOptions options() {
@@ -104,7 +97,7 @@ public final class BertEncoder implements AutoCloseable {
    * null element.
    */
   public List<Embedding> encode(List<String> texts) {
-    return run(texts, this::encodeInput);
+    return run(texts, tokenizer::sequence);
   }
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
@@ -116,40 +109,20 @@ public final class BertEncoder implements AutoCloseable {
     for (int i = 0; i < textsA.size(); i++) {
       index.add(i);
     }
-    return run(index, i -> sequence(textsA.get(i), textsB.get(i)));
+    return run(index, i -> tokenizer.pair(textsA.get(i), textsB.get(i)));
   }
 
   /** Encodes pre-tokenized input: each element is a list of words (bert-as-service's is_tokenized). */
   public List<Embedding> encodeWords(List<List<String>> words) {
-    return run(words, w -> {
-      List<String> pieces = tokenizer.tokenizeWords(w);
-      return pieces.isEmpty() ? null : InputSequence.of(vocab, pieces, null, maxSeqLen);
-    });
+    return run(words, tokenizer::words);
   }
 
-  /** The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none. */
+  /**
+   * The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none.
+   * {@link SequenceTokenizer#get} gives the same without loading the model.
+   */
   public List<String> tokenize(String text) {
-    InputSequence s = text == null ? null : encodeInput(text);
-    return s == null ? null : s.tokens();
-  }
-
-  private InputSequence encodeInput(String text) {
-    int split = text.indexOf(PAIR_SEPARATOR);
-    return split < 0 ? sequence(text, null)
-        : sequence(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
-  }
-
-  /** Null when the first sentence has no word pieces; an empty second sentence makes a single sequence. */
-  private InputSequence sequence(String a, String b) {
-    if (a == null) {
-      return null;
-    }
-    List<String> piecesA = tokenizer.tokenize(a);
-    if (piecesA.isEmpty()) {
-      return null;
-    }
-    List<String> piecesB = b == null ? null : tokenizer.tokenize(b);
-    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
+    return tokenizer.tokenize(text);
   }
 
   public EncoderStats stats() {
@@ -219,11 +192,11 @@ public final class BertEncoder implements AutoCloseable {
         float[][] tokens = new float[s.length()][];
         for (int t = 0; t < s.length(); t++) {
           int from = (row * seqLen + t) * width;
-          tokens[t] = Arrays.copyOfRange(values, from, from + width);
+          tokens[t] = scaled(Arrays.copyOfRange(values, from, from + width));
         }
         out[batch.get(row)] = new Embedding(null, tokens, s.tokens(), s.truncated(), seqLen);
       } else {
-        out[batch.get(row)] = new Embedding(Arrays.copyOfRange(values, row * width, (row + 1) * width), null,
+        out[batch.get(row)] = new Embedding(scaled(Arrays.copyOfRange(values, row * width, (row + 1) * width)), null,
             s.tokens(), s.truncated(), seqLen);
       }
       cut += s.truncated() ? 1 : 0;
@@ -233,6 +206,22 @@ public final class BertEncoder implements AutoCloseable {
     batches.increment();
     realTokens.add(real);
     paddedTokens.add((long) b * seqLen);
+  }
+
+  /** The vector itself, or scaled to unit length with normalize, as torch's {@code F.normalize}: x / max(‖x‖, 1e-12). */
+  private float[] scaled(float[] vector) {
+    if (!options.normalize()) {
+      return vector;
+    }
+    double sum = 0;
+    for (float v : vector) {
+      sum += (double) v * v;
+    }
+    float scale = (float) (1 / Math.max(Math.sqrt(sum), 1e-12));
+    for (int i = 0; i < vector.length; i++) {
+      vector[i] *= scale;
+    }
+    return vector;
   }
 
   @Override

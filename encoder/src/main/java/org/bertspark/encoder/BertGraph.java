@@ -80,6 +80,10 @@ final class BertGraph implements AutoCloseable {
         throw new IllegalArgumentException("pooling_layer " + layer + " is out of range: the model has " + numLayers
             + " layers (valid: -" + numLayers + " to " + (numLayers - 1) + ")");
       }
+      if (out.contains(index)) {
+        throw new IllegalArgumentException("pooling_layer names layer " + index + " twice: "
+            + layers.get(out.indexOf(index)) + " and " + layer);
+      }
       out.add(index);
     }
     return out;

@@ -15,9 +15,13 @@ import java.util.Map;
  * (normalize), {@code sentence_bert_config.json} (max_seq_length) and {@code config_sentence_transformers.json}
  * (named prompts, the default one). Null where the model says nothing.
  */
-record ModelDefaults(PoolingStrategy pooling, Boolean normalize, Integer maxSeqLen, Map<String, String> prompts,
-    String defaultPrompt) {
-  static final ModelDefaults NONE = new ModelDefaults(null, null, null, Map.of(), null);
+record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer, Boolean normalize, Integer maxSeqLen,
+    Map<String, String> prompts, String defaultPrompt) {
+  /** A model that sets nothing (Google's checkpoints). */
+  static final ModelDefaults NONE = new ModelDefaults(null, null, null, null, Map.of(), null);
+  /** What applies where neither the user nor the model sets an option: bert-as-service's defaults. */
+  static final ModelDefaults BERT_AS_SERVICE = new ModelDefaults(PoolingStrategy.REDUCE_MEAN, List.of(-2), false,
+      null, Map.of(), null);
 
   private static final String MODULE = "sentence_transformers.models.";
 
@@ -62,7 +66,9 @@ record ModelDefaults(PoolingStrategy pooling, Boolean normalize, Integer maxSeqL
       String name = root.path("default_prompt_name").asText(null);
       defaultPrompt = name == null ? null : prompts.get(name);
     }
-    return new ModelDefaults(pooling, normalize, maxSeqLen, Map.copyOf(prompts), defaultPrompt);
+    // sentence-transformers pools the Transformer module's output: the last layer
+    return new ModelDefaults(pooling, pooling == null ? null : List.of(-1), normalize, maxSeqLen,
+        Map.copyOf(prompts), defaultPrompt);
   }
 
   /**

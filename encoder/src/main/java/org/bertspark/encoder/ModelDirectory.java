@@ -87,25 +87,48 @@ public final class ModelDirectory {
    * the encoder needs is in the checkpoint with the shape the config implies.
    */
   public static ModelDirectory resolve(EncoderOptions options) {
+    return resolve(options, mavenRepository(), cacheRoot());
+  }
+
+  /**
+   * The vocabulary of the Google model named by model_dir, found without reading the config or the checkpoint: all
+   * that tokenizing needs. Null for a Hugging Face model, whose tokenizer settings come with it: {@link #resolve} it.
+   */
+  public static Path vocabFile(EncoderOptions options) {
+    Path dir = directory(options, mavenRepository(), cacheRoot());
+    if (isHuggingFace(dir, options)) {
+      return null;
+    }
+    return Files.isRegularFile(dir.resolve("saved_model.pb"))
+        ? require(dir, "assets/vocab.txt", "a SavedModel directory keeps its vocabulary there")
+        : require(dir, "vocab.txt", "a Google BERT directory needs it");
+  }
+
+  private static Path mavenRepository() {
     String repo = System.getProperty("maven.repo.local");
+    return repo != null && !repo.isEmpty() ? Path.of(repo) : Path.of(System.getProperty("user.home"), ".m2/repository");
+  }
+
+  private static Path cacheRoot() {
     String cache = System.getenv("BERT_SPARK_CACHE");
-    Path home = Path.of(System.getProperty("user.home"));
-    return resolve(options,
-        repo != null && !repo.isEmpty() ? Path.of(repo) : home.resolve(".m2/repository"),
-        cache != null && !cache.isEmpty() ? Path.of(cache) : home.resolve(".cache/bert-spark"));
+    return cache != null && !cache.isEmpty() ? Path.of(cache)
+        : Path.of(System.getProperty("user.home"), ".cache/bert-spark");
+  }
+
+  /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */
+  private static Path directory(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
+    String modelDir = options.modelDir() == null ? BUILTIN + "uncased" : options.modelDir();
+    return modelDir.startsWith(BUILTIN)
+        ? builtin(modelDir.substring(BUILTIN.length()), mavenRepository, cacheRoot)
+        : localDirectory("model_dir", modelDir);
   }
 
   static ModelDirectory resolve(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
-    String modelDir = options.modelDir() == null ? BUILTIN + "uncased" : options.modelDir();
-    Path dir = modelDir.startsWith(BUILTIN)
-        ? builtin(modelDir.substring(BUILTIN.length()), mavenRepository, cacheRoot)
-        : localDirectory("model_dir", modelDir);
+    Path dir = directory(options, mavenRepository, cacheRoot);
     Path vocab;
     Path prefix;
     Path configFile = dir.resolve(options.configName());
-    boolean google = Files.isRegularFile(configFile) || Files.isRegularFile(dir.resolve("saved_model.pb"))
-        || Files.isRegularFile(dir.resolve(options.ckptName() + ".index"));
-    if (!google && HuggingFaceModel.recognizes(dir)) {
+    if (isHuggingFace(dir, options)) {
       if (options.tunedModelDir() != null) {
         throw new IllegalArgumentException("tuned_model_dir applies to Google checkpoints only, but model_dir " + dir
             + " is a Hugging Face model");
@@ -222,6 +245,14 @@ public final class ModelDirectory {
     }
     throw new IllegalArgumentException("checkpoint " + prefix + " is not a BERT checkpoint: it has neither "
         + WORD_EMBEDDINGS + " nor " + SAVED_MODEL_PREFIX + WORD_EMBEDDINGS);
+  }
+
+  /** Whether {@code dir} holds a Hugging Face model: none of a Google model's files, some of Hugging Face's. */
+  private static boolean isHuggingFace(Path dir, EncoderOptions options) {
+    boolean google = Files.isRegularFile(dir.resolve(options.configName()))
+        || Files.isRegularFile(dir.resolve("saved_model.pb"))
+        || Files.isRegularFile(dir.resolve(options.ckptName() + ".index"));
+    return !google && HuggingFaceModel.recognizes(dir);
   }
 
   /** A plain path or a file: URI, which must be an existing directory. */

@@ -188,6 +188,9 @@ class BertEncoderTest {
     IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
         () -> open(base.toBuilder().poolingLayer(List.of(3))));
     assertTrue(layer.getMessage().contains("pooling_layer 3 is out of range"), layer.getMessage());
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+        () -> open(base.toBuilder().poolingLayer(List.of(-1, 2))));
+    assertTrue(twice.getMessage().contains("pooling_layer names layer 2 twice: -1 and 2"), twice.getMessage());
     IllegalArgumentException length = assertThrows(IllegalArgumentException.class,
         () -> open(base.toBuilder().maxSeqLen(200)));
     assertTrue(length.getMessage().contains("max_seq_len 200 exceeds the model's 128 positions"),

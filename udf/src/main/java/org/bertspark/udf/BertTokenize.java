@@ -15,14 +15,14 @@ import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.SequenceTokenizer;
 import scala.collection.IndexedSeq;
 import scala.collection.Seq;
 
 /**
  * {@code bert_tokenize(text[, options])}: the word pieces BERT is fed for a text, [CLS] and [SEP] included
- * (bert-as-service's show_tokens).
+ * (bert-as-service's show_tokens). Reads the model's vocabulary only ({@link SequenceTokenizer}), never its weights.
  */
 public final class BertTokenize extends Expression implements CodegenFallback, ImplicitCastInputTypes, Serializable {
   private static final long serialVersionUID = 1L;
@@ -43,7 +43,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
     if (value == null) {
       return null;
     }
-    List<String> tokens = EncoderCache.get(options).tokenize(value.toString());
+    List<String> tokens = SequenceTokenizer.get(options).tokenize(value.toString());
     if (tokens == null) {
       return null;
     }
