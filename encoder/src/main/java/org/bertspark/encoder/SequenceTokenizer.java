@@ -32,14 +32,17 @@ public final class SequenceTokenizer {
   private final Vocabulary vocab;
   private final WordPieceTokenizer wordPieces;
   private final int maxSeqLen;
-  /** Put before every first sentence; null for none. */
-  private final String prompt;
+  /**
+   * The prompt's word pieces, put before every first sentence: the same pieces as tokenizing prompt + text when the
+   * prompt ends in a space or punctuation (E5's "query: "), and unaffected by option values being trimmed.
+   */
+  private final List<String> promptPieces;
 
   private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt) {
     this.vocab = vocab;
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
-    this.prompt = prompt == null || prompt.isEmpty() ? null : prompt;
+    this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
   }
 
   /**
@@ -112,18 +115,28 @@ public final class SequenceTokenizer {
     if (a == null) {
       return null;
     }
-    List<String> piecesA = wordPieces.tokenize(prompt == null ? a : prompt + a);
+    List<String> piecesA = wordPieces.tokenize(a);
     if (piecesA.isEmpty()) {
       return null;
     }
+    piecesA = withPrompt(piecesA);
     List<String> piecesB = b == null ? null : wordPieces.tokenize(b);
     return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
   }
 
   /** The input for pre-tokenized words (bert-as-service's is_tokenized); null when they give no word piece. */
   InputSequence words(List<String> words) {
-    List<String> pieces = new ArrayList<>(prompt == null ? List.of() : wordPieces.tokenize(prompt));
-    pieces.addAll(wordPieces.tokenizeWords(words));
-    return pieces.isEmpty() ? null : InputSequence.of(vocab, pieces, null, maxSeqLen);
+    List<String> pieces = wordPieces.tokenizeWords(words);
+    return pieces.isEmpty() ? null : InputSequence.of(vocab, withPrompt(pieces), null, maxSeqLen);
+  }
+
+  private List<String> withPrompt(List<String> pieces) {
+    if (promptPieces.isEmpty()) {
+      return pieces;
+    }
+    List<String> out = new ArrayList<>(promptPieces.size() + pieces.size());
+    out.addAll(promptPieces);
+    out.addAll(pieces);
+    return out;
   }
 }
