@@ -36,6 +36,8 @@ public final class BertEncoder implements AutoCloseable {
   private final WordPieceTokenizer tokenizer;
   private final BertGraph graph;
   private final int maxSeqLen;
+  /** A pair's second sentence has segment id 1: the model needs two token types (type_vocab_size). */
+  private final int typeVocabSize;
   private final LongAdder sequences = new LongAdder();
   private final LongAdder truncated = new LongAdder();
   private final LongAdder batches = new LongAdder();
@@ -48,6 +50,7 @@ public final class BertEncoder implements AutoCloseable {
     this.maxSeqLen = options.maxSeqLen() == null ? modelMaxSeqLen(model.config()) : options.maxSeqLen();
     this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
     BertConfig config = model.config();
+    this.typeVocabSize = config.typeVocabSize();
     try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
       String prefix = model.variablePrefix();
       this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
@@ -150,7 +153,16 @@ public final class BertEncoder implements AutoCloseable {
       return null;
     }
     List<String> piecesB = b == null ? null : tokenizer.tokenize(b);
-    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
+    if (piecesB == null || piecesB.isEmpty()) {
+      return InputSequence.of(vocab, piecesA, null, maxSeqLen);
+    }
+    // Checked here, per input, because only the data says whether there are pairs; an out-of-range segment id
+    // would fail inside TensorFlow on CPU and give zeros on a GPU.
+    if (typeVocabSize < 2) {
+      throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
+          + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
+    }
+    return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
   }
 
   public EncoderStats stats() {

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -71,12 +72,14 @@ public final class ModelDirectory {
 
   static ModelDirectory resolve(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
     String modelDir = options.modelDir() == null ? BUILTIN + "uncased" : options.modelDir();
+    String configName = fileInside("config_name", options.configName());
+    String ckptName = fileInside("ckpt_name", options.ckptName());
     Path dir = modelDir.startsWith(BUILTIN)
         ? builtin(modelDir.substring(BUILTIN.length()), mavenRepository, cacheRoot)
         : localDirectory("model_dir", modelDir);
     Path vocab;
     Path prefix;
-    Path configFile = dir.resolve(options.configName());
+    Path configFile = dir.resolve(configName);
     if (Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       String needs = "a SavedModel directory needs variables/variables.index and its data shards, assets/vocab.txt";
       vocab = require(dir, "assets/vocab.txt", needs);
@@ -84,18 +87,18 @@ public final class ModelDirectory {
       require(dir, "variables/variables.index", needs);
       configFile = Files.isRegularFile(configFile) ? configFile : null;
     } else {
-      String needs = "a Google BERT directory needs " + options.configName() + ", " + options.ckptName()
+      String needs = "a Google BERT directory needs " + configName + ", " + ckptName
           + ".index and its data shards, vocab.txt; a SavedModel directory needs saved_model.pb";
-      require(dir, options.configName(), needs);
+      require(dir, configName, needs);
       vocab = require(dir, "vocab.txt", needs);
-      prefix = dir.resolve(options.ckptName());
-      require(dir, options.ckptName() + ".index", needs);
+      prefix = dir.resolve(ckptName);
+      require(dir, ckptName + ".index", needs);
     }
     if (options.tunedModelDir() != null) {
       Path tuned = localDirectory("tuned_model_dir", options.tunedModelDir());
-      prefix = tuned.resolve(options.ckptName());
-      require(tuned, options.ckptName() + ".index", "tuned_model_dir needs the fine-tuned checkpoint "
-          + options.ckptName() + ".index and its data shards");
+      prefix = tuned.resolve(ckptName);
+      require(tuned, ckptName + ".index", "tuned_model_dir needs the fine-tuned checkpoint "
+          + ckptName + ".index and its data shards");
     }
     Map<String, long[]> shapes;
     try (CheckpointReader reader = CheckpointReader.open(prefix)) {
@@ -163,6 +166,25 @@ public final class ModelDirectory {
     }
     throw new IllegalArgumentException("checkpoint " + prefix + " is not a BERT checkpoint: it has neither "
         + WORD_EMBEDDINGS + " nor " + SAVED_MODEL_PREFIX + WORD_EMBEDDINGS);
+  }
+
+  /**
+   * A file name of the model (config_name, ckpt_name), which must stay inside model_dir and tuned_model_dir: a
+   * relative path that no ".." leads out of.
+   */
+  private static String fileInside(String option, String name) {
+    Path path;
+    try {
+      path = Path.of(name);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException(option + " is not a valid file name: " + e.getReason());
+    }
+    Path normal = path.normalize();
+    if (name.isEmpty() || path.isAbsolute() || normal.toString().isEmpty() || normal.startsWith("..")) {
+      throw new IllegalArgumentException(option + " '" + name + "' must name a file inside model_dir (and "
+          + "tuned_model_dir): a relative path that does not lead out of it with '..'");
+    }
+    return name;
   }
 
   /** A plain path or a file: URI, which must be an existing directory. */

@@ -100,6 +100,30 @@ class ModelDirectoryTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"../model/bert_config.json", "/etc/passwd", "a/../../x", "", ".", "..", "sub/../.."})
+  void fileNamesMustStayInsideTheModelDirectories(String name) {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Path tuned = TinyModel.writeCheckpoint(tmp.resolve("tuned"), 2);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir(dir.toString()).configName(name).build()));
+    assertTrue(e.getMessage().startsWith("config_name '" + name + "' must name a file inside model_dir"),
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(EncoderOptions.builder()
+        .modelDir(dir.toString()).tunedModelDir(tuned.toString()).ckptName(name).build()));
+    assertTrue(e.getMessage().startsWith("ckpt_name '" + name + "' must name a file inside model_dir"),
+        e.getMessage());
+  }
+
+  @Test
+  void fileNamesMayUseSubfoldersThatStayInside() throws IOException {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Files.createDirectories(dir.resolve("conf"));
+    Files.move(dir.resolve("bert_config.json"), dir.resolve("conf/bert_config.json"));
+    assertEquals(TinyModel.CONFIG, ModelDirectory.resolve(EncoderOptions.builder().modelDir(dir.toString())
+        .configName("conf/../conf/./bert_config.json").build()).config());
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"bert_config.json", "vocab.txt", "bert_model.ckpt.index"})
   void missingGoogleFileIsNamedWithTheDirectory(String file) throws IOException {
     Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
