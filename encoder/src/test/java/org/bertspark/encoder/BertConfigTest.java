@@ -95,7 +95,8 @@ class BertConfigTest {
   @Test
   void errorsNeverQuoteTheFile() throws IOException {
     String secret = "s3cr3t-t0ken";
-    for (String text : List.of("{\"vocab_size\": " + secret + "}", BERT_BASE_JSON.replace("30522", "\"" + secret + "\""),
+    for (String text : List.of("{\"vocab_size\": " + secret + "}",
+        BERT_BASE_JSON.replace("30522", "\"" + secret + "\""),
         BERT_BASE_JSON.replace("\"gelu\"", "\"" + secret + " and more\""),
         BERT_BASE_JSON.replace("30522", "1" + "0".repeat(40)))) {
       Path json = Files.writeString(dir.resolve("bert_config.json"), text);
