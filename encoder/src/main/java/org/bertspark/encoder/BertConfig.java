@@ -1,10 +1,15 @@
 package org.bertspark.encoder;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +31,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
 
   /** Google's BERT uses 64-wide attention heads in every released size. */
   private static final int HEAD_SIZE = 64;
+  /** Far above any BERT (48 at most); bounds the work of checking a config against a checkpoint. */
+  static final int MAX_LAYERS = 1_000;
+  /** [CLS], one word piece, [SEP]. */
+  static final int MIN_POSITIONS = 3;
+  private static final Pattern PLAIN_VALUE = Pattern.compile("[\\w.-]{1,40}");
   private static final Pattern LAYER = Pattern.compile("bert/encoder/layer_(\\d+)/.*");
 
   /** A Google BERT config (LayerNorm epsilon 1e-12). */
@@ -40,12 +50,43 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
       throw new IllegalArgumentException("layer_norm_eps must be in (0, 1), got " + layerNormEps);
     }
     if (!"gelu".equals(hiddenAct) && !"gelu_tanh".equals(hiddenAct)) {
-      throw new IllegalArgumentException("hidden_act '" + hiddenAct
-          + "' is not supported: gelu (exact, erf) or gelu_tanh (tanh approximation)");
+      // a value from a file is shown only when it is short and plain
+      throw new IllegalArgumentException("hidden_act " + (hiddenAct != null && PLAIN_VALUE.matcher(hiddenAct)
+          .matches() ? "'" + hiddenAct + "'" : "value") + " is not supported: gelu (exact, erf) or gelu_tanh (tanh "
+          + "approximation)");
     }
-    if (numAttentionHeads < 1 || hiddenSize % numAttentionHeads != 0) {
+    atLeast("vocab_size", vocabSize, 1);
+    atLeast("hidden_size", hiddenSize, 1);
+    atLeast("num_hidden_layers", numHiddenLayers, 1);
+    if (numHiddenLayers > MAX_LAYERS) {
+      throw new IllegalArgumentException("num_hidden_layers " + numHiddenLayers + " is more than " + MAX_LAYERS);
+    }
+    atLeast("num_attention_heads", numAttentionHeads, 1);
+    if (hiddenSize % numAttentionHeads != 0) {
       throw new IllegalArgumentException(
           "hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numAttentionHeads);
+    }
+    atLeast("intermediate_size", intermediateSize, 1);
+    atLeast("max_position_embeddings", maxPositionEmbeddings, MIN_POSITIONS);
+    atLeast("type_vocab_size", typeVocabSize, 1);
+    // Each weight matrix is read into one Java array.
+    fitsArray("vocab_size × hidden_size", vocabSize, hiddenSize);
+    fitsArray("max_position_embeddings × hidden_size", maxPositionEmbeddings, hiddenSize);
+    fitsArray("type_vocab_size × hidden_size", typeVocabSize, hiddenSize);
+    fitsArray("hidden_size × hidden_size", hiddenSize, hiddenSize);
+    fitsArray("hidden_size × intermediate_size", hiddenSize, intermediateSize);
+  }
+
+  private static void atLeast(String key, int value, int min) {
+    if (value < min) {
+      throw new IllegalArgumentException(key + " " + value + " is less than " + min);
+    }
+  }
+
+  private static void fitsArray(String what, int rows, int columns) {
+    if ((long) rows * columns > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(what + " = " + rows + " × " + columns + " weights, more than one array of "
+          + Integer.MAX_VALUE + " holds");
     }
   }
 
@@ -88,6 +129,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(json.toFile());
+    } catch (JsonProcessingException e) {
+      // Jackson's message quotes the text it choked on: give the place only, and no cause that would quote it
+      JsonLocation at = e.getLocation();
+      throw new IllegalArgumentException("BERT config " + json + " is not valid JSON"
+          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read BERT config " + json, e);
     }
@@ -165,7 +211,9 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
   private static int intKey(JsonNode root, String key, Path json) {
     JsonNode node = key(root, key, json);
     if (!node.canConvertToInt() || !node.isIntegralNumber()) {
-      throw new IllegalArgumentException("BERT config " + json + ": '" + key + "' must be an integer, got " + node);
+      throw new IllegalArgumentException("BERT config " + json + ": '" + key + "' must be an integer of at most "
+          + Integer.MAX_VALUE + ", got " + (node.isNumber() ? "a fraction or a larger number" : "a JSON "
+          + node.getNodeType().toString().toLowerCase(Locale.ROOT)));
     }
     return node.intValue();
   }

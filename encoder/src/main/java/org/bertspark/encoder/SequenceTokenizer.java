@@ -38,8 +38,13 @@ public final class SequenceTokenizer {
    */
   private final List<String> promptPieces;
 
-  private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt) {
+  /** A pair's second sentence has segment id 1: the model needs two token types; 0 when unknown (tokenizing only). */
+  private final int typeVocabSize;
+
+  private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
+      int typeVocabSize) {
     this.vocab = vocab;
+    this.typeVocabSize = typeVocabSize;
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
     this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
@@ -60,7 +65,8 @@ public final class SequenceTokenizer {
       maxSeqLen = Math.min(maxSeqLen, model.defaults().maxSeqLen());
     }
     return new SequenceTokenizer(vocab, normalization,
-        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt());
+        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt(),
+        model.config().typeVocabSize());
   }
 
   /**
@@ -77,7 +83,7 @@ public final class SequenceTokenizer {
       Path vocabFile = key.maxSeqLen() != null ? ModelDirectory.vocabFile(key) : null;
       if (vocabFile != null) {
         tokenizer = new SequenceTokenizer(Vocabulary.load(vocabFile), Normalization.google(!key.casedTokenization()),
-            key.maxSeqLen(), key.prompt());
+            key.maxSeqLen(), key.prompt(), 0);
       } else { // NONE, or a Hugging Face model: its config and tokenizer files, and the weights' shapes
         ModelDirectory model = ModelDirectory.resolve(key);
         EncoderOptions resolved = key.resolvedFor(model.defaults());
@@ -121,7 +127,16 @@ public final class SequenceTokenizer {
     }
     piecesA = withPrompt(piecesA);
     List<String> piecesB = b == null ? null : wordPieces.tokenize(b);
-    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
+    if (piecesB == null || piecesB.isEmpty()) {
+      return InputSequence.of(vocab, piecesA, null, maxSeqLen);
+    }
+    // Checked here, per input, because only the data says whether there are pairs; an out-of-range segment id
+    // would fail inside TensorFlow on CPU and give zeros on a GPU.
+    if (typeVocabSize == 1) {
+      throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
+          + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
+    }
+    return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
   }
 
   /** The input for pre-tokenized words (bert-as-service's is_tokenized); null when they give no word piece. */

@@ -3,6 +3,7 @@ package org.bertspark.encoder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,48 @@ class BertConfigTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertConfig.read(json));
     assertTrue(e.getMessage().contains("hidden_act 'relu'") && e.getMessage().contains(json.toString()),
         e.getMessage());
+  }
+
+  /** Issue 12: absurd values fail when the config is read, naming key and file, before anything is sized by them. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "num_hidden_layers=0:num_hidden_layers 0 is less than 1",
+      "num_hidden_layers=1001:num_hidden_layers 1001 is more than 1000",
+      "num_hidden_layers=-3:num_hidden_layers -3 is less than 1",
+      "hidden_size=0:hidden_size 0 is less than 1",
+      "num_attention_heads=0:num_attention_heads 0 is less than 1",
+      "num_attention_heads=7:hidden_size 768 is not a multiple of num_attention_heads 7",
+      "intermediate_size=-1:intermediate_size -1 is less than 1",
+      "max_position_embeddings=2:max_position_embeddings 2 is less than 3",
+      "vocab_size=0:vocab_size 0 is less than 1",
+      "type_vocab_size=0:type_vocab_size 0 is less than 1",
+      "vocab_size=2147483647:vocab_size × hidden_size = 2147483647 × 768 weights",
+      "hidden_size=49152:hidden_size × hidden_size = 49152 × 49152 weights",
+      "intermediate_size=3000000:hidden_size × intermediate_size = 768 × 3000000 weights"})
+  void absurdValuesAreNamedWithTheFile(String testCase) throws IOException {
+    String[] keyValue = testCase.substring(0, testCase.indexOf(':')).split("=");
+    ObjectNode config = (ObjectNode) new ObjectMapper().readTree(BERT_BASE_JSON);
+    config.put(keyValue[0], Integer.parseInt(keyValue[1]));
+    Path json = Files.writeString(dir.resolve("bert_config.json"), config.toString());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertConfig.read(json));
+    assertTrue(e.getMessage().startsWith("BERT config " + json + ": " + testCase.substring(testCase.indexOf(':') + 1)),
+        e.getMessage());
+  }
+
+  @Test
+  void errorsNeverQuoteTheFile() throws IOException {
+    String secret = "s3cr3t-t0ken";
+    for (String text : List.of("{\"vocab_size\": " + secret + "}",
+        BERT_BASE_JSON.replace("30522", "\"" + secret + "\""),
+        BERT_BASE_JSON.replace("\"gelu\"", "\"" + secret + " and more\""),
+        BERT_BASE_JSON.replace("30522", "1" + "0".repeat(40)))) {
+      Path json = Files.writeString(dir.resolve("bert_config.json"), text);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertConfig.read(json));
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        assertFalse(t.getMessage().contains(secret) || t.getMessage().contains("0".repeat(40)), t.getMessage());
+      }
+      assertTrue(e.getMessage().contains(json.toString()), e.getMessage());
+    }
   }
 
   @Test

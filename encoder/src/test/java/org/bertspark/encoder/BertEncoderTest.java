@@ -151,6 +151,25 @@ class BertEncoderTest {
     }
   }
 
+  /** A model with one token type encodes single sentences, and refuses a pair by name instead of a bad lookup. */
+  @Test
+  void aModelWithOneTokenTypeRefusesPairs() {
+    BertConfig c = TinyModel.CONFIG;
+    BertConfig oneType = new BertConfig(c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
+        c.intermediateSize(), c.hiddenAct(), c.maxPositionEmbeddings(), 1);
+    Path model = TinyModel.writeCheckpoint(dir.resolve("one-type"), oneType, 7);
+    try (BertEncoder encoder = open(base.toBuilder().modelDir(model.toString()))) {
+      assertNotNull(encoder.encode(List.of("the cat")).get(0));
+      assertNotNull(encoder.encode(List.of("the cat |||")).get(0)); // no second sentence: a single sequence
+      for (Runnable pair : List.<Runnable>of(() -> encoder.encode(List.of("the cat ||| a dog")),
+          () -> encoder.encodePairs(List.of("the cat"), List.of("a dog")))) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, pair::run);
+        assertTrue(e.getMessage().startsWith("the model has type_vocab_size 1: it cannot encode a sentence pair"),
+            e.getMessage());
+      }
+    }
+  }
+
   @Test
   void truncatesToMaxSeqLenAndCountsIt() {
     try (BertEncoder encoder = open(base.toBuilder().maxSeqLen(5))) {
