@@ -58,7 +58,7 @@ public final class SequenceTokenizer {
   static SequenceTokenizer of(Vocabulary vocab, ModelDirectory model, EncoderOptions options) {
     Normalization own = model.normalization();
     Normalization normalization = own == null ? Normalization.google(!options.casedTokenization())
-        : options.casedTokenization() ? new Normalization(false, false, own.splitChinese(), own.dropAllOther())
+        : options.casedTokenization() ? new Normalization(false, false, own.splitChinese(), own.huggingFace())
         : own;
     int maxSeqLen = modelMaxSeqLen(model.config());
     if (model.defaults().maxSeqLen() != null) {

@@ -43,13 +43,14 @@ public final class WordPieceTokenizer {
 
   /**
    * What the basic tokenizer does before WordPiece. Google's tokenizer lower-cases and strips accents together and
-   * drops control characters (Cc, Cf); Hugging Face's BertNormalizer sets each step apart and drops every "other"
-   * character (Cc, Cf, Cs, Co, Cn).
+   * drops control characters (Cc, Cf); Hugging Face's BertNormalizer sets each step apart and drops Cs and Co
+   * characters too.
    *
    * @param splitChinese each CJK ideograph is a word of its own (tokenize_chinese_chars, handle_chinese_chars)
-   * @param dropAllOther drop Cs, Co and Cn characters too, as Hugging Face's clean_text does
+   * @param huggingFace as Hugging Face's BertNormalizer: clean_text drops Cs and Co characters too, and
+   *     lower-casing maps each character alone (Σ is always σ, never the final ς)
    */
-  public record Normalization(boolean lowerCase, boolean stripAccents, boolean splitChinese, boolean dropAllOther) {
+  public record Normalization(boolean lowerCase, boolean stripAccents, boolean splitChinese, boolean huggingFace) {
     /** Google's BERT tokenizer: accents are stripped exactly when text is lower-cased. */
     public static Normalization google(boolean lowerCase) {
       return new Normalization(lowerCase, lowerCase, true, false);
@@ -83,7 +84,7 @@ public final class WordPieceTokenizer {
         endWord(word, pieces);
         word.appendCodePoint(cp);
         endWord(word, pieces);
-      } else if (cp != 0 && cp != 0xFFFD && !isControl(cp) && !(normalization.dropAllOther() && isOther(cp))) {
+      } else if (cp != 0 && cp != 0xFFFD && !isControl(cp) && !(normalization.huggingFace() && isOther(cp))) {
         word.appendCodePoint(cp);
       }
     }
@@ -150,7 +151,11 @@ public final class WordPieceTokenizer {
           dropStrippedMarks(word);
         }
         if (lowerCase) {
-          lowerCaseSigmas(word); // unchanged by the drop: the marks dropped are case-ignorable
+          if (normalization.huggingFace()) {
+            replaceSigmas(word);
+          } else {
+            lowerCaseSigmas(word); // unchanged by the drop: the marks dropped are case-ignorable
+          }
         }
         // Java's full lower-casing is Python's for everything else (U+0130 becomes two chars in both).
         String lower = lowerCase ? word.toString().toLowerCase(Locale.ROOT) : word.toString();
@@ -222,6 +227,15 @@ public final class WordPieceTokenizer {
     for (int i = 0, n = word.length(); i < n; i++) {
       if (word.charAt(i) == '\u03A3') {
         word.setCharAt(i, isFinalSigma(word, i) ? '\u03C2' : '\u03C3');
+      }
+    }
+  }
+
+  /** Σ → σ everywhere, before Java's toLowerCase can choose the final form. */
+  private static void replaceSigmas(StringBuilder word) {
+    for (int i = 0, n = word.length(); i < n; i++) {
+      if (word.charAt(i) == '\u03A3') {
+        word.setCharAt(i, '\u03C3');
       }
     }
   }
@@ -315,10 +329,13 @@ public final class WordPieceTokenizer {
     return type == Character.CONTROL || type == Character.FORMAT;
   }
 
-  /** Cs, Co, Cn: the "other" characters that Hugging Face's clean_text drops besides Cc and Cf. */
+  /**
+   * Cs and Co: the "other" characters that Hugging Face's clean_text drops besides Cc and Cf (its category tables have
+   * no Cn: unassigned code points stay).
+   */
   private static boolean isOther(int cp) {
     int type = Character.getType(cp);
-    return type == Character.SURROGATE || type == Character.PRIVATE_USE || type == Character.UNASSIGNED;
+    return type == Character.SURROGATE || type == Character.PRIVATE_USE;
   }
 
   /** Unicode P*, and every ASCII character that is neither a letter, a digit nor whitespace ("$", "^", "`"...). */

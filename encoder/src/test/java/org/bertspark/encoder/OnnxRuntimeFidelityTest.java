@@ -143,10 +143,11 @@ class OnnxRuntimeFidelityTest {
         SequenceTokenizer ours = SequenceTokenizer.get(EncoderOptions.parse("model_dir=" + model
             + ",max_seq_len=NONE", EncoderOptions.defaults()));
         for (String text : texts) {
-          long[] expected = reference.encode(text).getIds();
+          Encoding expected = reference.encode(text);
           List<String> tokens = ours.tokenize(text);
           long[] actual = tokens.stream().mapToLong(vocab::id).toArray();
-          assertArrayEquals(expected, actual, model + ": " + text + " → " + tokens);
+          assertArrayEquals(expected.getIds(), actual, () -> model + ": " + text + " → " + tokens + ", expected "
+              + List.of(expected.getTokens()));
         }
       }
     }
