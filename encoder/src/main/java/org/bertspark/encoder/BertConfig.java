@@ -51,9 +51,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     }
     if (!"gelu".equals(hiddenAct) && !"gelu_tanh".equals(hiddenAct)) {
       // a value from a file is shown only when it is short and plain
-      throw new IllegalArgumentException("hidden_act " + (hiddenAct != null && PLAIN_VALUE.matcher(hiddenAct)
-          .matches() ? "'" + hiddenAct + "'" : "value") + " is not supported: gelu (exact, erf) or gelu_tanh (tanh "
-          + "approximation)");
+      throw new IllegalArgumentException("hidden_act " + shown(hiddenAct) + " is not supported: gelu (exact, erf) or "
+          + "gelu_tanh (tanh approximation)");
     }
     atLeast("vocab_size", vocabSize, 1);
     atLeast("hidden_size", hiddenSize, 1);
@@ -90,6 +89,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     }
   }
 
+  /** A value read from a file, for a message: quoted when it is short and plain, else just "value". */
+  static String shown(String value) {
+    return value != null && PLAIN_VALUE.matcher(value).matches() ? "'" + value + "'" : "value";
+  }
+
   /** Reads Google's {@code bert_config.json}. */
   static BertConfig read(Path json) {
     return read(json, jsonObject(json), false);
@@ -103,14 +107,14 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     JsonNode root = jsonObject(json);
     String type = root.path("model_type").asText("");
     if (!type.equals(SUPPORTED_MODEL_TYPE)) {
-      throw new IllegalArgumentException("model " + json.getParent() + " has model_type '" + type + "' in "
+      throw new IllegalArgumentException("model " + json.getParent() + " has model_type " + shown(type) + " in "
           + json.getFileName() + "; supported: " + SUPPORTED_MODEL_TYPE + " (BERT-architecture models such as "
           + "all-MiniLM, BGE, E5, GTE, LaBSE)");
     }
     String positions = root.path("position_embedding_type").asText("absolute");
     if (!positions.equals("absolute")) {
-      throw new IllegalArgumentException("model config " + json + ": position_embedding_type '" + positions
-          + "' is not supported: absolute");
+      throw new IllegalArgumentException("model config " + json + ": position_embedding_type " + shown(positions)
+          + " is not supported: absolute");
     }
     return read(json, root, true);
   }
@@ -120,8 +124,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     return switch (act) {
       case "gelu" -> "gelu";
       case "gelu_new", "gelu_pytorch_tanh" -> "gelu_tanh";
-      default -> throw new IllegalArgumentException("hidden_act '" + act
-          + "' is not supported: gelu (exact, erf), gelu_new or gelu_pytorch_tanh (tanh approximation)");
+      default -> throw new IllegalArgumentException("hidden_act " + shown(act)
+          + " is not supported: gelu (exact, erf), gelu_new or gelu_pytorch_tanh (tanh approximation)");
     };
   }
 

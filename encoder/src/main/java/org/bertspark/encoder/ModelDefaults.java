@@ -37,10 +37,9 @@ record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer, Boolea
         String type = module.path("type").asText("");
         switch (type) {
           case MODULE + "Transformer" -> { }
-          case MODULE + "Pooling" -> pooling = pooling(dir.resolve(module.path("path").asText("")).resolve(
-              "config.json"));
+          case MODULE + "Pooling" -> pooling = pooling(inside(dir, module.path("path").asText("")));
           case MODULE + "Normalize" -> normalize = true;
-          default -> unsupported.add(type);
+          default -> unsupported.add(BertConfig.shown(type));
         }
       }
       if (!unsupported.isEmpty()) {
@@ -71,6 +70,16 @@ record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer, Boolea
         Map.copyOf(prompts), defaultPrompt);
   }
 
+  /** The Pooling module's config.json, which must lie inside the model directory. */
+  private static Path inside(Path dir, String module) {
+    Path config = dir.resolve(module).resolve("config.json").normalize();
+    if (!config.startsWith(dir.normalize())) {
+      throw new IllegalArgumentException("model " + dir + ": modules.json points the Pooling module outside the "
+          + "model directory");
+    }
+    return config;
+  }
+
   /**
    * cls → CLS_TOKEN, mean → REDUCE_MEAN, max → REDUCE_MAX, lasttoken → LAST_TOKEN. Mean with max is not
    * REDUCE_MEAN_MAX: sentence-transformers puts max first.
@@ -89,7 +98,8 @@ record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer, Boolea
       case "mean_tokens" -> PoolingStrategy.REDUCE_MEAN;
       case "max_tokens" -> PoolingStrategy.REDUCE_MAX;
       case "lasttoken" -> PoolingStrategy.LAST_TOKEN;
-      default -> throw new IllegalArgumentException("pooling config " + config + " sets " + modes
+      default -> throw new IllegalArgumentException("pooling config " + config + " sets "
+          + modes.stream().map(BertConfig::shown).toList()
           + "; supported: one of cls_token, mean_tokens, max_tokens, lasttoken");
     };
   }

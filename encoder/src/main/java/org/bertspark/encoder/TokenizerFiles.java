@@ -52,12 +52,12 @@ final class TokenizerFiles {
     }
     String preTokenizer = root.path("pre_tokenizer").path("type").asText("");
     if (!preTokenizer.equals("BertPreTokenizer")) {
-      throw bad(tokenizerJson, "has pre_tokenizer '" + preTokenizer + "'; supported: BertPreTokenizer");
+      throw bad(tokenizerJson, "has pre_tokenizer " + BertConfig.shown(preTokenizer) + "; supported: BertPreTokenizer");
     }
     JsonNode normalizer = root.path("normalizer");
     String type = normalizer.path("type").asText("");
     if (!type.equals("BertNormalizer") || !normalizer.path("clean_text").asBoolean(true)) {
-      throw bad(tokenizerJson, "has normalizer '" + type + "'" + (type.equals("BertNormalizer")
+      throw bad(tokenizerJson, "has normalizer " + BertConfig.shown(type) + (type.equals("BertNormalizer")
           ? " without clean_text" : "") + "; supported: BertNormalizer with clean_text");
     }
     boolean lowerCase = normalizer.path("lowercase").asBoolean(true);
@@ -85,7 +85,7 @@ final class TokenizerFiles {
     JsonNode model = root.path("model");
     String type = model.path("type").asText("");
     if (!type.equals("WordPiece")) {
-      throw bad(file, "has " + (type.isEmpty() ? "no model type" : "a " + type + " model")
+      throw bad(file, "has " + (type.isEmpty() ? "no model type" : "a model of type " + BertConfig.shown(type))
           + "; supported: WordPiece (BERT's tokenizer)");
     }
     return model;

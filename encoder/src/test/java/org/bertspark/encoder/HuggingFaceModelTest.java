@@ -154,8 +154,21 @@ class HuggingFaceModelTest {
     Path hf = writeModel(tmp.resolve("bpe"), 3);
     HuggingFaceFiles.write(hf.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {}}, "
         + "\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"ByteLevel\"}}");
-    assertEquals("tokenizer " + hf.resolve("tokenizer.json") + " has a BPE model; supported: WordPiece (BERT's "
+    assertEquals("tokenizer " + hf.resolve("tokenizer.json") + " has a model of type 'BPE'; supported: WordPiece (BERT's "
         + "tokenizer)", checkError(hf));
+  }
+
+  @Test
+  void corruptOnnxFilesNameTheFile() throws IOException {
+    Path dir = tmp.resolve("onnx");
+    HuggingFaceFiles.writeVocab(dir, TinyModel.VOCAB, true);
+    Path onnx = dir.resolve("model.onnx");
+    // field 7 (the graph), length-delimited, declaring 2^31 - 1 bytes in a 10-byte file
+    Files.write(onnx, new byte[] {0x3a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 1, 2, 3, 4});
+    String message = checkError(dir);
+    assertTrue(message.startsWith("ONNX file " + onnx + " is not a readable ONNX model"), message);
+    Files.write(onnx, new byte[] {0x08, 0x07});
+    assertEquals("ONNX file " + onnx + " has no graph", checkError(dir));
   }
 
   private static String checkError(Path dir) {
