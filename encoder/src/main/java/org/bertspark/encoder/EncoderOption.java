@@ -133,28 +133,14 @@ public final class EncoderOption<T> {
   }
 
   /** bert-as-service's name, e.g. {@code max_seq_len}. */
-  public String key() {
-    return key;
-  }
-
+  public String key() { return key; }
   /** Whether the option is a switch: given alone it means true (the job's {@code --cpu}). */
-  public boolean isFlag() {
-    return type.flag();
-  }
-
+  public boolean isFlag() { return type.flag(); }
   /** What the value looks like in a usage line, e.g. {@code N|NONE}; null for a flag. */
-  public String valueName() {
-    return valueName;
-  }
-
+  public String valueName() { return valueName; }
   /** What the option does, in Markdown (README's table shows it as is). */
-  public String help() {
-    return help;
-  }
-
-  public T defaultValue() {
-    return defaultValue;
-  }
+  public String help() { return help; }
+  public T defaultValue() { return defaultValue; }
 
   /** The default in Markdown: a description, the value in backticks, or {@link #NO_DEFAULT}. */
   public String defaultText() {
@@ -163,7 +149,7 @@ public final class EncoderOption<T> {
   }
 
   /** The value of a string (the inverse of {@link #format}), checked against the option's bounds. */
-  public T parse(String value) {
+  T parse(String value) {
     T parsed;
     try {
       parsed = type.reader().apply(value.trim());
@@ -173,12 +159,12 @@ public final class EncoderOption<T> {
     return check(parsed);
   }
 
-  public String format(T value) {
+  String format(T value) {
     return type.writer().apply(value);
   }
 
   /** The value itself when the option allows it; otherwise an error naming the option and what it takes. */
-  public T check(T value) {
+  T check(T value) {
     if (!type.allowed().test(value)) {
       throw new IllegalArgumentException(key + " must be " + type.expects() + ", got "
           + (value == null ? "nothing" : format(value)));

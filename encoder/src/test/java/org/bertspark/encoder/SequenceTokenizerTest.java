@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,17 +29,9 @@ class SequenceTokenizerTest {
   private static Path broken;
 
   @BeforeAll
-  static void models() throws Exception {
+  static void models() {
     model = TinyModel.writeCheckpoint(tmp.resolve("tiny"), 5);
-    broken = Files.createDirectories(tmp.resolve("broken"));
-    try (Stream<Path> files = Files.list(model)) {
-      for (Path file : files.toList()) {
-        if (!file.getFileName().toString().startsWith("bert_model.ckpt")) {
-          Files.copy(file, broken.resolve(file.getFileName()));
-        }
-      }
-    }
-    Files.write(broken.resolve("bert_model.ckpt.index"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    broken = TinyModel.writeUnreadableCheckpoint(tmp.resolve("broken"));
   }
 
   private static EncoderOptions options(Path dir, EncoderOptions.Builder others) {
@@ -85,6 +76,13 @@ class SequenceTokenizerTest {
     assertSame(tokenizer, SequenceTokenizer.get(pooledElsewhere));
     assertNotSame(tokenizer, SequenceTokenizer.get(base.toBuilder().maxSeqLen(9).build()));
     assertNotSame(tokenizer, SequenceTokenizer.get(base.toBuilder().casedTokenization(true).build()));
+  }
+
+  @Test
+  void aSavedModelsVocabularyIsFoundInItsAssets() {
+    EncoderOptions options = options(TinyModel.writeSavedModel(tmp.resolve("saved"), 5), EncoderOptions.builder());
+    assertEquals(ModelDirectory.resolve(options).vocabFile(), ModelDirectory.vocabFile(options));
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), SequenceTokenizer.get(options).tokenize("The cat"));
   }
 
   @Test

@@ -79,7 +79,7 @@ public final class BertEmbeddingJob {
     JobCounters counters = JobCounters.register(spark.sparkContext());
     checkModel(spark, options.encoder(), hadoopConf);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol());
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), counters.tfrecordDropped);
     if (options.partitions() > 0) {
       input = input.repartition(options.partitions());
     }

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.PoolingStrategy;
@@ -133,86 +135,58 @@ public final class JobOptions {
       super(PROGRAM);
       head(seq("Encodes a column of sentences into BERT vectors (bert-as-service's options and results)."));
       note("\nData:");
-      value("input", "PATH", "input file, directory or glob, any Hadoop URI (file:, hdfs:, s3a:); repeat for more")
-          .required().unbounded().action((v, c) -> {
-            c.input.add(v);
-            return c;
-          });
-      value("input_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text; default from the extension, else parquet")
-          .action((v, c) -> {
-            c.inputFormatName = v;
-            return c;
-          });
-      value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so)")
-          .action((v, c) -> {
-            c.textCol = v;
-            return c;
-          });
-      value("text_b_col", "NAME", "a second-sentence column: encodes (text, text_b) pairs")
-          .action((v, c) -> {
-            c.textBCol = v;
-            return c;
-          });
-      value("output", "PATH", "output directory, any Hadoop URI; _SUMMARY.json is written into it")
-          .required().action((v, c) -> {
-            c.output = v;
-            return c;
-          });
-      value("output_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text (default parquet)")
-          .action((v, c) -> {
-            c.outputFormatName = v;
-            return c;
-          });
-      value("mode", "MODE", "errorifexists|overwrite|append (default errorifexists)")
-          .action((v, c) -> {
-            c.mode = v.toLowerCase(Locale.ROOT);
-            return c;
-          });
-      value("output_col", "NAME", "the vector column added to every input column (default embedding)")
-          .action((v, c) -> {
-            c.outputCol = v;
-            return c;
-          });
-      value("vector_type", "TYPE", "array (array<float>, default) | vector (Spark ML vector)")
-          .action((v, c) -> {
-            c.vectorTypeName = v;
-            return c;
-          });
+      value("input", "PATH", "input file, directory or glob, any Hadoop URI (file:, hdfs:, s3a:); repeat for more",
+          (c, v) -> c.input.add(v)).required().unbounded();
+      value("input_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text; default from the extension, else parquet",
+          (c, v) -> c.inputFormatName = v);
+      value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so)",
+          (c, v) -> c.textCol = v);
+      value("text_b_col", "NAME", "a second-sentence column: encodes (text, text_b) pairs", (c, v) -> c.textBCol = v);
+      value("output", "PATH", "output directory, any Hadoop URI; _SUMMARY.json is written into it",
+          (c, v) -> c.output = v).required();
+      value("output_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text (default parquet)",
+          (c, v) -> c.outputFormatName = v);
+      value("mode", "MODE", "errorifexists|overwrite|append (default errorifexists)",
+          (c, v) -> c.mode = v.toLowerCase(Locale.ROOT));
+      value("output_col", "NAME", "the vector column added to every input column (default embedding)",
+          (c, v) -> c.outputCol = v);
+      value("vector_type", "TYPE", "array (array<float>, default) | vector (Spark ML vector)",
+          (c, v) -> c.vectorTypeName = v);
       opt("partitions", intRead()).valueName("N").text("repartition into N partitions before encoding")
           .action((v, c) -> {
             c.partitions = (Integer) v;
             return c;
           });
-      flag("show_tokens", "add a 'tokens' column: the word pieces fed to BERT").action((v, c) -> {
-        c.showTokens = true;
-        return c;
-      });
+      flag("show_tokens", "add a 'tokens' column: the word pieces fed to BERT", c -> c.showTokens = true);
 
       note("\nEncoder (bert-as-service's options):");
       EncoderOption.all().forEach(this::encoderOption);
       help("help").text("print this usage");
     }
 
-    private scopt.OptionDef<String, JobOptions> value(String name, String valueName, String text) {
-      return opt(name, Read$.MODULE$.stringRead()).valueName(valueName).text(text);
+    /** An option with a value, stored by {@code set}. */
+    private scopt.OptionDef<String, JobOptions> value(String name, String valueName, String text,
+        BiConsumer<JobOptions, String> set) {
+      return opt(name, Read$.MODULE$.stringRead()).valueName(valueName).text(text).action((v, c) -> {
+        set.accept(c, v);
+        return c;
+      });
     }
 
-    private scopt.OptionDef<BoxedUnit, JobOptions> flag(String name, String text) {
-      return opt(name, Read$.MODULE$.unitRead()).text(text);
+    /** A switch, recorded by {@code set}. */
+    private scopt.OptionDef<BoxedUnit, JobOptions> flag(String name, String text, Consumer<JobOptions> set) {
+      return opt(name, Read$.MODULE$.unitRead()).text(text).action((v, c) -> {
+        set.accept(c);
+        return c;
+      });
     }
 
     private void encoderOption(EncoderOption<?> option) {
       String key = option.key();
       if (option.isFlag()) {
-        flag(key, usageText(option)).action((v, c) -> {
-          c.encoderValues.put(key, "true");
-          return c;
-        });
+        flag(key, usageText(option), c -> c.encoderValues.put(key, "true"));
       } else {
-        value(key, option.valueName(), usageText(option)).action((v, c) -> {
-          c.encoderValues.put(key, v);
-          return c;
-        });
+        value(key, option.valueName(), usageText(option), (c, v) -> c.encoderValues.put(key, v));
       }
     }
 

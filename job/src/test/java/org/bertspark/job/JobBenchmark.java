@@ -22,7 +22,7 @@ public final class JobBenchmark {
     JobOptions options = JobOptions.parse(args);
     SparkSession spark = SparkSession.builder().master("local[*]").appName("bert-spark-benchmark").getOrCreate();
     try {
-      List<String> texts = options.inputFormat().read(spark, options.input(), options.textCol())
+      List<String> texts = options.inputFormat().read(spark, options.input(), options.textCol(), null)
           .select(options.textCol()).collectAsList().stream().map(r -> r.getString(0)).toList();
       BertEncoder encoder = EncoderCache.get(options.encoder());
       encoder.encode(texts.subList(0, Math.min(texts.size(), options.encoder().maxBatchSize())));
@@ -38,7 +38,7 @@ public final class JobBenchmark {
       // the same encoder options as session defaults, so SQL finds the cached model
       options.encoder().toMap().forEach((key, value) -> spark.conf().set(BertFunctions.CONF_PREFIX + key, value));
       BertFunctions.register(spark);
-      options.inputFormat().read(spark, options.input(), options.textCol()).createOrReplaceTempView("input");
+      options.inputFormat().read(spark, options.input(), options.textCol(), null).createOrReplaceTempView("input");
       start = System.nanoTime();
       spark.sql("SELECT *, bert_encode(" + options.textCol() + ") AS embedding FROM input")
           .write().mode("overwrite").parquet(options.output() + "-sql");

@@ -30,6 +30,8 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
   /** The options argument as written; null when the call had none. */
   private final String optionsText;
   private final EncoderOptions options;
+  /** Looked up on the first row: a per-row lookup would build a cache key each time. */
+  private transient SequenceTokenizer tokenizer;
 
   public BertTokenize(Expression text, String optionsText, EncoderOptions options) {
     this.text = text;
@@ -43,7 +45,10 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
     if (value == null) {
       return null;
     }
-    List<String> tokens = SequenceTokenizer.get(options).tokenize(value.toString());
+    if (tokenizer == null) {
+      tokenizer = SequenceTokenizer.get(options);
+    }
+    List<String> tokens = tokenizer.tokenize(value.toString());
     if (tokens == null) {
       return null;
     }

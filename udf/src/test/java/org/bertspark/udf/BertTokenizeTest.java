@@ -3,7 +3,6 @@ package org.bertspark.udf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,13 +30,9 @@ class BertTokenizeTest {
   private static SparkSession spark;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start() {
     model = TinyModel.writeCheckpoint(tmp.resolve("tiny"), 3);
-    broken = Files.createDirectories(tmp.resolve("broken"));
-    for (String file : List.of("vocab.txt", "bert_config.json")) {
-      Files.copy(model.resolve(file), broken.resolve(file));
-    }
-    Files.write(broken.resolve("bert_model.ckpt.index"), new byte[] {0, 1, 2, 3});
+    broken = TinyModel.writeUnreadableCheckpoint(tmp.resolve("broken"));
     spark = SparkSession.builder().master("local[2]").appName("BertTokenizeTest")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.extensions", BertExtensions.class.getName())

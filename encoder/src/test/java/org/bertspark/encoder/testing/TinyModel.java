@@ -79,15 +79,32 @@ public final class TinyModel {
 
   /** A checkpoint directory of another config (its vocab_size must be VOCAB's). */
   public static Path writeCheckpoint(Path dir, BertConfig config, long seed) {
+    writeConfigAndVocabulary(dir, config, null);
+    save(dir.resolve("bert_model.ckpt"), "", variables(config, seed));
+    return dir;
+  }
+
+  /**
+   * Writes a Google BERT directory whose checkpoint cannot be read (its index is not one, its data shard missing)
+   * beside a good config and vocabulary: whatever works on it never loads a weight. Returns {@code dir}.
+   */
+  public static Path writeUnreadableCheckpoint(Path dir) {
+    writeConfigAndVocabulary(dir, CONFIG, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    return dir;
+  }
+
+  /** bert_config.json and vocab.txt, and bert_model.ckpt.index when {@code index} is not null. */
+  private static void writeConfigAndVocabulary(Path dir, BertConfig config, byte[] index) {
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("bert_config.json"), configJson(config));
       Files.write(dir.resolve("vocab.txt"), VOCAB);
+      if (index != null) {
+        Files.write(dir.resolve("bert_model.ckpt.index"), index);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    save(dir.resolve("bert_model.ckpt"), "", variables(config, seed));
-    return dir;
   }
 
   /**
