@@ -15,29 +15,41 @@ public final class WordPieceTokenizer {
   /** A longer word (in code points) is [UNK]: max_input_chars_per_word of bert-as-service (Google's is now 200). */
   static final int MAX_WORD_CHARS = 100;
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
-  /**
-   * Mn code points whose decomposition is all Mn non-starters (canonical combining class not 0): accent stripping
-   * removes them wherever they stand. Dropping them before NFD changes neither which characters survive nor their
-   * order, and spares NFD's canonical reordering, which is quadratic in the length of a run of non-starters.
-   */
-  private static final BitSet STRIPPED_MARKS = new BitSet();
-  /**
-   * Non-starters that accent stripping keeps (Mc such as U+1D165): a run of more than {@link #MAX_WORD_CHARS} of
-   * them makes its word [UNK] in any order, so runs are cut to one more than that before NFD reorders them.
-   */
-  private static final BitSet KEPT_NON_STARTERS = new BitSet();
+  /** The marks that decide accent stripping's work, found once, when a lower-cased word first holds non-ASCII. */
+  private static final class Marks {
+    /**
+     * Mn code points whose decomposition is all Mn non-starters (canonical combining class not 0): accent
+     * stripping removes them wherever they stand. Dropping them before NFD changes neither which characters survive
+     * nor their order, and spares NFD's canonical reordering, which is quadratic in a run of non-starters.
+     */
+    static final BitSet STRIPPED = new BitSet();
+    /**
+     * Non-starters that accent stripping keeps (Mc such as U+1D165): a run of more than {@link #MAX_WORD_CHARS} of
+     * them makes its word [UNK] in any order, so runs are cut to one more than that before NFD reorders them.
+     */
+    static final BitSet KEPT_NON_STARTERS = new BitSet();
 
-  static {
-    // Only marks (Mn, Mc) have a non-zero combining class or decompose into non-starters alone.
-    for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
-      int type = Character.getType(cp);
-      if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK) {
-        String decomposed = Normalizer.normalize(Character.toString(cp), Normalizer.Form.NFD);
-        if (decomposed.codePoints().allMatch(WordPieceTokenizer::isNonStarter)) {
-          boolean stripped = decomposed.codePoints().allMatch(c -> Character.getType(c) == Character.NON_SPACING_MARK);
-          (stripped ? STRIPPED_MARKS : KEPT_NON_STARTERS).set(cp);
+    static {
+      // Only marks (Mn, Mc) have a non-zero combining class or decompose into non-starters alone.
+      for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+        int type = Character.getType(cp);
+        if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK) {
+          String decomposed = Normalizer.normalize(Character.toString(cp), Normalizer.Form.NFD);
+          if (decomposed.codePoints().allMatch(Marks::isNonStarter)) {
+            boolean allMn = decomposed.codePoints().allMatch(c -> Character.getType(c) == Character.NON_SPACING_MARK);
+            (allMn ? STRIPPED : KEPT_NON_STARTERS).set(cp);
+          }
         }
       }
+    }
+
+    /**
+     * Java has no API for the canonical combining class. A non-starter is one that NFD sorts past U+0301 (class
+     * 230) to put U+0316 (class 220) first; a starter blocks that reordering.
+     */
+    private static boolean isNonStarter(int cp) {
+      String probe = Normalizer.normalize("\u0301" + Character.toString(cp) + "\u0316", Normalizer.Form.NFD);
+      return probe.indexOf('\u0316') < probe.indexOf('\u0301');
     }
   }
 
@@ -182,9 +194,9 @@ public final class WordPieceTokenizer {
   }
 
   /**
-   * Removes {@link #STRIPPED_MARKS} and cuts runs of {@link #KEPT_NON_STARTERS} to {@code MAX_WORD_CHARS + 1}, so
+   * Removes {@link Marks#STRIPPED} and cuts runs of {@link Marks#KEPT_NON_STARTERS} to {@code MAX_WORD_CHARS + 1}, so
    * that no run of non-starters left for NFD is longer than that (plus the few marks one character decomposes
-   * into). Neither changes the word pieces: see the fields.
+   * into). Neither changes the word pieces: see {@link Marks}.
    */
   private static void dropStrippedMarks(StringBuilder word) {
     int out = 0;
@@ -193,9 +205,9 @@ public final class WordPieceTokenizer {
       int cp = Character.codePointAt(word, i);
       int next = i + Character.charCount(cp);
       boolean keep;
-      if (STRIPPED_MARKS.get(cp)) {
+      if (Marks.STRIPPED.get(cp)) {
         keep = false;
-      } else if (KEPT_NON_STARTERS.get(cp)) {
+      } else if (Marks.KEPT_NON_STARTERS.get(cp)) {
         keep = ++run <= MAX_WORD_CHARS + 1;
       } else {
         run = 0;
@@ -207,15 +219,6 @@ public final class WordPieceTokenizer {
       i = next;
     }
     word.setLength(out);
-  }
-
-  /**
-   * Java has no API for the canonical combining class. A non-starter is one that NFD sorts past U+0301 (class 230)
-   * to put U+0316 (class 220) first; a starter blocks that reordering.
-   */
-  private static boolean isNonStarter(int cp) {
-    String probe = Normalizer.normalize("\u0301" + Character.toString(cp) + "\u0316", Normalizer.Form.NFD);
-    return probe.indexOf('\u0316') < probe.indexOf('\u0301');
   }
 
   /**
