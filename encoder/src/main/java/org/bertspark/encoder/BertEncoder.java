@@ -44,16 +44,15 @@ public final class BertEncoder implements AutoCloseable {
   private final LongAdder paddedTokens = new LongAdder();
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
-    this.options = options;
-    this.vocab = checkedVocabulary(options, model);
+    this.options = options.resolvedFor(model.defaults());
+    this.vocab = checkedVocabulary(this.options, model);
     BertConfig config = model.config();
-    this.tokenizer = new SequenceTokenizer(vocab, options, config);
-    DeviceSpec device = ProcessGpus.deviceFor(options);
+    this.tokenizer = SequenceTokenizer.of(vocab, model, this.options);
+    DeviceSpec device = ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
-    try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
-      String prefix = model.variablePrefix();
-      this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
-          options.poolingLayer(), SessionConfig.of(options, ProcessGpus.gpuOptions()), device);
+    try (ModelWeights weights = model.openWeights()) {
+      this.graph = new BertGraph(config, weights::read, this.options.poolingStrategy(), this.options.poolingLayer(),
+          SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
   }
 
@@ -69,7 +68,8 @@ public final class BertEncoder implements AutoCloseable {
    * the model, such as a Spark driver checking before it starts tasks.
    */
   public static void check(EncoderOptions options) {
-    checkedVocabulary(options, ModelDirectory.resolve(options));
+    ModelDirectory model = ModelDirectory.resolve(options);
+    checkedVocabulary(options.resolvedFor(model.defaults()), model);
   }
 
   /** The vocabulary, after checking it and the options against the model's config. */
@@ -77,10 +77,10 @@ public final class BertEncoder implements AutoCloseable {
     BertConfig config = model.config();
     if (options.maxSeqLen() != null && options.maxSeqLen() > SequenceTokenizer.modelMaxSeqLen(config)) {
       throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
-          + config.maxPositionEmbeddings() + " positions (" + model.checkpointPrefix() + ")");
+          + config.maxPositionEmbeddings() + " positions (" + model.vocabFile().getParent() + ")");
     }
     BertGraph.resolveLayers(options.poolingLayer(), config.numHiddenLayers());
-    Vocabulary vocab = Vocabulary.load(model.vocabFile());
+    Vocabulary vocab = model.vocabulary();
     if (vocab.size() != config.vocabSize()) {
       throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + vocab.size()
           + " tokens but the model's config says vocab_size " + config.vocabSize());
@@ -198,11 +198,11 @@ public final class BertEncoder implements AutoCloseable {
         float[][] tokens = new float[s.length()][];
         for (int t = 0; t < s.length(); t++) {
           int from = (row * seqLen + t) * width;
-          tokens[t] = Arrays.copyOfRange(values, from, from + width);
+          tokens[t] = scaled(Arrays.copyOfRange(values, from, from + width));
         }
         out[batch.get(row)] = new Embedding(null, tokens, s.tokens(), s.truncated(), seqLen);
       } else {
-        out[batch.get(row)] = new Embedding(Arrays.copyOfRange(values, row * width, (row + 1) * width), null,
+        out[batch.get(row)] = new Embedding(scaled(Arrays.copyOfRange(values, row * width, (row + 1) * width)), null,
             s.tokens(), s.truncated(), seqLen);
       }
       cut += s.truncated() ? 1 : 0;
@@ -212,6 +212,22 @@ public final class BertEncoder implements AutoCloseable {
     batches.increment();
     realTokens.add(real);
     paddedTokens.add((long) b * seqLen);
+  }
+
+  /** The vector itself, or scaled to unit length with normalize, as torch's {@code F.normalize}: x / max(‖x‖, 1e-12). */
+  private float[] scaled(float[] vector) {
+    if (!options.normalize()) {
+      return vector;
+    }
+    double sum = 0;
+    for (float v : vector) {
+      sum += (double) v * v;
+    }
+    float scale = (float) (1 / Math.max(Math.sqrt(sum), 1e-12));
+    for (int i = 0; i < vector.length; i++) {
+      vector[i] *= scale;
+    }
+    return vector;
   }
 
   @Override

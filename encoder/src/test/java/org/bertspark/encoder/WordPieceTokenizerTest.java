@@ -1,10 +1,15 @@
 package org.bertspark.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.text.Normalizer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** WordPiece behaviour on a small hand-made vocabulary, where every expected piece can be checked by eye. */
@@ -139,6 +144,84 @@ class WordPieceTokenizerTest {
     assertEquals(List.of("[UNK]", "[UNK]"), LOWER.tokenizeWords(List.of("hello world", "a\u0000")));
     assertEquals(List.of("[UNK]"), CASED.tokenizeWords(List.of("Hello")));
     assertEquals(List.of(), LOWER.tokenizeWords(List.of("", "\u0301")));
+  }
+
+  @Test
+  void marksAroundACapitalSigmaAreIgnoredAsPythonIgnoresThem() {
+    // U+0301 is case-ignorable: the sigma is final after "σ" and before the mark; not final before "σ".
+    assertEquals(List.of("σ", "##ς"), LOWER.tokenize("σΣ\u0301"));
+    assertEquals(List.of("σ", "##σ", "##σ"), LOWER.tokenize("σΣ\u0301\u0316σ"));
+  }
+
+  /**
+   * Accent stripping drops marks before NFD and cuts long runs of kept non-starters; both must give the tokens of
+   * Google's order (lower-case, NFD the whole word, drop Mn, split off punctuation, [UNK] past 100 code points),
+   * which {@link #googleTokens} follows with Java's own NFD on tricky random text.
+   */
+  @Test
+  void strippingAccentsGivesTheTokensOfWholeWordNfd() {
+    int[] alphabet = {
+      'a', 'b', 'A', ' ', ',', 0xE9, 0x1E09 /* c + U+0327 + U+0301 */, 0x130 /* i + U+0307 once lower-cased */,
+      0x301, 0x316, 0x327, 0x345, 0x344 /* U+0308 U+0301 */, 0xF73 /* U+0F71 U+0F72 */,
+      0x34F /* CGJ: Mn but class 0, it blocks reordering */, 0x903 /* Mc starter */,
+      0x1D165, 0x1D16D, 0x1D16E, 0x302E /* Mc non-starters, kept: 216, 226, 216, 224 */};
+    List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", ","));
+    for (int cp : new int[] {'a', 'b', 'c', 'e', 'i', 0x903, 0x1D165, 0x1D16D, 0x1D16E, 0x302E}) {
+      tokens.add(Character.toString(cp));
+      tokens.add("##" + Character.toString(cp));
+    }
+    Vocabulary vocab = Vocabulary.of(tokens);
+    WordPieceTokenizer lower = new WordPieceTokenizer(vocab, true);
+    // CGJ keeps U+1D16D (class 226) before U+1D165 (216); without it NFD swaps them.
+    assertEquals(List.of("a", "##\uD834\uDD6D", "##\uD834\uDD65"), lower.tokenize("a\uD834\uDD6D\u034F\uD834\uDD65"));
+    assertEquals(List.of("a", "##\uD834\uDD65", "##\uD834\uDD6D"), lower.tokenize("a\uD834\uDD6D\u0301\uD834\uDD65"));
+    Random random = new Random(12);
+    for (int n = 0; n < 1_000; n++) {
+      StringBuilder text = new StringBuilder();
+      while (text.length() < 300) {
+        // Mostly single characters; sometimes a run, long enough at times to pass the 100-character limit.
+        int run = random.nextInt(5) == 0 ? 1 + random.nextInt(random.nextBoolean() ? 8 : 140) : 1;
+        text.append(Character.toString(alphabet[random.nextInt(alphabet.length)]).repeat(run));
+      }
+      assertEquals(googleTokens(text.toString()), lower.tokenize(text.toString()), () -> text.codePoints()
+          .mapToObj(Integer::toHexString).toList().toString());
+    }
+  }
+
+  /** Google's BasicTokenizer and WordPiece for a vocabulary of single characters, on text of space, "," and letters. */
+  private static List<String> googleTokens(String text) {
+    List<String> pieces = new ArrayList<>();
+    for (String word : text.split(" ")) {
+      String stripped = Normalizer.normalize(word.toLowerCase(Locale.ROOT), Normalizer.Form.NFD).codePoints()
+          .filter(cp -> Character.getType(cp) != Character.NON_SPACING_MARK)
+          .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+      for (String part : stripped.split("((?<=,)|(?=,))")) {
+        int length = part.codePointCount(0, part.length());
+        if (length > WordPieceTokenizer.MAX_WORD_CHARS) {
+          pieces.add("[UNK]");
+        } else if (length > 0) {
+          int[] cps = part.codePoints().toArray();
+          for (int i = 0; i < cps.length; i++) {
+            pieces.add((i == 0 ? "" : "##") + Character.toString(cps[i]));
+          }
+        }
+      }
+    }
+    return pieces;
+  }
+
+  /** Issue 12: NFD's canonical reordering is quadratic in a run of marks; 640 KB of them took 182 s. */
+  @Test
+  void aTwoMegabyteRunOfMarksTakesSeconds() {
+    String accents = "a" + "\u0301\u0316".repeat(500_000); // 2 MB as UTF-8, all stripped
+    String kept = "a" + "\uD834\uDD6D\uD834\uDD65".repeat(250_000); // Mc non-starters, which stripping keeps
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      assertEquals(List.of("a"), LOWER.tokenize(accents));
+      assertEquals(List.of("a"), LOWER.tokenizeWords(List.of(accents)));
+      assertEquals(List.of("[UNK]"), CASED.tokenize(accents));
+      assertEquals(List.of("[UNK]"), LOWER.tokenize(kept));
+      assertEquals(List.of("[UNK]"), CASED.tokenize(kept));
+    });
   }
 
   /** "a" followed by n - 1 "##a": the pieces of n a's. */

@@ -51,8 +51,9 @@ public final class BertEmbeddingJob {
       System.out.println(summary.toJson());
       System.out.println("First rows of " + options.output() + ":");
       options.outputFormat().readWritten(spark, options.output(), summary.schema()).show(PREVIEW_ROWS);
-    } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
+    } catch (Exception | Error e) { // SparkException is checked, though Scala code throws it undeclared
       // Spark has logged the stack traces; the user needs the cause, which Spark wraps in stage and write failures.
+      // Errors too: an OutOfMemoryError on the driver is one line naming it, not a stack trace.
       System.err.println("bert-spark failed: " + cause(e));
       failed = true;
     } finally {

@@ -98,6 +98,19 @@ class JobCommandLineTest {
     assertTrue(last.contains("broken.parquet"), r.stderr);
   }
 
+  /** An Error on the driver (here a vocab.txt of one 2 GB line in a 1 GB heap) is one line too, not a stack trace. */
+  @Test
+  void anErrorOnTheDriverExitsWithItsName() throws Exception {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3);
+    try (java.io.RandomAccessFile vocab = new java.io.RandomAccessFile(model.resolve("vocab.txt").toFile(), "rw")) {
+      vocab.setLength(2L << 30); // sparse: no disk
+    }
+    Result r = runSpark("--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(),
+        "--model_dir", model.toString());
+    assertEquals(1, r.exitCode, r.stderr);
+    assertTrue(r.stderr.contains("bert-spark failed: java.lang.OutOfMemoryError"), r.stderr);
+  }
+
   private record Result(int exitCode, String stdout, String stderr) {}
 
   /** As spark-submit would: local master, this JVM's Java 17 module options. */

@@ -133,6 +133,23 @@ class BertEncodeTest {
     assertEquals(2 * TinyModel.CONFIG.hiddenSize(), floats(rows.get(0), 1).length);
   }
 
+  /** A built-in sentence embedding model per call: its own pooling and normalization (unit vectors). */
+  @Test
+  void builtinSentenceEmbeddingModel() {
+    List<Row> rows = rows("SELECT id, bert_encode(text, 'model_dir=builtin:all-minilm-l6-v2,max_seq_len=NONE') "
+        + "FROM docs ORDER BY id");
+    EncoderOptions miniLm = EncoderOptions.parse(Map.of("model_dir", "builtin:all-minilm-l6-v2",
+        "max_seq_len", "NONE"), options);
+    assertSameVectors(EncoderCache.get(miniLm).encode(TEXTS), rows, 1);
+    float[] first = floats(rows.get(0), 1);
+    assertEquals(384, first.length);
+    double norm = 0;
+    for (float v : first) {
+      norm += v * v;
+    }
+    assertEquals(1, Math.sqrt(norm), 1e-5, "normalized, as the model card says");
+  }
+
   @Test
   void pairs() {
     List<Row> rows = rows("SELECT id, bert_encode(text, other, ''), other FROM docs ORDER BY id");

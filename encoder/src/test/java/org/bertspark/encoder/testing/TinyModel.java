@@ -41,15 +41,20 @@ public final class TinyModel {
    * the pooler, which Google's checkpoints carry and the encoder does not use.
    */
   public static List<Variable> variables(long seed) {
+    return variables(CONFIG, seed);
+  }
+
+  /** The float32 variables of a model of another config. */
+  public static List<Variable> variables(BertConfig config, long seed) {
     Random random = new Random(seed);
-    int h = CONFIG.hiddenSize();
-    int i = CONFIG.intermediateSize();
+    int h = config.hiddenSize();
+    int i = config.intermediateSize();
     List<Variable> out = new ArrayList<>();
-    out.add(weights(random, "bert/embeddings/word_embeddings", CONFIG.vocabSize(), h));
-    out.add(weights(random, "bert/embeddings/token_type_embeddings", CONFIG.typeVocabSize(), h));
-    out.add(weights(random, "bert/embeddings/position_embeddings", CONFIG.maxPositionEmbeddings(), h));
+    out.add(weights(random, "bert/embeddings/word_embeddings", config.vocabSize(), h));
+    out.add(weights(random, "bert/embeddings/token_type_embeddings", config.typeVocabSize(), h));
+    out.add(weights(random, "bert/embeddings/position_embeddings", config.maxPositionEmbeddings(), h));
     layerNorm(random, "bert/embeddings/LayerNorm", h, out);
-    for (int layer = 0; layer < CONFIG.numHiddenLayers(); layer++) {
+    for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
       String p = "bert/encoder/layer_" + layer + "/";
       dense(random, p + "attention/self/query", h, h, out);
       dense(random, p + "attention/self/key", h, h, out);
@@ -69,8 +74,13 @@ public final class TinyModel {
    * global_step as Google's have). Returns {@code dir}, to be used as model_dir.
    */
   public static Path writeCheckpoint(Path dir, long seed) {
-    writeConfigAndVocabulary(dir, null);
-    save(dir.resolve("bert_model.ckpt"), "", seed);
+    return writeCheckpoint(dir, CONFIG, seed);
+  }
+
+  /** A checkpoint directory of another config (its vocab_size must be VOCAB's). */
+  public static Path writeCheckpoint(Path dir, BertConfig config, long seed) {
+    writeConfigAndVocabulary(dir, config, null);
+    save(dir.resolve("bert_model.ckpt"), "", variables(config, seed));
     return dir;
   }
 
@@ -79,15 +89,15 @@ public final class TinyModel {
    * beside a good config and vocabulary: whatever works on it never loads a weight. Returns {@code dir}.
    */
   public static Path writeUnreadableCheckpoint(Path dir) {
-    writeConfigAndVocabulary(dir, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    writeConfigAndVocabulary(dir, CONFIG, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
     return dir;
   }
 
   /** bert_config.json and vocab.txt, and bert_model.ckpt.index when {@code index} is not null. */
-  private static void writeConfigAndVocabulary(Path dir, byte[] index) {
+  private static void writeConfigAndVocabulary(Path dir, BertConfig config, byte[] index) {
     try {
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve("bert_config.json"), configJson());
+      Files.writeString(dir.resolve("bert_config.json"), configJson(config));
       Files.write(dir.resolve("vocab.txt"), VOCAB);
       if (index != null) {
         Files.write(dir.resolve("bert_model.ckpt.index"), index);
@@ -118,12 +128,11 @@ public final class TinyModel {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    save(dir.resolve("variables/variables"), "module/", seed);
+    save(dir.resolve("variables/variables"), "module/", variables(seed));
     return dir;
   }
 
-  private static void save(Path prefix, String namePrefix, long seed) {
-    List<Variable> variables = variables(seed);
+  private static void save(Path prefix, String namePrefix, List<Variable> variables) {
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
       List<String> names = new ArrayList<>();
@@ -164,19 +173,19 @@ public final class TinyModel {
     into.add(weights(random, name + "/beta", size));
   }
 
-  private static String configJson() {
+  private static String configJson(BertConfig config) {
     return "{\n"
         + "  \"attention_probs_dropout_prob\": 0.1,\n"
-        + "  \"hidden_act\": \"" + CONFIG.hiddenAct() + "\",\n"
+        + "  \"hidden_act\": \"" + config.hiddenAct() + "\",\n"
         + "  \"hidden_dropout_prob\": 0.1,\n"
-        + "  \"hidden_size\": " + CONFIG.hiddenSize() + ",\n"
+        + "  \"hidden_size\": " + config.hiddenSize() + ",\n"
         + "  \"initializer_range\": 0.02,\n"
-        + "  \"intermediate_size\": " + CONFIG.intermediateSize() + ",\n"
-        + "  \"max_position_embeddings\": " + CONFIG.maxPositionEmbeddings() + ",\n"
-        + "  \"num_attention_heads\": " + CONFIG.numAttentionHeads() + ",\n"
-        + "  \"num_hidden_layers\": " + CONFIG.numHiddenLayers() + ",\n"
-        + "  \"type_vocab_size\": " + CONFIG.typeVocabSize() + ",\n"
-        + "  \"vocab_size\": " + CONFIG.vocabSize() + "\n"
+        + "  \"intermediate_size\": " + config.intermediateSize() + ",\n"
+        + "  \"max_position_embeddings\": " + config.maxPositionEmbeddings() + ",\n"
+        + "  \"num_attention_heads\": " + config.numAttentionHeads() + ",\n"
+        + "  \"num_hidden_layers\": " + config.numHiddenLayers() + ",\n"
+        + "  \"type_vocab_size\": " + config.typeVocabSize() + ",\n"
+        + "  \"vocab_size\": " + config.vocabSize() + "\n"
         + "}\n";
   }
 

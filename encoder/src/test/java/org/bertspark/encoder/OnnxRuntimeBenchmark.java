@@ -1,0 +1,156 @@
+package org.bertspark.encoder;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Our encoder against ONNX Runtime on a built-in model's own ONNX graph (BENCHMARKS.md, "Sentence embedding models"):
+ * sentences/s on the same length-sorted batches of {@code --batch} sentences, ONNX Runtime fed in input order in
+ * batches of 32 (what a hand-written loop does), and our encoder batching all sentences itself. Both get
+ * {@code --threads} intra-op threads and the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest).
+ * Run by {@code bench/onnx.sh}.
+ *
+ * <p>Flags: {@code --count N} WordNet glosses (2000), {@code --model NAME} (builtin:all-minilm-l6-v2),
+ * {@code --batch N} (32), {@code --threads N} (2), {@code --wordnet DIR} (/usr/share/wordnet).
+ */
+public final class OnnxRuntimeBenchmark {
+  private static final int INPUT_ORDER_BATCH = 32;
+  private static final int WARM_UP_BATCHES = 5;
+
+  private OnnxRuntimeBenchmark() {}
+
+  public static void main(String[] args) throws IOException, OrtException {
+    int count = 2000;
+    String model = "builtin:all-minilm-l6-v2";
+    int batch = 32;
+    int threads = 2;
+    Path wordnet = Path.of("/usr/share/wordnet");
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--count" -> count = Integer.parseInt(args[i + 1]);
+        case "--model" -> model = args[i + 1];
+        case "--batch" -> batch = Integer.parseInt(args[i + 1]);
+        case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+        case "--wordnet" -> wordnet = Path.of(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+      }
+    }
+    List<String> texts = EncoderBenchmark.glosses(wordnet, count);
+    EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE,num_threads=" + threads
+        + ",max_batch_size=" + Math.max(batch, INPUT_ORDER_BATCH), EncoderOptions.defaults());
+    SequenceTokenizer tokenizer = SequenceTokenizer.get(options);
+    Vocabulary vocab = ModelDirectory.resolve(options).vocabulary();
+    List<long[]> ids = new ArrayList<>();
+    for (String text : texts) {
+      ids.add(tokenizer.tokenize(text).stream().mapToLong(vocab::id).toArray());
+    }
+    List<Integer> sorted = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      sorted.add(i);
+    }
+    sorted.sort(Comparator.comparingInt((Integer i) -> ids.get(i).length).reversed());
+    List<List<Integer>> sortedBatches = cut(sorted, batch);
+    List<Integer> inOrder = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      inOrder.add(i);
+    }
+    List<List<Integer>> orderBatches = cut(inOrder, INPUT_ORDER_BATCH);
+
+    Path onnxFile = BuiltinModels.local().directory(model).resolve("model.onnx");
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession.SessionOptions ortOptions = new OrtSession.SessionOptions();
+    ortOptions.setIntraOpNumThreads(threads);
+    ortOptions.setInterOpNumThreads(1);
+    try (BertEncoder encoder = BertEncoder.open(options);
+        OrtSession session = env.createSession(onnxFile.toString(), ortOptions)) {
+      for (List<Integer> b : sortedBatches.subList(0, Math.min(WARM_UP_BATCHES, sortedBatches.size()))) {
+        encoder.encode(select(texts, b));
+        runOrt(env, session, ids, b);
+      }
+      long t0 = System.nanoTime();
+      for (List<Integer> b : sortedBatches) {
+        encoder.encode(select(texts, b));
+      }
+      long ours = System.nanoTime() - t0;
+      t0 = System.nanoTime();
+      for (List<Integer> b : sortedBatches) {
+        runOrt(env, session, ids, b);
+      }
+      long ortSorted = System.nanoTime() - t0;
+      t0 = System.nanoTime();
+      for (List<Integer> b : orderBatches) {
+        runOrt(env, session, ids, b);
+      }
+      long ortInOrder = System.nanoTime() - t0;
+      t0 = System.nanoTime();
+      encoder.encode(texts);
+      long oursAll = System.nanoTime() - t0;
+      double n = texts.size();
+      System.out.printf(Locale.ROOT, "%s, %d WordNet glosses, %d threads%n", model, texts.size(), threads);
+      System.out.printf(Locale.ROOT, "encoder, sorted batches of %d:     %8.1f sentences/s%n", batch, n / ours * 1e9);
+      System.out.printf(Locale.ROOT, "ONNX Runtime, same batches:        %8.1f sentences/s%n", n / ortSorted * 1e9);
+      System.out.printf(Locale.ROOT, "ONNX Runtime, input order by %d:   %8.1f sentences/s%n", INPUT_ORDER_BATCH,
+          n / ortInOrder * 1e9);
+      System.out.printf(Locale.ROOT, "encoder, all at once (own batches): %7.1f sentences/s%n", n / oursAll * 1e9);
+      System.out.printf(Locale.ROOT, "encoder / ONNX Runtime on the same batches: %.2fx; / ONNX Runtime in input "
+          + "order: %.2fx%n", (double) ortSorted / ours, (double) ortInOrder / ours);
+    }
+  }
+
+  private static List<List<Integer>> cut(List<Integer> order, int size) {
+    List<List<Integer>> out = new ArrayList<>();
+    for (int i = 0; i < order.size(); i += size) {
+      out.add(order.subList(i, Math.min(order.size(), i + size)));
+    }
+    return out;
+  }
+
+  private static List<String> select(List<String> texts, List<Integer> batch) {
+    List<String> out = new ArrayList<>(batch.size());
+    batch.forEach(i -> out.add(texts.get(i)));
+    return out;
+  }
+
+  /** One batch padded to its longest sequence; the last hidden state is fetched and pooled (mean) as a user would. */
+  private static float[][] runOrt(OrtEnvironment env, OrtSession session, List<long[]> ids, List<Integer> batch)
+      throws OrtException {
+    int longest = batch.stream().mapToInt(i -> ids.get(i).length).max().orElse(0);
+    long[] idData = new long[batch.size() * longest];
+    long[] maskData = new long[batch.size() * longest];
+    for (int row = 0; row < batch.size(); row++) {
+      long[] seq = ids.get(batch.get(row));
+      System.arraycopy(seq, 0, idData, row * longest, seq.length);
+      for (int t = 0; t < seq.length; t++) {
+        maskData[row * longest + t] = 1;
+      }
+    }
+    long[] shape = {batch.size(), longest};
+    try (OnnxTensor idT = OnnxTensor.createTensor(env, LongBuffer.wrap(idData), shape);
+        OnnxTensor maskT = OnnxTensor.createTensor(env, LongBuffer.wrap(maskData), shape);
+        OnnxTensor typeT = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[idData.length]), shape);
+        OrtSession.Result result = session.run(Map.of("input_ids", idT, "attention_mask", maskT,
+            "token_type_ids", typeT))) {
+      float[][][] hidden = (float[][][]) result.get(0).getValue();
+      float[][] pooled = new float[batch.size()][hidden[0][0].length];
+      for (int row = 0; row < batch.size(); row++) {
+        int len = ids.get(batch.get(row)).length;
+        for (int t = 0; t < len; t++) {
+          for (int j = 0; j < pooled[row].length; j++) {
+            pooled[row][j] += hidden[row][t][j] / len;
+          }
+        }
+      }
+      return pooled;
+    }
+  }
+}
