@@ -50,6 +50,7 @@ public final class BertEncoder implements AutoCloseable {
     this.tokenizer = SequenceTokenizer.of(vocab, model, this.options);
     DeviceSpec device = ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
+    Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
       this.graph = new BertGraph(config, weights::read, this.options.poolingStrategy(), this.options.poolingLayer(),
           SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
