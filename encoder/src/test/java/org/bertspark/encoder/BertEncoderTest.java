@@ -223,7 +223,8 @@ class BertEncoderTest {
   @Test
   void pairsAndWordsGiveNullReasonsOfTheFirstText() {
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embeddings pairs = encoder.encodePairs(Arrays.asList(null, " ", "the cat"), Arrays.asList("a dog", "a dog", null));
+      Embeddings pairs = encoder.encodePairs(Arrays.asList(null, " ", "the cat"),
+          Arrays.asList("a dog", "a dog", null));
       assertEquals(Embedding.NullReason.NULL_TEXT, pairs.nullReason(0));
       assertEquals(Embedding.NullReason.BLANK_TEXT, pairs.nullReason(1));
       assertNull(pairs.nullReason(2));

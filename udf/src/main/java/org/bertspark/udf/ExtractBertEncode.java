@@ -25,9 +25,9 @@ import org.apache.spark.sql.types.Metadata;
 import scala.Option;
 
 /**
- * Moves {@code bert_encode} calls out of any operator (Project, Filter, Aggregate, Sort, Join, Window, Generate, …) into
- * a {@link BatchBertEncode} below it, referenced there as a column, so rows are encoded many at a time (one BERT run
- * per batch instead of per row), as Spark's ExtractPythonUDFs does for Python UDFs. A Project on top keeps the
+ * Moves {@code bert_encode} calls out of any operator (Project, Filter, Aggregate, Sort, Join, Window, Generate, …)
+ * into a {@link BatchBertEncode} below it, referenced there as a column, so rows are encoded many at a time (one BERT
+ * run per batch instead of per row), as Spark's ExtractPythonUDFs does for Python UDFs. A Project on top keeps the
  * operator's output as it was. Identical calls in one operator are encoded once. A join condition's call on columns
  * of both sides moves, for inner joins, to a Filter above the join, and is batched there.
  *
