@@ -2,7 +2,6 @@ package org.bertspark.encoder;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -101,14 +100,14 @@ public final class BertEncoder implements AutoCloseable {
   /**
    * Encodes texts; results in input order. A text {@code "a ||| b"} is the sentence pair (a, b), as in
    * bert-as-service. Null or blank text, or text with no word pieces at all (only control characters, say), gives a
-   * null element.
+   * null element, whose reason {@link Embeddings#nullReason} tells.
    */
-  public List<Embedding> encode(List<String> texts) {
-    return run(texts, tokenizer::sequence);
+  public Embeddings encode(List<String> texts) {
+    return run(texts, tokenizer::sequence, text -> text);
   }
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
-  public List<Embedding> encodePairs(List<String> textsA, List<String> textsB) {
+  public Embeddings encodePairs(List<String> textsA, List<String> textsB) {
     if (textsA.size() != textsB.size()) {
       throw new IllegalArgumentException(textsA.size() + " first sentences but " + textsB.size() + " second ones");
     }
@@ -116,12 +115,12 @@ public final class BertEncoder implements AutoCloseable {
     for (int i = 0; i < textsA.size(); i++) {
       index.add(i);
     }
-    return run(index, i -> tokenizer.pair(textsA.get(i), textsB.get(i)));
+    return run(index, i -> tokenizer.pair(textsA.get(i), textsB.get(i)), textsA::get);
   }
 
   /** Encodes pre-tokenized input: each element is a list of words (bert-as-service's is_tokenized). */
-  public List<Embedding> encodeWords(List<List<String>> words) {
-    return run(words, tokenizer::words);
+  public Embeddings encodeWords(List<List<String>> words) {
+    return run(words, tokenizer::words, w -> String.join(" ", w));
   }
 
   /**
@@ -136,15 +135,26 @@ public final class BertEncoder implements AutoCloseable {
     return new EncoderStats(sequences.sum(), truncated.sum(), batches.sum(), realTokens.sum(), paddedTokens.sum());
   }
 
-  private <T> List<Embedding> run(List<T> inputs, Function<T, InputSequence> toSequence) {
+  /**
+   * Encodes {@code inputs}; {@code firstText} gives the text whose word pieces decide whether an input has a vector,
+   * for the reason of a null one.
+   */
+  private <T> Embeddings run(List<T> inputs, Function<T, InputSequence> toSequence, Function<T, String> firstText) {
     int n = inputs.size();
     InputSequence[] seqs = new InputSequence[n];
+    Embedding.NullReason[] reasons = new Embedding.NullReason[n];
     List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       T input = inputs.get(i);
-      seqs[i] = input == null ? null : toSequence.apply(input);
+      String text = input == null ? null : firstText.apply(input);
+      seqs[i] = text == null ? null : toSequence.apply(input);
       if (seqs[i] != null) {
         order.add(i);
+      } else if (text == null) {
+        reasons[i] = Embedding.NullReason.NULL_TEXT;
+      } else {
+        reasons[i] = WordPieceTokenizer.isBlank(text) ? Embedding.NullReason.BLANK_TEXT
+            : Embedding.NullReason.NO_WORD_PIECES;
       }
     }
     // longest first: the biggest batch is met first, and each batch pads to little
@@ -168,7 +178,7 @@ public final class BertEncoder implements AutoCloseable {
       encodeBatch(batch, seqs, longest, out);
       start = end;
     }
-    return Collections.unmodifiableList(Arrays.asList(out));
+    return new Embeddings(out, reasons);
   }
 
   private void encodeBatch(List<Integer> batch, InputSequence[] seqs, int seqLen, Embedding[] out) {

@@ -50,9 +50,12 @@ class BertEncoderTest {
 
   @Test
   void keepsInputOrderAndGivesNullForBlankText() {
-    List<String> texts = Arrays.asList(null, "", "the cat", "  \t ", "\u0000\u0001", "a dog runs");
+    List<String> texts = Arrays.asList(null, "", "the cat", "  \t\u3000\u2029 ", "\u0000\u0001 \u000b", "a dog runs");
     try (BertEncoder encoder = open(base.toBuilder())) {
-      List<Embedding> out = encoder.encode(texts);
+      Embeddings out = encoder.encode(texts);
+      assertEquals(Arrays.asList(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT, null,
+          Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES, null),
+          java.util.stream.IntStream.range(0, texts.size()).mapToObj(out::nullReason).toList());
       assertEquals(texts.size(), out.size());
       assertNull(out.get(0));
       assertNull(out.get(1));
@@ -252,12 +255,17 @@ class BertEncoderTest {
   }
 
   @Test
-  void cacheLoadsOnceForEqualOptions() {
-    int before = EncoderCache.loads();
-    BertEncoder a = EncoderCache.get(base.toBuilder().maxBatchSize(17).build());
-    BertEncoder b = EncoderCache.get(base.toBuilder().maxBatchSize(17).build());
-    assertTrue(a == b);
-    assertEquals(before + 1, EncoderCache.loads());
+  void pairsAndWordsGiveNullReasonsOfTheFirstText() {
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      Embeddings pairs = encoder.encodePairs(Arrays.asList(null, " ", "the cat"),
+          Arrays.asList("a dog", "a dog", null));
+      assertEquals(Embedding.NullReason.NULL_TEXT, pairs.nullReason(0));
+      assertEquals(Embedding.NullReason.BLANK_TEXT, pairs.nullReason(1));
+      assertNull(pairs.nullReason(2));
+      Embeddings words = encoder.encodeWords(Arrays.asList(null, List.of("cat")));
+      assertEquals(Embedding.NullReason.NULL_TEXT, words.nullReason(0));
+      assertNull(words.nullReason(1));
+    }
   }
 
   static void assertClose(float[] expected, float[] actual, double tolerance) {

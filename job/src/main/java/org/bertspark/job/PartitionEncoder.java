@@ -1,57 +1,45 @@
 package org.bertspark.job;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.SerializableConfiguration;
-import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
-import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.PoolingStrategy;
+import org.bertspark.spark.EncodedRows;
+import org.bertspark.spark.EncoderSource;
+import org.bertspark.spark.VectorColumn;
+import scala.Function1;
 
 /**
- * Encodes one partition: rows stream through in chunks of max_batch_size (never a whole partition in memory), each
- * row keeps every column, in order, and gains the vector (and the word pieces with show_tokens). Null, empty or
- * whitespace text, or text without any word piece, gives a null vector; all outcomes, and each null vector's reason,
- * are counted in {@link JobCounters}.
+ * The job's rows through {@link EncodedRows}: each row keeps every column, in order, and gains the vector (and the
+ * word pieces with show_tokens). Null, empty or whitespace text, or text without any word piece, gives a null vector;
+ * all outcomes, and each null vector's reason, are counted in {@link JobCounters}.
  */
 final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
   static final String TOKENS_COL = "tokens";
 
-  private final EncoderOptions options;
-  private final Broadcast<SerializableConfiguration> hadoopConf;
+  private final EncodedRows.Call<Row> call;
   private final JobCounters counters;
+  private final VectorColumn vector;
   private final StructType outputSchema;
-  private final int textIndex;
-  private final int textBIndex;
-  private final JobOptions.VectorType vectorType;
   private final boolean showTokens;
 
-  PartitionEncoder(StructType input, JobOptions job, Broadcast<SerializableConfiguration> hadoopConf,
-      JobCounters counters) {
-    this.options = job.encoder();
-    this.hadoopConf = hadoopConf;
+  PartitionEncoder(StructType input, JobOptions job, EncoderSource source, JobCounters counters) {
+    int textIndex = stringColumn(input, job.textCol(), "--text_col");
+    int textBIndex = job.textBCol() == null ? -1 : stringColumn(input, job.textBCol(), "--text_b_col");
+    this.call = new EncodedRows.Call<>(source, row -> row.getString(textIndex),
+        textBIndex < 0 ? null : row -> row.getString(textBIndex));
     this.counters = counters;
-    this.textIndex = stringColumn(input, job.textCol(), "--text_col");
-    this.textBIndex = job.textBCol() == null ? -1 : stringColumn(input, job.textBCol(), "--text_b_col");
-    this.vectorType = job.vectorType();
+    this.vector = new VectorColumn(job.encoder().poolingStrategy(), job.vectorType() == JobOptions.VectorType.VECTOR);
     this.showTokens = job.showTokens();
-    StructType out = input.add(newColumn(input, job.outputCol()), vectorDataType(), true);
+    StructType out = input.add(newColumn(input, job.outputCol()), vector.dataType(), true);
     this.outputSchema = showTokens
         ? out.add(newColumn(out, TOKENS_COL), DataTypes.createArrayType(DataTypes.StringType, false), true)
         : out;
@@ -81,120 +69,23 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
     return name;
   }
 
-  private DataType vectorDataType() {
-    if (options.poolingStrategy() == PoolingStrategy.NONE) {
-      return DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    }
-    return vectorType == JobOptions.VectorType.VECTOR
-        ? SQLDataTypes.VectorType()
-        : DataTypes.createArrayType(DataTypes.FloatType, false);
-  }
-
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    return new Iterator<>() {
-      private final Deque<Row> ready = new ArrayDeque<>();
-      private BertEncoder encoder; // loaded on the first row: an empty partition never loads a model
-
-      @Override
-      public boolean hasNext() {
-        if (ready.isEmpty() && rows.hasNext()) {
-          if (encoder == null) {
-            encoder = TaskEncoder.get(options, hadoopConf.value().value());
-          }
-          encodeChunk(encoder, rows, ready);
-        }
-        return !ready.isEmpty();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return ready.poll();
-      }
-    };
+    Function1<Object, Object> toRow = CatalystTypeConverters.createToScalaConverter(vector.dataType());
+    return new EncodedRows<Row, Row>(rows, List.of(call), row -> row, (row, e) -> withVector(row, e[0], toRow),
+        counters);
   }
 
-  private void encodeChunk(BertEncoder encoder, Iterator<Row> rows, Deque<Row> out) {
-    List<Row> chunk = new ArrayList<>(options.maxBatchSize());
-    List<String> texts = new ArrayList<>(options.maxBatchSize());
-    List<String> textsB = new ArrayList<>(options.maxBatchSize());
-    while (chunk.size() < options.maxBatchSize() && rows.hasNext()) {
-      Row row = rows.next();
-      chunk.add(row);
-      texts.add(row.getString(textIndex));
-      if (textBIndex >= 0) {
-        textsB.add(row.getString(textBIndex));
-      }
-    }
-    List<Embedding> embeddings = textBIndex >= 0 ? encoder.encodePairs(texts, textsB) : encoder.encode(texts);
-    count(texts, embeddings);
-    for (int i = 0; i < chunk.size(); i++) {
-      out.add(withVector(chunk.get(i), embeddings.get(i)));
-    }
-  }
-
-  private void count(List<String> texts, List<Embedding> embeddings) {
-    long encoded = 0;
-    long nullText = 0;
-    long blankText = 0;
-    long truncated = 0;
-    long realTokens = 0;
-    long paddedTokens = 0;
-    for (int i = 0; i < embeddings.size(); i++) {
-      Embedding e = embeddings.get(i);
-      if (e != null) {
-        encoded++;
-        truncated += e.truncated() ? 1 : 0;
-        realTokens += e.tokens().size();
-        paddedTokens += e.paddedLength();
-      } else if (texts.get(i) == null) {
-        nullText++;
-      } else if (isBlank(texts.get(i))) {
-        blankText++;
-      }
-    }
-    counters.rows.add(embeddings.size());
-    counters.encoded.add(encoded);
-    counters.nullText.add(nullText);
-    counters.blankText.add(blankText);
-    counters.noWordPieces.add(embeddings.size() - encoded - nullText - blankText);
-    counters.truncated.add(truncated);
-    counters.realTokens.add(realTokens);
-    counters.paddedTokens.add(paddedTokens);
-  }
-
-  /** Empty, or only whitespace as BERT's tokenizer sees it (Unicode space separators included). */
-  private static boolean isBlank(String text) {
-    return text.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
-  }
-
-  private Row withVector(Row row, Embedding e) {
+  private Row withVector(Row row, Embedding e, Function1<Object, Object> toRow) {
     int n = row.length();
     Object[] values = new Object[n + (showTokens ? 2 : 1)];
     for (int i = 0; i < n; i++) {
       values[i] = row.get(i);
     }
-    values[n] = e == null ? null : vectorValue(e);
+    values[n] = e == null ? null : toRow.apply(vector.toCatalyst(e));
     if (showTokens) {
       values[n + 1] = e == null ? null : e.tokens().toArray(new String[0]);
     }
     return RowFactory.create(values);
-  }
-
-  private Object vectorValue(Embedding e) {
-    if (options.poolingStrategy() == PoolingStrategy.NONE) {
-      return e.tokenVectors();
-    }
-    if (vectorType == JobOptions.VectorType.ARRAY) {
-      return e.vector();
-    }
-    double[] d = new double[e.vector().length];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = e.vector()[i];
-    }
-    return Vectors.dense(d);
   }
 }

@@ -27,7 +27,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.Success$;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
@@ -43,11 +42,11 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
-import org.apache.spark.util.SerializableConfiguration;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncoderSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -343,9 +342,7 @@ class JobEndToEndTest {
   void rowsStreamInChunks() {
     JobOptions job = JobOptions.parse("--input", "unused", "--output", "unused", "--model_dir", model,
         "--max_batch_size", "5");
-    PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job,
-        JavaSparkContext.fromSparkContext(spark.sparkContext())
-            .broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration())),
+    PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job, EncoderSource.of(spark, job.encoder()),
         JobCounters.register(spark.sparkContext()));
     AtomicInteger pulled = new AtomicInteger();
     Iterator<Row> endless = new Iterator<>() {

@@ -39,7 +39,7 @@ class JobGpuResourceTest {
         "spark.task.resource.gpu.amount", "1",
         "spark.task.maxFailures", "1"));
     try {
-      MapPartitionsFunction<Long, String> probe = ids -> List.of(String.valueOf(TaskEncoder.executorGpus()))
+      MapPartitionsFunction<Long, String> probe = ids -> List.of(String.valueOf(org.bertspark.spark.TaskGpu.executorGpus()))
           .iterator();
       assertEquals(List.of("[0, 1]"), spark.range(0, 4, 1, 4).as(Encoders.LONG()).mapPartitions(probe,
           Encoders.STRING()).distinct().collectAsList(), "each executor's GPU addresses, for the process to map");

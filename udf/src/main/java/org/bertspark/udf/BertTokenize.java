@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.SequenceTokenizer;
+import org.bertspark.spark.EncoderSource;
 import scala.collection.IndexedSeq;
 import scala.collection.Seq;
 
@@ -46,7 +47,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
       return null;
     }
     if (tokenizer == null) {
-      tokenizer = SequenceTokenizer.get(options);
+      tokenizer = SequenceTokenizer.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
     }
     List<String> tokens = tokenizer.tokenize(value.toString());
     if (tokens == null) {

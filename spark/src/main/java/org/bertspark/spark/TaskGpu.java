@@ -1,34 +1,31 @@
-package org.bertspark.job;
+package org.bertspark.spark;
 
 import java.util.Arrays;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.executor.CoarseGrainedExecutorBackend;
 import org.apache.spark.resource.ResourceInformation;
-import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.ProcessGpus;
 import scala.Option;
 
 /**
- * The encoder a Spark task uses: the executor's shared one from {@link EncoderCache}, for the job's options with the
- * model made local and the GPU that Spark's resource scheduling gave this task, if any (one encoder per GPU); the
- * process maps all the executor's GPUs once ({@link ProcessGpus}).
+ * The GPUs that Spark's resource scheduling gave a task and its executor, as the encoder's device_map: the one place
+ * that maps them (one encoder per GPU; the process maps all the executor's GPUs once, {@link ProcessGpus}).
  */
-final class TaskEncoder {
+public final class TaskGpu {
   static final String GPU_RESOURCE = "gpu";
 
-  private TaskEncoder() {}
+  private TaskGpu() {}
 
-  static BertEncoder get(EncoderOptions options, Configuration conf) {
+  /** The options for the running task's GPU, after mapping the executor's GPUs into this process. */
+  static EncoderOptions forThisTask(EncoderOptions options) {
     List<Integer> executorGpus = executorGpus();
     if (executorGpus != null) {
       ProcessGpus.useGpus(executorGpus); // before the first encoder maps the GPUs: every task's GPU is among them
     }
-    return EncoderCache.get(forTask(ModelLocalizer.localize(options, conf), TaskContext.get()));
+    return forTask(options, TaskContext.get());
   }
 
   /**
@@ -36,7 +33,7 @@ final class TaskEncoder {
    * cluster executor (local mode: the task's own GPU is then the process's). Spark 3.5 keeps them private to the
    * executor backend; its accessor is public in bytecode, and the build checks it against the pinned Spark.
    */
-  static List<Integer> executorGpus() {
+  public static List<Integer> executorGpus() {
     SparkEnv env = SparkEnv.get();
     if (env == null || env.executorBackend().isEmpty()
         || !(env.executorBackend().get() instanceof CoarseGrainedExecutorBackend backend)) {
@@ -48,8 +45,8 @@ final class TaskEncoder {
   }
 
   /**
-   * The options with device_map set to the task's GPU addresses. Without Spark GPU resources (or with --cpu) the job's
-   * own device_map stands.
+   * The options with device_map set to the task's GPU addresses. Without Spark GPU resources (or with cpu) the
+   * options' own device_map stands.
    */
   static EncoderOptions forTask(EncoderOptions options, TaskContext task) {
     if (task == null || options.cpu()) {
@@ -63,7 +60,7 @@ final class TaskEncoder {
   }
 
   private static List<Integer> deviceIds(ResourceInformation gpu) {
-    return Arrays.stream(gpu.addresses()).map(TaskEncoder::deviceId).toList();
+    return Arrays.stream(gpu.addresses()).map(TaskGpu::deviceId).toList();
   }
 
   private static Integer deviceId(String address) {
