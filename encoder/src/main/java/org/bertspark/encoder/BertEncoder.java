@@ -110,22 +110,44 @@ public final class BertEncoder implements AutoCloseable {
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
   public List<Embedding> encodePairs(List<String> textsA, List<String> textsB) {
-    if (textsA.size() != textsB.size()) {
-      throw new IllegalArgumentException(textsA.size() + " first sentences but " + textsB.size() + " second ones");
-    }
-    List<Integer> index = new ArrayList<>(textsA.size());
-    for (int i = 0; i < textsA.size(); i++) {
-      index.add(i);
-    }
-    return run(index, i -> sequence(textsA.get(i), textsB.get(i)));
+    return run(indices(textsA.size(), textsB.size()), i -> sequence(textsA.get(i), textsB.get(i)));
   }
 
-  /** Encodes pre-tokenized input: each element is a list of words (bert-as-service's is_tokenized). */
+  /** 0 … n − 1 for the n pairs of two equally long lists. */
+  private static List<Integer> indices(int firsts, int seconds) {
+    if (firsts != seconds) {
+      throw new IllegalArgumentException(firsts + " first sentences but " + seconds + " second ones");
+    }
+    List<Integer> index = new ArrayList<>(firsts);
+    for (int i = 0; i < firsts; i++) {
+      index.add(i);
+    }
+    return index;
+  }
+
+  /**
+   * Encodes pre-tokenized input (bert-as-service's is_tokenized): each element is a list of words, each word split
+   * into word pieces but never at whitespace or punctuation ({@link WordPieceTokenizer#tokenizeWords}). A word
+   * {@code "|||"} splits the list into a sentence pair, as in bert-as-service. A null list, or one without a single
+   * word piece before its {@code "|||"}, gives a null element.
+   */
   public List<Embedding> encodeWords(List<List<String>> words) {
-    return run(words, w -> {
-      List<String> pieces = tokenizer.tokenizeWords(w);
-      return pieces.isEmpty() ? null : InputSequence.of(vocab, pieces, null, maxSeqLen);
+    return run(words, this::wordsInput);
+  }
+
+  /** Pairs of pre-tokenized sentences, as {@link #encodePairs} pairs texts; a null second list encodes the first. */
+  public List<Embedding> encodeWordPairs(List<List<String>> wordsA, List<List<String>> wordsB) {
+    return run(indices(wordsA.size(), wordsB.size()), i -> {
+      List<String> a = wordsA.get(i);
+      List<String> b = wordsB.get(i);
+      return a == null ? null : sequence(tokenizer.tokenizeWords(a), b == null ? null : tokenizer.tokenizeWords(b));
     });
+  }
+
+  /** The word pieces {@link #encodeWords} would feed for these words, [CLS]/[SEP] included; null if none. */
+  public List<String> tokenizeWords(List<String> words) {
+    InputSequence s = words == null ? null : wordsInput(words);
+    return s == null ? null : s.tokens();
   }
 
   /** The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none. */
@@ -140,16 +162,22 @@ public final class BertEncoder implements AutoCloseable {
         : sequence(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
   }
 
-  /** Null when the first sentence has no word pieces; an empty second sentence makes a single sequence. */
+  private InputSequence wordsInput(List<String> words) {
+    int split = words.indexOf(PAIR_SEPARATOR);
+    return split < 0 ? sequence(tokenizer.tokenizeWords(words), null)
+        : sequence(tokenizer.tokenizeWords(words.subList(0, split)),
+            tokenizer.tokenizeWords(words.subList(split + 1, words.size())));
+  }
+
   private InputSequence sequence(String a, String b) {
-    if (a == null) {
-      return null;
-    }
-    List<String> piecesA = tokenizer.tokenize(a);
+    return a == null ? null : sequence(tokenizer.tokenize(a), b == null ? null : tokenizer.tokenize(b));
+  }
+
+  /** Null when the first sentence has no word pieces; a second one without pieces makes a single sequence. */
+  private InputSequence sequence(List<String> piecesA, List<String> piecesB) {
     if (piecesA.isEmpty()) {
       return null;
     }
-    List<String> piecesB = b == null ? null : tokenizer.tokenize(b);
     return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
   }
 

@@ -3,6 +3,7 @@ package org.bertspark.encoder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -139,6 +140,7 @@ class WordPieceTokenizerTest {
     assertEquals(List.of("[UNK]", "[UNK]"), LOWER.tokenizeWords(List.of("hello world", "a\u0000")));
     assertEquals(List.of("[UNK]"), CASED.tokenizeWords(List.of("Hello")));
     assertEquals(List.of(), LOWER.tokenizeWords(List.of("", "\u0301")));
+    assertEquals(List.of("a"), LOWER.tokenizeWords(Arrays.asList(null, "a", null)));
   }
 
   /** "a" followed by n - 1 "##a": the pieces of n a's. */
