@@ -140,12 +140,14 @@ public final class JobOptions {
             c.inputFormatName = v;
             return c;
           });
-      value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so)")
+      value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so); "
+          + "array<string>: pre-tokenized words")
           .action((v, c) -> {
             c.textCol = v;
             return c;
           });
-      value("text_b_col", "NAME", "a second-sentence column: encodes (text, text_b) pairs")
+      value("text_b_col", "NAME", "a second-sentence column: encodes (text, text_b) pairs; array<string> if "
+          + "--text_col is")
           .action((v, c) -> {
             c.textBCol = v;
             return c;

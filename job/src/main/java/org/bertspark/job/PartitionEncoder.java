@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.function.BiFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -27,7 +28,9 @@ import org.bertspark.encoder.PoolingStrategy;
  * Encodes one partition: rows stream through in chunks of max_batch_size (never a whole partition in memory), each
  * row keeps every column, in order, and gains the vector (and the word pieces with show_tokens). Null, empty or
  * whitespace text, or text without any word piece, gives a null vector; all outcomes, and each null vector's reason,
- * are counted in {@link JobCounters}.
+ * are counted in {@link JobCounters}. An array&lt;string&gt; text column holds pre-tokenized words (bert-as-service's
+ * is_tokenized), encoded by {@link BertEncoder#encodeWords}; a null or empty array, or one of null or empty words
+ * only, counts as blank.
  */
 final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -39,6 +42,8 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
   private final StructType outputSchema;
   private final int textIndex;
   private final int textBIndex;
+  /** Whether the text columns are array&lt;string&gt;: pre-tokenized words. */
+  private final boolean words;
   private final JobOptions.VectorType vectorType;
   private final boolean showTokens;
 
@@ -47,8 +52,14 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
     this.options = job.encoder();
     this.hadoopConf = hadoopConf;
     this.counters = counters;
-    this.textIndex = stringColumn(input, job.textCol(), "--text_col");
-    this.textBIndex = job.textBCol() == null ? -1 : stringColumn(input, job.textBCol(), "--text_b_col");
+    this.textIndex = textColumn(input, job.textCol(), "--text_col");
+    this.words = !input.fields()[textIndex].dataType().equals(DataTypes.StringType);
+    this.textBIndex = job.textBCol() == null ? -1 : textColumn(input, job.textBCol(), "--text_b_col");
+    if (textBIndex >= 0 && input.fields()[textBIndex].dataType().equals(DataTypes.StringType) == words) {
+      throw new IllegalArgumentException("--text_b_col '" + job.textBCol() + "' is "
+          + input.fields()[textBIndex].dataType().simpleString() + " but --text_col '" + job.textCol() + "' is "
+          + input.fields()[textIndex].dataType().simpleString() + ": both must be string, or both array<string>");
+    }
     this.vectorType = job.vectorType();
     this.showTokens = job.showTokens();
     StructType out = input.add(newColumn(input, job.outputCol()), vectorDataType(), true);
@@ -61,15 +72,18 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
     return outputSchema;
   }
 
-  private static int stringColumn(StructType schema, String name, String option) {
+  private static final DataType WORDS = DataTypes.createArrayType(DataTypes.StringType, true);
+
+  /** A string column, or an array of words (array&lt;string&gt;, null elements allowed or not). */
+  private static int textColumn(StructType schema, String name, String option) {
     if (!Arrays.asList(schema.fieldNames()).contains(name)) {
       throw new IllegalArgumentException(option + " '" + name + "' is not an input column; the input has "
           + Arrays.toString(schema.fieldNames()));
     }
     StructField f = schema.apply(name);
-    if (!f.dataType().equals(DataTypes.StringType)) {
-      throw new IllegalArgumentException(option + " '" + name + "' must be a string column, it is "
-          + f.dataType().simpleString());
+    if (!f.dataType().equals(DataTypes.StringType) && !f.dataType().sameType(WORDS)) {
+      throw new IllegalArgumentException(option + " '" + name + "' must be a string column (or array<string>, "
+          + "pre-tokenized words), it is " + f.dataType().simpleString());
     }
     return schema.fieldIndex(name);
   }
@@ -119,24 +133,35 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
 
   private void encodeChunk(BertEncoder encoder, Iterator<Row> rows, Deque<Row> out) {
     List<Row> chunk = new ArrayList<>(options.maxBatchSize());
-    List<String> texts = new ArrayList<>(options.maxBatchSize());
-    List<String> textsB = new ArrayList<>(options.maxBatchSize());
     while (chunk.size() < options.maxBatchSize() && rows.hasNext()) {
-      Row row = rows.next();
-      chunk.add(row);
-      texts.add(row.getString(textIndex));
-      if (textBIndex >= 0) {
-        textsB.add(row.getString(textBIndex));
-      }
+      chunk.add(rows.next());
     }
-    List<Embedding> embeddings = textBIndex >= 0 ? encoder.encodePairs(texts, textsB) : encoder.encode(texts);
-    count(texts, embeddings);
+    List<Embedding> embeddings;
+    if (words) {
+      List<List<String>> a = column(chunk, textIndex, Row::getList);
+      embeddings = textBIndex < 0 ? encoder.encodeWords(a)
+          : encoder.encodeWordPairs(a, column(chunk, textBIndex, Row::getList));
+    } else {
+      List<String> a = column(chunk, textIndex, Row::getString);
+      embeddings = textBIndex < 0 ? encoder.encode(a)
+          : encoder.encodePairs(a, column(chunk, textBIndex, Row::getString));
+    }
+    count(chunk, embeddings);
     for (int i = 0; i < chunk.size(); i++) {
       out.add(withVector(chunk.get(i), embeddings.get(i)));
     }
   }
 
-  private void count(List<String> texts, List<Embedding> embeddings) {
+  /** One column of the chunk's rows, null where null. */
+  private static <T> List<T> column(List<Row> chunk, int index, BiFunction<Row, Integer, T> get) {
+    List<T> out = new ArrayList<>(chunk.size());
+    for (Row row : chunk) {
+      out.add(row.isNullAt(index) ? null : get.apply(row, index));
+    }
+    return out;
+  }
+
+  private void count(List<Row> chunk, List<Embedding> embeddings) {
     long encoded = 0;
     long nullText = 0;
     long blankText = 0;
@@ -150,9 +175,10 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
         truncated += e.truncated() ? 1 : 0;
         realTokens += e.tokens().size();
         paddedTokens += e.paddedLength();
-      } else if (texts.get(i) == null) {
+      } else if (chunk.get(i).isNullAt(textIndex)) {
         nullText++;
-      } else if (isBlank(texts.get(i))) {
+      } else if (words ? isBlank(chunk.get(i).<String>getList(textIndex))
+          : isBlank(chunk.get(i).getString(textIndex))) {
         blankText++;
       }
     }
@@ -169,6 +195,11 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
   /** Empty, or only whitespace as BERT's tokenizer sees it (Unicode space separators included). */
   private static boolean isBlank(String text) {
     return text.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
+  }
+
+  /** No word but null or empty ones: a word of spaces is a word (WordPiece makes it [UNK]). */
+  private static boolean isBlank(List<String> words) {
+    return words.stream().allMatch(w -> w == null || w.isEmpty());
   }
 
   private Row withVector(Row row, Embedding e) {
