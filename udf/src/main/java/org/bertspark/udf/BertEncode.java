@@ -29,8 +29,9 @@ import scala.collection.Seq;
 
 /**
  * {@code bert_encode(text[, options])} and {@code bert_encode(text_a, text_b, options)}: the BERT vector of a text or
- * a sentence pair, from this JVM's cached encoder. Options are resolved once, at analysis (Spark conf defaults plus
- * the constant options string), so executors need no session conf.
+ * a sentence pair, from this JVM's cached encoder; array&lt;string&gt; texts are pre-tokenized words
+ * ({@link BertEncoder#encodeWords}, bert-as-service's is_tokenized). Options are resolved once, at analysis (Spark
+ * conf defaults plus the constant options string), so executors need no session conf.
  *
  * <p>{@link #eval} encodes one row; {@link BatchBertEncodeExec} calls {@link #encodeBatch} with many, the same code.
  */
@@ -54,10 +55,16 @@ public final class BertEncode extends Expression implements CodegenFallback, Imp
   /** Encodes the rows' texts in one encoder call; results (Catalyst arrays or null) in row order. */
   List<Object> encodeBatch(List<InternalRow> rows) {
     BertEncoder encoder = EncoderCache.get(options);
-    List<String> first = textsOf(texts.apply(0), rows);
-    List<Embedding> embeddings = texts.size() == 2
-        ? encoder.encodePairs(first, textsOf(texts.apply(1), rows))
-        : encoder.encode(first);
+    List<Embedding> embeddings;
+    if (PreTokenized.is(texts.apply(0).dataType())) {
+      List<List<String>> first = PreTokenized.words(texts.apply(0), rows);
+      embeddings = texts.size() == 2 ? encoder.encodeWordPairs(first, PreTokenized.words(texts.apply(1), rows))
+          : encoder.encodeWords(first);
+    } else {
+      List<String> first = textsOf(texts.apply(0), rows);
+      embeddings = texts.size() == 2 ? encoder.encodePairs(first, textsOf(texts.apply(1), rows))
+          : encoder.encode(first);
+    }
     List<Object> out = new ArrayList<>(embeddings.size());
     for (Embedding e : embeddings) {
       out.add(toCatalyst(e));
@@ -111,17 +118,24 @@ public final class BertEncode extends Expression implements CodegenFallback, Imp
     return texts.forall(Expression::foldable);
   }
 
+  /** Strings, or arrays of words (any array is cast to array&lt;string&gt;, as other values are cast to string). */
   @Override
   public Seq<AbstractDataType> inputTypes() {
     List<AbstractDataType> types = new ArrayList<>();
-    for (int i = 0; i < texts.size(); i++) {
-      types.add(DataTypes.StringType);
+    for (Expression text : Scala.list(texts)) {
+      types.add(PreTokenized.inputType(text));
     }
     return Scala.seq(types);
   }
 
   @Override
   public TypeCheckResult checkInputDataTypes() {
+    if (texts.size() == 2
+        && PreTokenized.is(texts.apply(0).dataType()) != PreTokenized.is(texts.apply(1).dataType())) {
+      return new TypeCheckResult.TypeCheckFailure(prettyName() + ": text_a is "
+          + texts.apply(0).dataType().simpleString() + " but text_b is " + texts.apply(1).dataType().simpleString()
+          + ": both must be strings, or both array<string> (pre-tokenized words)");
+    }
     return ImplicitCastInputTypes.super.checkInputDataTypes();
   }
 

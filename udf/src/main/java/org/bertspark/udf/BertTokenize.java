@@ -10,6 +10,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback;
 import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.DataType;
@@ -43,7 +44,9 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
     if (value == null) {
       return null;
     }
-    List<String> tokens = EncoderCache.get(options).tokenize(value.toString());
+    List<String> tokens = value instanceof ArrayData words
+        ? EncoderCache.get(options).tokenizeWords(PreTokenized.words(words))
+        : EncoderCache.get(options).tokenize(value.toString());
     if (tokens == null) {
       return null;
     }
@@ -66,7 +69,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
 
   @Override
   public Seq<AbstractDataType> inputTypes() {
-    return Scala.seq(List.of(DataTypes.StringType));
+    return Scala.seq(List.of(PreTokenized.inputType(text)));
   }
 
   @Override
