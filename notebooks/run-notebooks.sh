@@ -2,8 +2,8 @@
 # Checks notebooks/ headless: every .ipynb validates with nbformat, bert-spark.zpln is a Zeppelin note, and
 # bert-spark-submit.ipynb runs top to bottom on Debian's python3 kernel (nbclient), driving submit.sh with the real
 # default model; its assertions (no lost row, each paraphrase found first, a topic classifier on BERT features well
-# above chance, "bank" of a river and of money told apart by its contextual vectors) must hold and its plot must come
-# out.
+# above chance, "bank" of a river and of money told apart by its contextual vectors, an array<string> column of words
+# encoded as the text they make up) must hold and its plot must come out.
 # The SQL of the PySpark notebook and of the Zeppelin note is run by udf's NotebookSqlTest; their Python and Scala
 # cells need PySpark or Zeppelin, which are not installable here.
 #
@@ -73,5 +73,6 @@ check("the search printed its results", "Our flight was delayed by three hours" 
 check("the classifier printed its test accuracies",
       "REDUCE_MEAN of layer -2: test accuracy" in printed and "CLS_TOKEN of layer -1: test accuracy" in printed)
 check("the word vectors of bank were compared", "same sense" in printed and "other sense" in printed)
+check("pre-tokenized words were encoded", "words and text give the same" in printed)
 print(f"run-notebooks: {passed} passed, 0 failed")
 PY
