@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Job rows/s divided by encoder rows/s over the same real sentences, one JVM, local[*] (see JobBenchmark).
+# The encoder, the job and four SQL forms of bert_encode over the same real sentences, one JVM, local[*], model
+# loading excluded; prints rows/s and ratios to the job (see JobBenchmark).
 #   job/benchmark.sh --input DATA --output /tmp/bench-out --mode overwrite [encoder options, e.g. --max_seq_len 64]
 # DATA: any input the job reads (JSON lines with a "text" column, a text file of one sentence per line, ...).
 set -euo pipefail

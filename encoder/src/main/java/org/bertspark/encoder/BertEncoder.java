@@ -2,7 +2,6 @@ package org.bertspark.encoder;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -102,15 +101,15 @@ public final class BertEncoder implements AutoCloseable {
   /**
    * Encodes texts; results in input order. A text {@code "a ||| b"} is the sentence pair (a, b), as in
    * bert-as-service. Null or blank text, or text with no word pieces at all (only control characters, say), gives a
-   * null element.
+   * null element, whose reason {@link Embeddings#nullReason} tells.
    */
-  public List<Embedding> encode(List<String> texts) {
-    return run(texts, this::encodeInput);
+  public Embeddings encode(List<String> texts) {
+    return run(texts, this::encodeInput, text -> text);
   }
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
-  public List<Embedding> encodePairs(List<String> textsA, List<String> textsB) {
-    return run(indices(textsA.size(), textsB.size()), i -> sequence(textsA.get(i), textsB.get(i)));
+  public Embeddings encodePairs(List<String> textsA, List<String> textsB) {
+    return run(indices(textsA.size(), textsB.size()), i -> sequence(textsA.get(i), textsB.get(i)), textsA::get);
   }
 
   /** 0 … n − 1 for the n pairs of two equally long lists. */
@@ -129,19 +128,33 @@ public final class BertEncoder implements AutoCloseable {
    * Encodes pre-tokenized input (bert-as-service's is_tokenized): each element is a list of words, each word split
    * into word pieces but never at whitespace or punctuation ({@link WordPieceTokenizer#tokenizeWords}). A word
    * {@code "|||"} splits the list into a sentence pair, as in bert-as-service. A null list, or one without a single
-   * word piece before its {@code "|||"}, gives a null element.
+   * word piece before its {@code "|||"}, gives a null element: null text for a null list, blank text for one of null
+   * or empty words only.
    */
-  public List<Embedding> encodeWords(List<List<String>> words) {
-    return run(words, this::wordsInput);
+  public Embeddings encodeWords(List<List<String>> words) {
+    return run(words, this::wordsInput, BertEncoder::wordsText);
   }
 
   /** Pairs of pre-tokenized sentences, as {@link #encodePairs} pairs texts; a null second list encodes the first. */
-  public List<Embedding> encodeWordPairs(List<List<String>> wordsA, List<List<String>> wordsB) {
+  public Embeddings encodeWordPairs(List<List<String>> wordsA, List<List<String>> wordsB) {
     return run(indices(wordsA.size(), wordsB.size()), i -> {
       List<String> a = wordsA.get(i);
       List<String> b = wordsB.get(i);
-      return a == null ? null : sequence(tokenizer.tokenizeWords(a), b == null ? null : tokenizer.tokenizeWords(b));
-    });
+      return sequence(tokenizer.tokenizeWords(a), b == null ? null : tokenizer.tokenizeWords(b));
+    }, i -> wordsText(wordsA.get(i)));
+  }
+
+  /**
+   * Words as one text for the reason of a null vector: blank exactly when every word is null or empty (a word of
+   * spaces is a word, WordPiece's [UNK]), null for null.
+   */
+  private static String wordsText(List<String> words) {
+    if (words == null) {
+      return null;
+    }
+    StringBuilder text = new StringBuilder();
+    words.forEach(w -> text.append(w == null ? "" : w));
+    return text.toString();
   }
 
   /** The word pieces {@link #encodeWords} would feed for these words, [CLS]/[SEP] included; null if none. */
@@ -185,15 +198,26 @@ public final class BertEncoder implements AutoCloseable {
     return new EncoderStats(sequences.sum(), truncated.sum(), batches.sum(), realTokens.sum(), paddedTokens.sum());
   }
 
-  private <T> List<Embedding> run(List<T> inputs, Function<T, InputSequence> toSequence) {
+  /**
+   * Encodes {@code inputs}; {@code firstText} gives the text whose word pieces decide whether an input has a vector,
+   * for the reason of a null one.
+   */
+  private <T> Embeddings run(List<T> inputs, Function<T, InputSequence> toSequence, Function<T, String> firstText) {
     int n = inputs.size();
     InputSequence[] seqs = new InputSequence[n];
+    Embedding.NullReason[] reasons = new Embedding.NullReason[n];
     List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       T input = inputs.get(i);
-      seqs[i] = input == null ? null : toSequence.apply(input);
+      String text = input == null ? null : firstText.apply(input);
+      seqs[i] = text == null ? null : toSequence.apply(input);
       if (seqs[i] != null) {
         order.add(i);
+      } else if (text == null) {
+        reasons[i] = Embedding.NullReason.NULL_TEXT;
+      } else {
+        reasons[i] = WordPieceTokenizer.isBlank(text) ? Embedding.NullReason.BLANK_TEXT
+            : Embedding.NullReason.NO_WORD_PIECES;
       }
     }
     // longest first: the biggest batch is met first, and each batch pads to little
@@ -217,7 +241,7 @@ public final class BertEncoder implements AutoCloseable {
       encodeBatch(batch, seqs, longest, out);
       start = end;
     }
-    return Collections.unmodifiableList(Arrays.asList(out));
+    return new Embeddings(out, reasons);
   }
 
   private void encodeBatch(List<Integer> batch, InputSequence[] seqs, int seqLen, Embedding[] out) {

@@ -12,4 +12,15 @@ import java.util.List;
  * @param paddedLength positions computed for this sequence: its batch's length, padding included
  */
 public record Embedding(float[] vector, float[][] tokenVectors, List<String> tokens, boolean truncated,
-    int paddedLength) {}
+    int paddedLength) {
+
+  /** Why an input has no embedding. */
+  public enum NullReason {
+    /** The text (the first sentence of a pair) is null. */
+    NULL_TEXT,
+    /** The text is empty or only whitespace. */
+    BLANK_TEXT,
+    /** The text has characters but no word piece: only control characters or lone marks, say. */
+    NO_WORD_PIECES
+  }
+}

@@ -1,17 +1,24 @@
 package org.bertspark.encoder;
 
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * One {@link BertEncoder} per distinct {@link EncoderOptions} per JVM: loaded on first use, shared by every caller
- * (Spark tasks of one executor), closed at JVM exit. Loading BERT-base takes seconds and ~0.5 GB off-heap, so it must
- * never happen per task or per row.
+ * The {@link BertEncoder}s of this JVM, one per distinct {@link EncoderOptions}, shared by every caller (Spark tasks of
+ * one executor): loading BERT-base takes seconds and ~0.5 GB off-heap, so it must never happen per task or per row.
+ * Callers hold a {@link Lease} while they encode. At most {@code capacity} encoders stay open: past that, the least
+ * recently used one that no lease holds is closed, so distinct per-call options (SQL) cannot load models without limit.
+ * Encoders still open at JVM exit are closed then.
  */
 public final class EncoderCache {
-  private static final ConcurrentMap<EncoderOptions, BertEncoder> ENCODERS = new ConcurrentHashMap<>();
-  private static final AtomicInteger LOADS = new AtomicInteger();
+  /** Insertion order is use order: {@link #acquire} moves an entry to the end. */
+  private static final Map<EncoderOptions, Entry> ENTRIES = new LinkedHashMap<>(16, 0.75f, true);
+  private static int loads;
+  private static int open;
+  private static int mostOpen;
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(EncoderCache::closeAll, "bert-encoder-cache-close"));
@@ -19,22 +26,143 @@ public final class EncoderCache {
 
   private EncoderCache() {}
 
-  /** The shared encoder for these options; the first caller loads it while concurrent callers wait. */
-  public static BertEncoder get(EncoderOptions options) {
-    return ENCODERS.computeIfAbsent(options, o -> {
-      LOADS.incrementAndGet();
-      return BertEncoder.open(o);
-    });
+  /**
+   * A lease on the shared encoder for these options, loaded if missing (concurrent callers for the same options wait
+   * for one load). Idle encoders beyond {@code capacity}, least recently used first, are closed before a load, so no
+   * more than {@code capacity} are open while no more are leased.
+   */
+  public static Lease acquire(EncoderOptions options, int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("encoder cache capacity must be at least 1, got " + capacity);
+    }
+    Entry entry;
+    synchronized (EncoderCache.class) {
+      entry = ENTRIES.computeIfAbsent(options, Entry::new);
+      entry.leases++;
+      closeIdle(capacity);
+    }
+    try {
+      entry.load();
+    } catch (RuntimeException | Error e) {
+      release(entry, capacity);
+      throw e;
+    }
+    return new Lease(entry, capacity);
+  }
+
+  private static synchronized void release(Entry ended, int capacity) {
+    ended.leases--;
+    if (ended.leases == 0 && !ended.loaded() && ENTRIES.get(ended.options) == ended) {
+      ENTRIES.remove(ended.options); // a load that failed leaves nothing behind
+    }
+    closeIdle(capacity);
+  }
+
+  /** Closes idle encoders, least recently used first, while more than {@code capacity} are cached. */
+  private static void closeIdle(int capacity) {
+    List<Entry> idle = new ArrayList<>();
+    for (Iterator<Entry> it = ENTRIES.values().iterator(); it.hasNext() && ENTRIES.size() - idle.size() > capacity; ) {
+      Entry e = it.next();
+      if (e.leases == 0) {
+        idle.add(e);
+      }
+    }
+    for (Entry e : idle) {
+      ENTRIES.remove(e.options);
+      e.close();
+    }
   }
 
   /** How many models this JVM has loaded: tests check it is one per executor. */
-  public static int loads() {
-    return LOADS.get();
+  public static synchronized int loads() {
+    return loads;
   }
 
-  /** Closes and forgets every cached encoder. */
+  /** The most encoders this JVM has held open at once since the last {@link #closeAll}. */
+  public static synchronized int mostOpen() {
+    return mostOpen;
+  }
+
+  /** Closes and forgets every cached encoder, leased or not: for JVM exit and tests. */
   public static synchronized void closeAll() {
-    ENCODERS.values().forEach(BertEncoder::close);
-    ENCODERS.clear();
+    ENTRIES.values().forEach(Entry::close);
+    ENTRIES.clear();
+    mostOpen = 0;
+  }
+
+  private static synchronized void opened() {
+    loads++;
+    open++;
+    mostOpen = Math.max(mostOpen, open);
+  }
+
+  private static synchronized void closed() {
+    open--;
+  }
+
+  /** One encoder and the leases on it. Leases are counted under the cache's lock, loading is under the entry's own. */
+  private static final class Entry {
+    private final EncoderOptions options;
+    private int leases;
+    private BertEncoder encoder;
+
+    Entry(EncoderOptions options) {
+      this.options = options;
+    }
+
+    BertEncoder load() {
+      BertEncoder loaded;
+      boolean fresh = false;
+      synchronized (this) {
+        if (encoder == null) {
+          encoder = BertEncoder.open(options);
+          fresh = true;
+        }
+        loaded = encoder;
+      }
+      if (fresh) {
+        opened(); // outside this entry's lock: the cache's lock is always taken first
+      }
+      return loaded;
+    }
+
+    synchronized boolean loaded() {
+      return encoder != null;
+    }
+
+    synchronized void close() {
+      if (encoder != null) {
+        encoder.close();
+        encoder = null;
+        closed();
+      }
+    }
+  }
+
+  /** The right to use one cached encoder until {@link #close}. */
+  public static final class Lease implements AutoCloseable {
+    private final Entry entry;
+    private final int capacity;
+    private boolean closed;
+
+    private Lease(Entry entry, int capacity) {
+      this.entry = entry;
+      this.capacity = capacity;
+    }
+
+    public BertEncoder encoder() {
+      if (closed) {
+        throw new IllegalStateException("lease on the encoder for " + entry.options + " was closed");
+      }
+      return entry.load();
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        release(entry, capacity);
+      }
+    }
   }
 }

@@ -195,6 +195,11 @@ public final class WordPieceTokenizer {
     }
   }
 
+  /** Empty, or only characters this tokenizer splits at as whitespace. */
+  static boolean isBlank(String text) {
+    return text.codePoints().allMatch(WordPieceTokenizer::isWhitespace);
+  }
+
   /** Space, \t, \n, \r, Unicode Zs; also Zl and Zp, which survive cleaning but Python's str.split() splits at. */
   private static boolean isWhitespace(int cp) {
     if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') {

@@ -48,9 +48,12 @@ class BertEncoderTest {
 
   @Test
   void keepsInputOrderAndGivesNullForBlankText() {
-    List<String> texts = Arrays.asList(null, "", "the cat", "  \t ", "\u0000\u0001", "a dog runs");
+    List<String> texts = Arrays.asList(null, "", "the cat", "  \t\u3000\u2029 ", "\u0000\u0001 \u000b", "a dog runs");
     try (BertEncoder encoder = open(base.toBuilder())) {
-      List<Embedding> out = encoder.encode(texts);
+      Embeddings out = encoder.encode(texts);
+      assertEquals(Arrays.asList(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT, null,
+          Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES, null),
+          java.util.stream.IntStream.range(0, texts.size()).mapToObj(out::nullReason).toList());
       assertEquals(texts.size(), out.size());
       assertNull(out.get(0));
       assertNull(out.get(1));
@@ -205,14 +208,21 @@ class BertEncoderTest {
     List<List<String>> words = Arrays.asList(null, List.of(), Arrays.asList(null, ""), List.of("|||", "cat"),
         Arrays.asList("the", null, "cat"));
     try (BertEncoder encoder = open(base.toBuilder())) {
-      List<Embedding> out = encoder.encodeWords(words);
+      Embeddings out = encoder.encodeWords(words);
       for (int i = 0; i < 4; i++) {
         assertNull(out.get(i), "input " + i);
         assertNull(encoder.tokenizeWords(words.get(i)), "input " + i);
       }
+      assertEquals(List.of(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT,
+          Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES),
+          java.util.stream.IntStream.range(0, 4).mapToObj(out::nullReason).toList());
+      assertNull(out.nullReason(4));
       // A null word has no piece, like an empty one.
       assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), out.get(4).tokens());
-      assertNull(encoder.encodeWordPairs(words.subList(0, 1), List.of(List.of("cat"))).get(0));
+      Embeddings pairs = encoder.encodeWordPairs(words.subList(0, 3), Collections.nCopies(3, List.of("cat")));
+      assertEquals(Arrays.asList(null, null, null), pairs);
+      assertEquals(Embedding.NullReason.NULL_TEXT, pairs.nullReason(0));
+      assertEquals(Embedding.NullReason.BLANK_TEXT, pairs.nullReason(2));
     }
   }
 
@@ -261,12 +271,17 @@ class BertEncoderTest {
   }
 
   @Test
-  void cacheLoadsOnceForEqualOptions() {
-    int before = EncoderCache.loads();
-    BertEncoder a = EncoderCache.get(base.toBuilder().maxBatchSize(17).build());
-    BertEncoder b = EncoderCache.get(base.toBuilder().maxBatchSize(17).build());
-    assertTrue(a == b);
-    assertEquals(before + 1, EncoderCache.loads());
+  void pairsAndWordsGiveNullReasonsOfTheFirstText() {
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      Embeddings pairs = encoder.encodePairs(Arrays.asList(null, " ", "the cat"),
+          Arrays.asList("a dog", "a dog", null));
+      assertEquals(Embedding.NullReason.NULL_TEXT, pairs.nullReason(0));
+      assertEquals(Embedding.NullReason.BLANK_TEXT, pairs.nullReason(1));
+      assertNull(pairs.nullReason(2));
+      Embeddings words = encoder.encodeWords(Arrays.asList(null, List.of("cat")));
+      assertEquals(Embedding.NullReason.NULL_TEXT, words.nullReason(0));
+      assertNull(words.nullReason(1));
+    }
   }
 
   static void assertClose(float[] expected, float[] actual, double tolerance) {

@@ -5,15 +5,13 @@ import java.net.URI;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.SerializableConfiguration;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.spark.EncoderSource;
 
 /**
  * The spark-submit application: reads sentences, adds BERT vectors to every row, writes them with every input column,
@@ -73,16 +71,15 @@ public final class BertEmbeddingJob {
   public static JobSummary run(SparkSession spark, JobOptions options) {
     long start = System.nanoTime();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
-    Broadcast<SerializableConfiguration> conf = JavaSparkContext.fromSparkContext(spark.sparkContext())
-        .broadcast(new SerializableConfiguration(hadoopConf));
     JobCounters counters = JobCounters.register(spark.sparkContext());
-    checkModel(spark, options.encoder(), hadoopConf);
+    EncoderSource source = EncoderSource.of(spark, options.encoder());
+    checkModel(spark, source);
 
     Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol());
     if (options.partitions() > 0) {
       input = input.repartition(options.partitions());
     }
-    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, conf, counters);
+    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters);
     Dataset<Row> output = input.mapPartitions(encoder, Encoders.row(encoder.outputSchema()));
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
@@ -98,9 +95,10 @@ public final class BertEmbeddingJob {
    * local mode the driver is the executor, so every model is checked; on a cluster only one whose directories the
    * driver sees, since executors may have the model where the driver has not (--archives, their own disks).
    */
-  private static void checkModel(SparkSession spark, EncoderOptions options, Configuration hadoopConf) {
+  private static void checkModel(SparkSession spark, EncoderSource source) {
+    EncoderOptions options = source.options();
     if (spark.sparkContext().isLocal()) {
-      BertEncoder.check(ModelLocalizer.localize(options, hadoopConf));
+      BertEncoder.check(source.localOptions());
     } else if (seenByDriver(options.modelDir()) && (options.tunedModelDir() == null
         || seenByDriver(options.tunedModelDir()))) {
       BertEncoder.check(options);

@@ -1,8 +1,8 @@
 package org.bertspark.job;
 
-import java.io.Serializable;
 import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
+import org.bertspark.spark.EncodeCounts;
 
 /**
  * What the job did to its rows, summed over tasks with Spark accumulators. Encoding runs in the write's result
@@ -10,7 +10,7 @@ import org.apache.spark.util.LongAccumulator;
  * retried attempt adds nothing, so the final counts are exact (JobFaultTest). Live values (ProgressReporter, the UI)
  * include running attempts.
  */
-final class JobCounters implements Serializable {
+final class JobCounters implements EncodeCounts.Sink {
   private static final long serialVersionUID = 1L;
 
   /** Rows read. */
@@ -43,5 +43,17 @@ final class JobCounters implements Serializable {
 
   static JobCounters register(SparkContext sc) {
     return new JobCounters(sc);
+  }
+
+  @Override
+  public void add(EncodeCounts c) {
+    rows.add(c.rows());
+    encoded.add(c.encoded());
+    nullText.add(c.nullText());
+    blankText.add(c.blankText());
+    noWordPieces.add(c.noWordPieces());
+    truncated.add(c.truncated());
+    realTokens.add(c.realTokens());
+    paddedTokens.add(c.paddedTokens());
   }
 }

@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
@@ -36,11 +35,11 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
-import org.apache.spark.util.SerializableConfiguration;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncoderSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -305,9 +304,7 @@ class JobEndToEndTest {
   void rowsStreamInChunks() {
     JobOptions job = JobOptions.parse("--input", "unused", "--output", "unused", "--model_dir", model,
         "--max_batch_size", "5");
-    PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job,
-        JavaSparkContext.fromSparkContext(spark.sparkContext())
-            .broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration())),
+    PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job, EncoderSource.of(spark, job.encoder()),
         JobCounters.register(spark.sparkContext()));
     AtomicInteger pulled = new AtomicInteger();
     Iterator<Row> endless = new Iterator<>() {

@@ -2,9 +2,7 @@ package org.bertspark.udf;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -20,6 +18,10 @@ import org.apache.spark.sql.catalyst.plans.physical.Partitioning;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.apache.spark.sql.execution.metric.SQLMetrics;
+import org.bertspark.spark.EncodeCounts;
+import org.bertspark.spark.EncodedRows;
+import org.bertspark.spark.EncoderSource;
+import org.bertspark.spark.VectorColumn;
 import scala.Function1;
 import scala.Tuple2;
 import scala.collection.IndexedSeq;
@@ -29,8 +31,8 @@ import scala.collection.immutable.Map;
 import scala.reflect.ClassTag$;
 
 /**
- * Physical {@link BatchBertEncode}: per partition, takes up to max_batch_size rows, encodes their texts with one
- * encoder call per {@code bert_encode} expression, and emits each row joined with its results, in input order.
+ * Physical {@link BatchBertEncode}: each partition's rows through {@link EncodedRows} (chunks of max_batch_size, one
+ * encoder call per {@code bert_encode} expression), each row joined with its results, in input order.
  */
 public final class BatchBertEncodeExec extends SparkPlan {
   private final Seq<BertEncode> encodes;
@@ -49,7 +51,8 @@ public final class BatchBertEncodeExec extends SparkPlan {
   public Map<String, SQLMetric> metrics() {
     if (metrics == null) { // once per plan node, as a case class's lazy val: Spark looks metrics up by identity
       metrics = scala.collection.immutable.Map$.MODULE$.<String, SQLMetric>empty()
-          .$plus(new Tuple2<>("numBatches", SQLMetrics.createMetric(sparkContext(), "number of encoder batches")));
+          .$plus(new Tuple2<>("numBatches", SQLMetrics.createMetric(sparkContext(), "number of encoder calls")))
+          .$plus(new Tuple2<>("numNullVectors", SQLMetrics.createMetric(sparkContext(), "number of null vectors")));
     }
     return metrics;
   }
@@ -61,72 +64,35 @@ public final class BatchBertEncodeExec extends SparkPlan {
       bound.add(BindReferences.bindReference(e,
           org.apache.spark.sql.catalyst.expressions.package$.MODULE$.AttributeSeq(child.output()), false));
     }
-    int batchSize = bound.stream().mapToInt(e -> e.options().maxBatchSize()).min().orElseThrow();
+    List<EncoderSource> sources = EncoderSource.of(session(), bound.stream().map(BertEncode::options).toList());
+    List<EncodedRows.Call<InternalRow>> calls = new ArrayList<>();
+    List<VectorColumn> columns = new ArrayList<>();
+    for (int i = 0; i < bound.size(); i++) {
+      calls.add(bound.get(i).call(sources.get(i)));
+      columns.add(bound.get(i).vectorColumn());
+    }
     Seq<Attribute> output = output();
     SQLMetric numBatches = longMetric("numBatches");
+    SQLMetric numNullVectors = longMetric("numNullVectors");
+    EncodeCounts.Sink counts = c -> {
+      numBatches.add(1);
+      numNullVectors.add(c.rows() - c.encoded());
+    };
     Function1<scala.collection.Iterator<InternalRow>, scala.collection.Iterator<InternalRow>> perPartition =
         (Function1<scala.collection.Iterator<InternalRow>, scala.collection.Iterator<InternalRow>> & Serializable)
-            rows -> JavaConverters.asScalaIterator(new Batches(
-                JavaConverters.asJavaIterator(rows), bound, batchSize, UnsafeProjection.create(
-                    Scala.<Expression>upcast(output),
-                    output), numBatches));
+            rows -> {
+              UnsafeProjection toOutput = UnsafeProjection.create(Scala.<Expression>upcast(output), output);
+              JoinedRow joined = new JoinedRow();
+              return JavaConverters.asScalaIterator(new EncodedRows<InternalRow, InternalRow>(
+                  JavaConverters.asJavaIterator(rows), calls, InternalRow::copy, (row, embeddings) -> {
+                    Object[] values = new Object[embeddings.length];
+                    for (int i = 0; i < values.length; i++) {
+                      values[i] = columns.get(i).toCatalyst(embeddings[i]);
+                    }
+                    return toOutput.apply(joined.apply(row, new GenericInternalRow(values)));
+                  }, counts));
+            };
     return child.execute().mapPartitionsInternal(perPartition, true, ClassTag$.MODULE$.apply(InternalRow.class));
-  }
-
-  /** Rows with their results appended, one encoder call per expression per batch. */
-  private static final class Batches implements Iterator<InternalRow> {
-    private final Iterator<InternalRow> input;
-    private final List<BertEncode> encodes;
-    private final int batchSize;
-    private final UnsafeProjection toOutput;
-    private final SQLMetric numBatches;
-    private final JoinedRow joined = new JoinedRow();
-    private final List<InternalRow> batch = new ArrayList<>();
-    private final List<List<Object>> results = new ArrayList<>();
-    private int next;
-
-    Batches(Iterator<InternalRow> input, List<BertEncode> encodes, int batchSize, UnsafeProjection toOutput,
-        SQLMetric numBatches) {
-      this.input = input;
-      this.encodes = encodes;
-      this.batchSize = batchSize;
-      this.toOutput = toOutput;
-      this.numBatches = numBatches;
-    }
-
-    @Override
-    public boolean hasNext() {
-      if (next < batch.size()) {
-        return true;
-      }
-      batch.clear();
-      results.clear();
-      next = 0;
-      while (batch.size() < batchSize && input.hasNext()) {
-        batch.add(input.next().copy()); // the child may reuse its row object
-      }
-      if (batch.isEmpty()) {
-        return false;
-      }
-      for (BertEncode encode : encodes) {
-        results.add(encode.encodeBatch(batch));
-      }
-      numBatches.add(1);
-      return true;
-    }
-
-    @Override
-    public InternalRow next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      Object[] values = new Object[results.size()];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = results.get(i).get(next);
-      }
-      InternalRow row = batch.get(next++);
-      return toOutput.apply(joined.apply(row, new GenericInternalRow(values)));
-    }
   }
 
   @Override

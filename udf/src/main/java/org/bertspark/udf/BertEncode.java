@@ -10,30 +10,27 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ImplicitCastInputTypes;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback;
 import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
-import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.AbstractDataType;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.Embedding;
-import org.bertspark.encoder.PoolingStrategy;
+import org.bertspark.spark.EncodedRows;
+import org.bertspark.spark.EncoderSource;
+import org.bertspark.spark.VectorColumn;
 import scala.collection.IndexedSeq;
 import scala.collection.Seq;
 
 /**
  * {@code bert_encode(text[, options])} and {@code bert_encode(text_a, text_b, options)}: the BERT vector of a text or
  * a sentence pair, from this JVM's cached encoder; array&lt;string&gt; texts are pre-tokenized words
- * ({@link BertEncoder#encodeWords}, bert-as-service's is_tokenized). Options are resolved once, at analysis (Spark
+ * ({@code BertEncoder.encodeWords}, bert-as-service's is_tokenized). Options are resolved once, at analysis (Spark
  * conf defaults plus the constant options string), so executors need no session conf.
  *
- * <p>{@link #eval} encodes one row; {@link BatchBertEncodeExec} calls {@link #encodeBatch} with many, the same code.
+ * <p>{@link BatchBertEncodeExec} encodes many rows at once through {@link #call}; {@link #eval}, one row, the same
+ * code.
  */
 public final class BertEncode extends Expression implements CodegenFallback, ImplicitCastInputTypes, Serializable {
   private static final long serialVersionUID = 1L;
@@ -41,6 +38,8 @@ public final class BertEncode extends Expression implements CodegenFallback, Imp
   /** The options argument as written; null when the call had none. */
   private final String optionsText;
   private final EncoderOptions options;
+  /** Where {@link #eval} gets its encoder: made in the task, once per deserialized copy of this expression. */
+  private transient EncoderSource source;
 
   public BertEncode(Seq<Expression> texts, String optionsText, EncoderOptions options) {
     this.texts = texts;
@@ -52,59 +51,41 @@ public final class BertEncode extends Expression implements CodegenFallback, Imp
     return options;
   }
 
-  /** Encodes the rows' texts in one encoder call; results (Catalyst arrays or null) in row order. */
-  List<Object> encodeBatch(List<InternalRow> rows) {
-    BertEncoder encoder = EncoderCache.get(options);
-    List<Embedding> embeddings;
-    if (PreTokenized.is(texts.apply(0).dataType())) {
-      List<List<String>> first = PreTokenized.words(texts.apply(0), rows);
-      embeddings = texts.size() == 2 ? encoder.encodeWordPairs(first, PreTokenized.words(texts.apply(1), rows))
-          : encoder.encodeWords(first);
-    } else {
-      List<String> first = textsOf(texts.apply(0), rows);
-      embeddings = texts.size() == 2 ? encoder.encodePairs(first, textsOf(texts.apply(1), rows))
-          : encoder.encode(first);
+  /** This call over rows bound to its input: {@link BatchBertEncodeExec} encodes many rows with it at once. */
+  EncodedRows.Call<InternalRow> call(EncoderSource source) {
+    Expression first = texts.apply(0);
+    Expression second = texts.size() == 2 ? texts.apply(1) : null;
+    if (PreTokenized.is(first.dataType())) {
+      return EncodedRows.Call.words(source, row -> PreTokenized.words(first, row),
+          second == null ? null : row -> PreTokenized.words(second, row));
     }
-    List<Object> out = new ArrayList<>(embeddings.size());
-    for (Embedding e : embeddings) {
-      out.add(toCatalyst(e));
-    }
-    return out;
+    return EncodedRows.Call.texts(source, row -> text(first, row), second == null ? null : row -> text(second, row));
   }
 
-  private static List<String> textsOf(Expression text, List<InternalRow> rows) {
-    List<String> out = new ArrayList<>(rows.size());
-    for (InternalRow row : rows) {
-      Object value = text.eval(row);
-      out.add(value == null ? null : value.toString());
-    }
-    return out;
+  private static String text(Expression text, InternalRow row) {
+    Object value = text.eval(row);
+    return value == null ? null : value.toString();
   }
 
-  private Object toCatalyst(Embedding e) {
-    if (e == null) {
-      return null;
-    }
-    if (options.poolingStrategy() != PoolingStrategy.NONE) {
-      return UnsafeArrayData.fromPrimitiveArray(e.vector());
-    }
-    Object[] tokens = new Object[e.tokenVectors().length];
-    for (int i = 0; i < tokens.length; i++) {
-      tokens[i] = UnsafeArrayData.fromPrimitiveArray(e.tokenVectors()[i]);
-    }
-    return new GenericArrayData(tokens);
+  VectorColumn vectorColumn() {
+    return new VectorColumn(options.poolingStrategy(), false);
   }
 
+  /** The fallback, one row at a time, where no batched node could take the call (see {@link ExtractBertEncode}). */
   @Override
   public Object eval(InternalRow row) {
-    return encodeBatch(Collections.singletonList(row)).get(0);
+    if (source == null) {
+      source = EncoderSource.inTask(options);
+    }
+    VectorColumn vector = vectorColumn();
+    return new EncodedRows<InternalRow, Object>(Collections.singletonList(row).iterator(), List.of(call(source)),
+        r -> r, (r, e) -> vector.toCatalyst(e[0]), counts -> {}).next();
   }
 
+  /** array&lt;float&gt;; with pooling NONE one vector per token, as the job gives. */
   @Override
   public DataType dataType() {
-    ArrayType vector = DataTypes.createArrayType(DataTypes.FloatType, false);
-    // NONE keeps one vector per token, as the job does.
-    return options.poolingStrategy() == PoolingStrategy.NONE ? DataTypes.createArrayType(vector, false) : vector;
+    return vectorColumn().dataType();
   }
 
   @Override

@@ -12,7 +12,8 @@ import scala.runtime.BoxedUnit;
 
 /**
  * {@code spark.sql.extensions=org.bertspark.udf.BertExtensions}: the bert_* functions in every session, and
- * {@code bert_encode} in projections evaluated in batches ({@link ExtractBertEncode}, {@link BatchBertEncodeExec}).
+ * {@code bert_encode} evaluated in batches wherever it appears ({@link ExtractBertEncode},
+ * {@link BatchBertEncodeExec}).
  */
 public final class BertExtensions extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
 

@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.spark.EncoderSource;
 import scala.collection.IndexedSeq;
 import scala.collection.Seq;
 
@@ -31,6 +32,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
   /** The options argument as written; null when the call had none. */
   private final String optionsText;
   private final EncoderOptions options;
+  private transient EncoderSource source;
 
   public BertTokenize(Expression text, String optionsText, EncoderOptions options) {
     this.text = text;
@@ -44,9 +46,14 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
     if (value == null) {
       return null;
     }
-    List<String> tokens = value instanceof ArrayData words
-        ? EncoderCache.get(options).tokenizeWords(PreTokenized.words(words))
-        : EncoderCache.get(options).tokenize(value.toString());
+    if (source == null) {
+      source = EncoderSource.inTask(options);
+    }
+    List<String> tokens;
+    try (EncoderCache.Lease lease = source.acquire()) {
+      tokens = value instanceof ArrayData words ? lease.encoder().tokenizeWords(PreTokenized.words(words))
+          : lease.encoder().tokenize(value.toString());
+    }
     if (tokens == null) {
       return null;
     }

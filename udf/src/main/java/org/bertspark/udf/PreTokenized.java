@@ -26,13 +26,9 @@ final class PreTokenized {
     return is(text.dataType()) ? DataTypes.createArrayType(DataTypes.StringType, true) : DataTypes.StringType;
   }
 
-  /** The words of each row, null where the array is null; a null element stays null (it has no word piece). */
-  static List<List<String>> words(Expression words, List<InternalRow> rows) {
-    List<List<String>> out = new ArrayList<>(rows.size());
-    for (InternalRow row : rows) {
-      out.add(words((ArrayData) words.eval(row)));
-    }
-    return out;
+  /** The row's words, null where the array is null; a null element stays null (it has no word piece). */
+  static List<String> words(Expression words, InternalRow row) {
+    return words((ArrayData) words.eval(row));
   }
 
   static List<String> words(ArrayData array) {

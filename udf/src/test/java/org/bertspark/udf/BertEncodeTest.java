@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.testing.Reference;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +98,7 @@ class BertEncodeTest {
     String sql = "SELECT id, bert_encode(text) FROM docs ORDER BY id";
     assertTrue(spark.sql(sql).queryExecution().executedPlan().toString().contains("BatchBertEncode ["));
     List<Row> rows = rows(sql);
-    assertSameVectors(EncoderCache.get(options).encode(TEXTS), rows, 1);
+    assertSameVectors(Reference.encode(options, TEXTS), rows, 1);
     assertNotNull(rows.get(0).get(1));
     assertNull(rows.get(1).get(1), "null text");
     assertNull(rows.get(3).get(1), "empty text");
@@ -129,7 +129,7 @@ class BertEncodeTest {
         + "FROM docs ORDER BY id");
     EncoderOptions cls = EncoderOptions.parse(Map.of("pooling_strategy", "CLS_TOKEN", "pooling_layer", "-1,-2"),
         options);
-    assertSameVectors(EncoderCache.get(cls).encode(TEXTS), rows, 1);
+    assertSameVectors(Reference.encode(cls, TEXTS), rows, 1);
     assertEquals(2 * TinyModel.CONFIG.hiddenSize(), floats(rows.get(0), 1).length);
   }
 
@@ -138,7 +138,7 @@ class BertEncodeTest {
     List<Row> rows = rows("SELECT id, bert_encode(text, other, ''), other FROM docs ORDER BY id");
     List<String> others = new ArrayList<>();
     rows.forEach(r -> others.add(r.getString(2)));
-    assertSameVectors(EncoderCache.get(options).encodePairs(TEXTS, others), rows, 1);
+    assertSameVectors(Reference.encodePairs(options, TEXTS, others), rows, 1);
     List<Row> alone = rows("SELECT id, bert_encode(text) FROM docs ORDER BY id");
     assertArrayEquals(floats(alone.get(0), 1), floats(rows.get(0), 1), TOLERANCE, "null second text: the first alone");
     assertFalse(Arrays.equals(floats(alone.get(2), 1), floats(rows.get(2), 1)), "a pair is not its first text");
@@ -147,8 +147,8 @@ class BertEncodeTest {
   @Test
   void tokenVectorsForPoolingNone() {
     List<Row> rows = rows("SELECT id, bert_encode(text, 'pooling_strategy=NONE') FROM docs ORDER BY id");
-    List<Embedding> expected = EncoderCache.get(
-        EncoderOptions.parse(Map.of("pooling_strategy", "NONE"), options)).encode(TEXTS);
+    List<Embedding> expected = Reference.encode(
+        EncoderOptions.parse(Map.of("pooling_strategy", "NONE"), options), TEXTS);
     for (int i = 0; i < TEXTS.size(); i++) {
       Row row = rows.get(i);
       if (expected.get(i) == null) {
@@ -175,7 +175,7 @@ class BertEncodeTest {
       if (TEXTS.get(i) == null) {
         assertTrue(rows.get(i).isNullAt(1));
       } else {
-        assertEquals(EncoderCache.get(options).tokenize(TEXTS.get(i)), rows.get(i).getList(1), "row " + i);
+        assertEquals(Reference.tokenize(options, TEXTS.get(i)), rows.get(i).getList(1), "row " + i);
       }
     }
     assertEquals("[CLS]", rows.get(0).getList(1).get(0));

@@ -169,13 +169,6 @@ class BertFunctionsTest {
   }
 
   @Test
-  void encodeOutsideAProjectionIsNotBatched() {
-    String plan = spark.sql("SELECT id FROM docs WHERE size(bert_encode(text)) > 0")
-        .queryExecution().executedPlan().toString();
-    assertFalse(plan.contains("BatchBertEncode"), plan);
-  }
-
-  @Test
   void cosine() {
     Row row = spark.sql("SELECT bert_cosine(array(1.0, 0.0), array(1.0, 1.0)), "
         + "bert_cosine(array(CAST(1 AS FLOAT), 2), array(CAST(-2 AS FLOAT), -4)), "

@@ -2,6 +2,7 @@ package org.bertspark.udf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +15,10 @@ import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.testing.Reference;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.udf.testing.LocalCluster;
+import org.bertspark.udf.testing.OtherSchemeFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scala.collection.Seq;
@@ -44,7 +47,7 @@ class LocalClusterBertTest {
       List<Row> rows = spark.sql("SELECT id, bert_encode(text), bert_tokenize(text) FROM docs ORDER BY id")
           .collectAsList();
       EncoderOptions options = EncoderOptions.parse(Map.of("model_dir", model.toString(), "max_batch_size", "16"));
-      List<Embedding> expected = EncoderCache.get(options).encode(texts);
+      List<Embedding> expected = Reference.encode(options, texts);
       for (int i = 0; i < texts.size(); i++) {
         Row row = rows.get(i);
         assertEquals((long) i, row.getLong(0));
@@ -58,7 +61,7 @@ class LocalClusterBertTest {
         }
         assertArrayEquals(expected.get(i) == null ? null : expected.get(i).vector(), got, TOLERANCE, "row " + i);
         if (texts.get(i) != null) {
-          assertEquals(EncoderCache.get(options).tokenize(texts.get(i)), row.getList(2), "row " + i);
+          assertEquals(Reference.tokenize(options, texts.get(i)), row.getList(2), "row " + i);
         }
       }
 
@@ -74,6 +77,46 @@ class LocalClusterBertTest {
       }
       assertEquals(Map.of(), removeOnes(loadsByPid), "model loads per executor pid: " + loadsByPid);
       assertEquals(LocalCluster.EXECUTORS, loadsByPid.size(), "executor pids: " + loadsByPid);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  @Test
+  void modelDirOnAnotherHadoopFileSystemIsCopiedToEachHost() {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("remote-tiny"), 13);
+    String remote = OtherSchemeFileSystem.SCHEME + "://" + model.toAbsolutePath();
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      texts.add("the cat number " + i + " sat on the mat");
+    }
+    SparkSession spark = LocalCluster.start(Map.of(
+        "spark.sql.extensions", BertExtensions.class.getName(),
+        "spark.hadoop.fs." + OtherSchemeFileSystem.SCHEME + ".impl", OtherSchemeFileSystem.class.getName(),
+        "spark.bert.model_dir", remote));
+    try {
+      BertEncodeTest.createDocs(spark, tmp, "docs", texts);
+      List<Row> rows = spark.sql("SELECT id, bert_encode(text) FROM docs ORDER BY id").collectAsList();
+      List<Embedding> expected = Reference.encode(EncoderOptions.parse(Map.of("model_dir", model.toString())), texts);
+      assertEquals(texts.size(), rows.size());
+      for (int i = 0; i < texts.size(); i++) {
+        Seq<Float> seq = rows.get(i).getSeq(1);
+        float[] got = new float[seq.size()];
+        for (int k = 0; k < got.length; k++) {
+          got[k] = seq.apply(k);
+        }
+        assertArrayEquals(expected.get(i).vector(), got, TOLERANCE, "row " + i);
+      }
+      // Both executors ran tasks and found (or made) the one local copy of this host.
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      List<String> copies = jsc.parallelize(List.of(0, 1, 2, 3), 4).map(i -> {
+        Thread.sleep(300);
+        java.io.File[] found = new java.io.File(System.getProperty("java.io.tmpdir"),
+            "bert-spark-models-" + System.getProperty("user.name")).listFiles(
+                f -> f.getName().startsWith("remote-tiny-"));
+        return found == null ? "none" : Integer.toString(found.length);
+      }).collect();
+      assertTrue(copies.stream().allMatch(n -> !n.equals("none") && !n.equals("0")), "copies seen: " + copies);
     } finally {
       spark.stop();
     }

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.Reference;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,8 +55,8 @@ class SqlRunnerTest {
             + "SELECT text, bert_tokenize(text) AS tokens, bert_cosine(array(1.0, 0.0), array(1.0, 1.0)) AS c FROM t;");
     Result json = run("--conf", "spark.bert.model_dir=" + model, "-f", script.toString(), "--format", "json");
     assertEquals(0, json.status(), json.err());
-    List<String> tokens = EncoderCache.get(EncoderOptions.parse(java.util.Map.of("model_dir", model.toString())))
-        .tokenize("hello world");
+    List<String> tokens = Reference.tokenize(EncoderOptions.parse(java.util.Map.of("model_dir", model.toString())),
+        "hello world");
     String expectedTokens = "[" + String.join(",", tokens.stream().map(t -> "\"" + t + "\"").toList()) + "]";
     assertEquals("{\"text\":\"hello world\",\"tokens\":" + expectedTokens + ",\"c\":" + (1 / Math.sqrt(2)) + "}\n",
         json.out());

@@ -1,4 +1,4 @@
-package org.bertspark.job;
+package org.bertspark.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +17,7 @@ import scala.collection.immutable.Map;
 import scala.collection.immutable.Map$;
 
 /** GPU selection: Spark's task resources decide the TensorFlow device; the job's device_map only without them. */
-class TaskEncoderTest {
+class TaskGpuTest {
   private static final EncoderOptions OPTIONS = EncoderOptions.builder().deviceMap(List.of(0, 1)).build();
 
   private static TaskContext task(String... gpus) {
@@ -30,26 +30,26 @@ class TaskEncoderTest {
 
   @Test
   void taskGpuSelectsTheDevice() {
-    assertEquals(List.of(3), TaskEncoder.forTask(OPTIONS, task("3")).deviceMap());
-    assertEquals(List.of(2, 5), TaskEncoder.forTask(OPTIONS, task("2", "5")).deviceMap());
+    assertEquals(List.of(3), TaskGpu.forTask(OPTIONS, task("3")).deviceMap());
+    assertEquals(List.of(2, 5), TaskGpu.forTask(OPTIONS, task("2", "5")).deviceMap());
   }
 
   @Test
   void deviceMapStandsWithoutGpuResources() {
-    assertEquals(OPTIONS, TaskEncoder.forTask(OPTIONS, task()));
-    assertEquals(OPTIONS, TaskEncoder.forTask(OPTIONS, null));
+    assertEquals(OPTIONS, TaskGpu.forTask(OPTIONS, task()));
+    assertEquals(OPTIONS, TaskGpu.forTask(OPTIONS, null));
   }
 
   @Test
   void cpuIgnoresTaskGpus() {
     EncoderOptions cpu = OPTIONS.toBuilder().cpu(true).build();
-    assertEquals(cpu, TaskEncoder.forTask(cpu, task("3")));
+    assertEquals(cpu, TaskGpu.forTask(cpu, task("3")));
   }
 
   @Test
   void nonNumericAddressIsAnError() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TaskEncoder.forTask(OPTIONS, task("GPU-6f1a")));
+        () -> TaskGpu.forTask(OPTIONS, task("GPU-6f1a")));
     assertTrue(e.getMessage().contains("GPU-6f1a"), e.getMessage());
   }
 }

@@ -1,30 +1,20 @@
-package org.bertspark.job;
+package org.bertspark.spark;
 
 import java.util.Arrays;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
-import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
 
-/**
- * The encoder a Spark task uses: the executor's shared one from {@link EncoderCache}, for the job's options with the
- * model made local and the GPU that Spark's resource scheduling gave this task, if any.
- */
-final class TaskEncoder {
+/** The GPU that Spark's resource scheduling gave a task, as the encoder's device_map: the one place that maps them. */
+final class TaskGpu {
   static final String GPU_RESOURCE = "gpu";
 
-  private TaskEncoder() {}
-
-  static BertEncoder get(EncoderOptions options, Configuration conf) {
-    return EncoderCache.get(forTask(ModelLocalizer.localize(options, conf), TaskContext.get()));
-  }
+  private TaskGpu() {}
 
   /**
-   * The options with device_map set to the task's GPU addresses. Without Spark GPU resources (or with --cpu) the job's
-   * own device_map stands.
+   * The options with device_map set to the task's GPU addresses. Without Spark GPU resources (or with cpu) the
+   * options' own device_map stands.
    */
   static EncoderOptions forTask(EncoderOptions options, TaskContext task) {
     if (task == null || options.cpu()) {
@@ -34,7 +24,7 @@ final class TaskEncoder {
     if (gpu == null || gpu.addresses().length == 0) {
       return options;
     }
-    List<Integer> devices = Arrays.stream(gpu.addresses()).map(TaskEncoder::deviceId).toList();
+    List<Integer> devices = Arrays.stream(gpu.addresses()).map(TaskGpu::deviceId).toList();
     return options.toBuilder().deviceMap(devices).build();
   }
 

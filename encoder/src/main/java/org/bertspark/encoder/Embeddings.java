@@ -1,0 +1,30 @@
+package org.bertspark.encoder;
+
+import java.util.AbstractList;
+import java.util.RandomAccess;
+
+/** The encodings of a list of inputs, in input order: null for an input without one, with the reason. */
+public final class Embeddings extends AbstractList<Embedding> implements RandomAccess {
+  private final Embedding[] embeddings;
+  private final Embedding.NullReason[] reasons;
+
+  Embeddings(Embedding[] embeddings, Embedding.NullReason[] reasons) {
+    this.embeddings = embeddings;
+    this.reasons = reasons;
+  }
+
+  @Override
+  public Embedding get(int index) {
+    return embeddings[index];
+  }
+
+  @Override
+  public int size() {
+    return embeddings.length;
+  }
+
+  /** Why input {@code index} has no embedding; null when it has one. */
+  public Embedding.NullReason nullReason(int index) {
+    return reasons[index];
+  }
+}

@@ -1,0 +1,86 @@
+package org.bertspark.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sharing, the cap, least-recently-used closing and leases. */
+class EncoderCacheTest {
+  @TempDir
+  static Path dir;
+  private static EncoderOptions base;
+
+  @BeforeAll
+  static void writeModel() {
+    base = EncoderOptions.builder().modelDir(TinyModel.writeCheckpoint(dir.resolve("tiny"), 7).toString()).build();
+  }
+
+  @AfterEach
+  void empty() {
+    EncoderCache.closeAll();
+  }
+
+  private static EncoderOptions variant(int batch) {
+    return base.toBuilder().maxBatchSize(batch).build();
+  }
+
+  @Test
+  void loadsOnceForEqualOptions() {
+    int before = EncoderCache.loads();
+    try (EncoderCache.Lease a = EncoderCache.acquire(variant(17), 4);
+        EncoderCache.Lease b = EncoderCache.acquire(variant(17), 4)) {
+      assertSame(a.encoder(), b.encoder());
+    }
+    assertEquals(before + 1, EncoderCache.loads());
+  }
+
+  @Test
+  void closesTheLeastRecentlyUsedIdleEncoderBeyondTheCap() {
+    int before = EncoderCache.loads();
+    BertEncoder first;
+    try (EncoderCache.Lease a = EncoderCache.acquire(variant(1), 2)) {
+      first = a.encoder();
+    }
+    EncoderCache.acquire(variant(2), 2).close();
+    EncoderCache.acquire(variant(1), 2).close(); // used again: variant 2 is now the least recent
+    EncoderCache.acquire(variant(3), 2).close();
+    assertEquals(before + 3, EncoderCache.loads());
+    try (EncoderCache.Lease again = EncoderCache.acquire(variant(1), 2)) {
+      assertSame(first, again.encoder(), "kept: used more recently than variant 2");
+    }
+    EncoderCache.acquire(variant(2), 2).close();
+    assertEquals(before + 4, EncoderCache.loads(), "variant 2 was closed and loads again");
+  }
+
+  @Test
+  void neverClosesALeasedEncoder() {
+    try (EncoderCache.Lease held = EncoderCache.acquire(variant(1), 1)) {
+      BertEncoder encoder = held.encoder();
+      EncoderCache.acquire(variant(2), 1).close();
+      assertEquals(1, encoder.encode(List.of("the cat")).size(), "still open while leased");
+      try (EncoderCache.Lease other = EncoderCache.acquire(variant(3), 1)) {
+        assertNotSame(encoder, other.encoder());
+      }
+    }
+    EncoderCache.acquire(variant(4), 1).close();
+    int loads = EncoderCache.loads();
+    EncoderCache.acquire(variant(1), 1).close();
+    assertEquals(loads + 1, EncoderCache.loads(), "closed once its lease ended and another was used");
+  }
+
+  @Test
+  void aClosedLeaseCannotEncode() {
+    EncoderCache.Lease lease = EncoderCache.acquire(variant(1), 1);
+    lease.close();
+    assertThrows(IllegalStateException.class, lease::encoder);
+  }
+}

@@ -1,0 +1,31 @@
+package org.bertspark.encoder.testing;
+
+import java.util.List;
+import org.bertspark.encoder.EncoderCache;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.Embeddings;
+
+/** The encoder called directly, through this JVM's cache: what Spark's results are checked against. */
+public final class Reference {
+  private static final int CACHE_SIZE = 4;
+
+  private Reference() {}
+
+  public static Embeddings encode(EncoderOptions options, List<String> texts) {
+    try (EncoderCache.Lease lease = EncoderCache.acquire(options, CACHE_SIZE)) {
+      return lease.encoder().encode(texts);
+    }
+  }
+
+  public static Embeddings encodePairs(EncoderOptions options, List<String> textsA, List<String> textsB) {
+    try (EncoderCache.Lease lease = EncoderCache.acquire(options, CACHE_SIZE)) {
+      return lease.encoder().encodePairs(textsA, textsB);
+    }
+  }
+
+  public static List<String> tokenize(EncoderOptions options, String text) {
+    try (EncoderCache.Lease lease = EncoderCache.acquire(options, CACHE_SIZE)) {
+      return lease.encoder().tokenize(text);
+    }
+  }
+}
