@@ -61,6 +61,11 @@ has_opt() {
 }
 # TensorFlow's C++ INFO lines (oneDNN, CPU features) say nothing to act on; warnings and errors stay.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
+# The GPU build's CUDA libraries (mvn -Pgpu), for the JVMs started here; cluster executors need
+# spark.executorEnv.BERT_SPARK_CUDA_LIBS (README, "GPUs").
+if [[ -z "${BERT_SPARK_CUDA_LIBS:-}" && -d "$ROOT/job/target/cuda" ]]; then
+  export BERT_SPARK_CUDA_LIBS="$ROOT/job/target/cuda"
+fi
 properties=()
 properties_file=""
 if ! has_opt --properties-file; then

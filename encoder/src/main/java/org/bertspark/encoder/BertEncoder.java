@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.tensorflow.DeviceSpec;
 
 /**
  * Sentences in, BERT vectors out, as bert-as-service computes them. Thread-safe; one instance holds one TensorFlow
@@ -16,13 +17,13 @@ import java.util.function.Function;
  * inputs share a batch.
  */
 public final class BertEncoder implements AutoCloseable {
-  /** bert-as-service's separator of the two sentences of a pair in one string. */
-  private static final String PAIR_SEPARATOR = "|||";
   /**
    * Padded positions per graph run, at most. Attention memory grows with batch × length², so long sequences get
    * smaller batches (16 at length 512, for BERT-base about 0.2 GB of attention scores).
    */
   private static final int TOKENS_PER_RUN = 8_192;
+  /** On a GPU, where larger runs keep it busy: 64 sequences at length 512 (0.8 GB of attention scores). */
+  private static final int GPU_TOKENS_PER_RUN = 32_768;
   /**
    * A batch ends before its padded positions exceed this multiple of its real ones, once it holds {@link #MIN_BATCH}
    * sequences: sorting alone leaves the long tail of a length distribution in batches that are mostly padding.
@@ -32,9 +33,9 @@ public final class BertEncoder implements AutoCloseable {
 
   private final EncoderOptions options;
   private final Vocabulary vocab;
-  private final WordPieceTokenizer tokenizer;
+  private final SequenceTokenizer tokenizer;
   private final BertGraph graph;
-  private final int maxSeqLen;
+  private final int tokensPerRun;
   private final LongAdder sequences = new LongAdder();
   private final LongAdder truncated = new LongAdder();
   private final LongAdder batches = new LongAdder();
@@ -44,13 +45,14 @@ public final class BertEncoder implements AutoCloseable {
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
     this.options = options;
     this.vocab = checkedVocabulary(options, model);
-    this.maxSeqLen = options.maxSeqLen() == null ? modelMaxSeqLen(model.config()) : options.maxSeqLen();
-    this.tokenizer = new WordPieceTokenizer(vocab, !options.casedTokenization());
     BertConfig config = model.config();
+    this.tokenizer = new SequenceTokenizer(vocab, options, config);
+    DeviceSpec device = ProcessGpus.deviceFor(options);
+    this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     try (CheckpointReader checkpoint = CheckpointReader.open(model.checkpointPrefix())) {
       String prefix = model.variablePrefix();
       this.graph = new BertGraph(config, name -> checkpoint.readFloats(prefix + name), options.poolingStrategy(),
-          options.poolingLayer(), SessionConfig.of(options));
+          options.poolingLayer(), SessionConfig.of(options, ProcessGpus.gpuOptions()), device);
     }
   }
 
@@ -72,7 +74,7 @@ public final class BertEncoder implements AutoCloseable {
   /** The vocabulary, after checking it and the options against the model's config. */
   private static Vocabulary checkedVocabulary(EncoderOptions options, ModelDirectory model) {
     BertConfig config = model.config();
-    if (options.maxSeqLen() != null && options.maxSeqLen() > modelMaxSeqLen(config)) {
+    if (options.maxSeqLen() != null && options.maxSeqLen() > SequenceTokenizer.modelMaxSeqLen(config)) {
       throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
           + config.maxPositionEmbeddings() + " positions (" + model.checkpointPrefix() + ")");
     }
@@ -83,10 +85,6 @@ public final class BertEncoder implements AutoCloseable {
           + " tokens but the model's config says vocab_size " + config.vocabSize());
     }
     return vocab;
-  }
-
-  private static int modelMaxSeqLen(BertConfig config) {
-    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
   }
 
   public EncoderOptions options() {
@@ -104,12 +102,12 @@ public final class BertEncoder implements AutoCloseable {
    * null element, whose reason {@link Embeddings#nullReason} tells.
    */
   public Embeddings encode(List<String> texts) {
-    return run(texts, this::encodeInput, text -> text);
+    return run(texts, tokenizer::sequence, text -> text);
   }
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
   public Embeddings encodePairs(List<String> textsA, List<String> textsB) {
-    return run(indices(textsA.size(), textsB.size()), i -> sequence(textsA.get(i), textsB.get(i)), textsA::get);
+    return run(indices(textsA.size(), textsB.size()), i -> tokenizer.pair(textsA.get(i), textsB.get(i)), textsA::get);
   }
 
   /** 0 … n − 1 for the n pairs of two equally long lists. */
@@ -132,16 +130,13 @@ public final class BertEncoder implements AutoCloseable {
    * or empty words only.
    */
   public Embeddings encodeWords(List<List<String>> words) {
-    return run(words, this::wordsInput, BertEncoder::wordsText);
+    return run(words, tokenizer::words, BertEncoder::wordsText);
   }
 
   /** Pairs of pre-tokenized sentences, as {@link #encodePairs} pairs texts; a null second list encodes the first. */
   public Embeddings encodeWordPairs(List<List<String>> wordsA, List<List<String>> wordsB) {
-    return run(indices(wordsA.size(), wordsB.size()), i -> {
-      List<String> a = wordsA.get(i);
-      List<String> b = wordsB.get(i);
-      return sequence(tokenizer.tokenizeWords(a), b == null ? null : tokenizer.tokenizeWords(b));
-    }, i -> wordsText(wordsA.get(i)));
+    return run(indices(wordsA.size(), wordsB.size()), i -> tokenizer.wordPair(wordsA.get(i), wordsB.get(i)),
+        i -> wordsText(wordsA.get(i)));
   }
 
   /**
@@ -159,39 +154,15 @@ public final class BertEncoder implements AutoCloseable {
 
   /** The word pieces {@link #encodeWords} would feed for these words, [CLS]/[SEP] included; null if none. */
   public List<String> tokenizeWords(List<String> words) {
-    InputSequence s = words == null ? null : wordsInput(words);
-    return s == null ? null : s.tokens();
+    return tokenizer.tokenizeWords(words);
   }
 
-  /** The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none. */
+  /**
+   * The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none.
+   * {@link SequenceTokenizer#get} gives the same without loading the model.
+   */
   public List<String> tokenize(String text) {
-    InputSequence s = text == null ? null : encodeInput(text);
-    return s == null ? null : s.tokens();
-  }
-
-  private InputSequence encodeInput(String text) {
-    int split = text.indexOf(PAIR_SEPARATOR);
-    return split < 0 ? sequence(text, null)
-        : sequence(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
-  }
-
-  private InputSequence wordsInput(List<String> words) {
-    int split = words.indexOf(PAIR_SEPARATOR);
-    return split < 0 ? sequence(tokenizer.tokenizeWords(words), null)
-        : sequence(tokenizer.tokenizeWords(words.subList(0, split)),
-            tokenizer.tokenizeWords(words.subList(split + 1, words.size())));
-  }
-
-  private InputSequence sequence(String a, String b) {
-    return a == null ? null : sequence(tokenizer.tokenize(a), b == null ? null : tokenizer.tokenize(b));
-  }
-
-  /** Null when the first sentence has no word pieces; a second one without pieces makes a single sequence. */
-  private InputSequence sequence(List<String> piecesA, List<String> piecesB) {
-    if (piecesA.isEmpty()) {
-      return null;
-    }
-    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
+    return tokenizer.tokenize(text);
   }
 
   public EncoderStats stats() {
@@ -226,7 +197,7 @@ public final class BertEncoder implements AutoCloseable {
     int start = 0;
     while (start < order.size()) {
       int longest = seqs[order.get(start)].length();
-      int size = Math.max(1, Math.min(options.maxBatchSize(), TOKENS_PER_RUN / longest));
+      int size = Math.max(1, Math.min(options.maxBatchSize(), tokensPerRun / longest));
       int end = start;
       long real = 0;
       while (end < order.size() && end - start < size) {

@@ -2,8 +2,12 @@ package org.bertspark.encoder;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -36,16 +40,17 @@ final class BertGraph implements AutoCloseable {
   /**
    * @param weights Google's variable name (without any scope prefix) → its values, row-major
    * @param layers pooled layers, Python-style indices into the encoder layers (-1 last), concatenated in order
+   * @param device the device of every op (the encoder's GPU), null to leave placement to TensorFlow
    */
   BertGraph(BertConfig config, Function<String, float[]> weights, PoolingStrategy strategy, List<Integer> layers,
-      ConfigProto sessionConfig) {
+      ConfigProto sessionConfig, DeviceSpec device) {
     List<Integer> resolved = resolveLayers(layers, config.numHiddenLayers());
     int depth = resolved.stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
     this.width = config.hiddenSize() * resolved.size() * strategy.widthFactor();
     this.graph = new Graph();
     Session started = null;
     try {
-      Ops tf = Ops.create(graph);
+      Ops tf = device == null ? Ops.create(graph) : Ops.create(graph).withDevice(device);
       Variables variables = new Variables(tf);
       inputIds = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       inputMask = tf.withName("input_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
@@ -79,9 +84,20 @@ final class BertGraph implements AutoCloseable {
         throw new IllegalArgumentException("pooling_layer " + layer + " is out of range: the model has " + numLayers
             + " layers (valid: -" + numLayers + " to " + (numLayers - 1) + ")");
       }
+      if (out.contains(index)) {
+        throw new IllegalArgumentException("pooling_layer names layer " + index + " twice: "
+            + layers.get(out.indexOf(index)) + " and " + layer);
+      }
       out.add(index);
     }
     return out;
+  }
+
+  /** The devices the graph's ops ask for: the encoder's one, or "" where placement is left to TensorFlow. */
+  Set<String> requestedDevices() {
+    Set<String> devices = new TreeSet<>();
+    graph.operations().forEachRemaining(op -> devices.add(((GraphOperation) op).device()));
+    return devices;
   }
 
   /** Floats per sequence (pooled) or per token (NONE). */

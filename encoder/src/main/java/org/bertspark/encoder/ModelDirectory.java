@@ -61,19 +61,41 @@ public final class ModelDirectory {
    * the encoder needs is in the checkpoint with the shape the config implies.
    */
   public static ModelDirectory resolve(EncoderOptions options) {
+    return resolve(options, mavenRepository(), cacheRoot());
+  }
+
+  /**
+   * The vocabulary of the model named by model_dir, found without reading the config or the checkpoint: all that
+   * tokenizing needs.
+   */
+  public static Path vocabFile(EncoderOptions options) {
+    Path dir = directory(options, mavenRepository(), cacheRoot());
+    return Files.isRegularFile(dir.resolve("saved_model.pb"))
+        ? require(dir, "assets/vocab.txt", "a SavedModel directory keeps its vocabulary there")
+        : require(dir, "vocab.txt", "a Google BERT directory needs it");
+  }
+
+  private static Path mavenRepository() {
     String repo = System.getProperty("maven.repo.local");
+    return repo != null && !repo.isEmpty() ? Path.of(repo) : Path.of(System.getProperty("user.home"), ".m2/repository");
+  }
+
+  private static Path cacheRoot() {
     String cache = System.getenv("BERT_SPARK_CACHE");
-    Path home = Path.of(System.getProperty("user.home"));
-    return resolve(options,
-        repo != null && !repo.isEmpty() ? Path.of(repo) : home.resolve(".m2/repository"),
-        cache != null && !cache.isEmpty() ? Path.of(cache) : home.resolve(".cache/bert-spark"));
+    return cache != null && !cache.isEmpty() ? Path.of(cache)
+        : Path.of(System.getProperty("user.home"), ".cache/bert-spark");
+  }
+
+  /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */
+  private static Path directory(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
+    String modelDir = options.modelDir() == null ? BUILTIN + "uncased" : options.modelDir();
+    return modelDir.startsWith(BUILTIN)
+        ? builtin(modelDir.substring(BUILTIN.length()), mavenRepository, cacheRoot)
+        : localDirectory("model_dir", modelDir);
   }
 
   static ModelDirectory resolve(EncoderOptions options, Path mavenRepository, Path cacheRoot) {
-    String modelDir = options.modelDir() == null ? BUILTIN + "uncased" : options.modelDir();
-    Path dir = modelDir.startsWith(BUILTIN)
-        ? builtin(modelDir.substring(BUILTIN.length()), mavenRepository, cacheRoot)
-        : localDirectory("model_dir", modelDir);
+    Path dir = directory(options, mavenRepository, cacheRoot);
     Path vocab;
     Path prefix;
     Path configFile = dir.resolve(options.configName());

@@ -6,11 +6,15 @@ import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
 import org.tensorflow.proto.RewriterConfig;
 
-/** TensorFlow session settings for bert-as-service's cpu, fp16, xla, device_map and gpu_memory_fraction. */
+/**
+ * TensorFlow session settings for bert-as-service's cpu, fp16, xla and num_threads. The GPU options (device_map's
+ * GPUs, gpu_memory_fraction) are the process's, from {@link ProcessGpus}: TensorFlow takes them once per process.
+ */
 final class SessionConfig {
   private SessionConfig() {}
 
-  static ConfigProto of(EncoderOptions options) {
+  /** @param gpu the process's GPU options, null before any encoder fixed them */
+  static ConfigProto of(EncoderOptions options, GPUOptions gpu) {
     int threads = options.numThreads() > 0 ? options.numThreads() : Runtime.getRuntime().availableProcessors();
     ConfigProto.Builder config = ConfigProto.newBuilder()
         .setIntraOpParallelismThreads(threads)
@@ -19,13 +23,8 @@ final class SessionConfig {
         .setAllowSoftPlacement(true);
     if (options.cpu()) {
       config.putDeviceCount("GPU", 0);
-    } else {
-      GPUOptions.Builder gpu = GPUOptions.newBuilder()
-          .setAllowGrowth(true)
-          .setPerProcessGpuMemoryFraction(options.gpuMemoryFraction());
-      if (!options.deviceMap().isEmpty()) {
-        gpu.setVisibleDeviceList(String.join(",", options.deviceMap().stream().map(String::valueOf).toList()));
-      }
+    }
+    if (gpu != null) {
       config.setGpuOptions(gpu);
     }
     RewriterConfig.Builder rewrite = RewriterConfig.newBuilder();

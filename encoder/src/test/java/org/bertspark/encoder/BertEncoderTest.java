@@ -241,6 +241,9 @@ class BertEncoderTest {
     IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
         () -> open(base.toBuilder().poolingLayer(List.of(3))));
     assertTrue(layer.getMessage().contains("pooling_layer 3 is out of range"), layer.getMessage());
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+        () -> open(base.toBuilder().poolingLayer(List.of(-1, 2))));
+    assertTrue(twice.getMessage().contains("pooling_layer names layer 2 twice: -1 and 2"), twice.getMessage());
     IllegalArgumentException length = assertThrows(IllegalArgumentException.class,
         () -> open(base.toBuilder().maxSeqLen(200)));
     assertTrue(length.getMessage().contains("max_seq_len 200 exceeds the model's 128 positions"),
@@ -288,6 +291,19 @@ class BertEncoderTest {
     assertEquals(expected.length, actual.length);
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], actual[i], tolerance, "component " + i);
+    }
+  }
+
+  @Test
+  void askingForAGpuTensorFlowDoesNotSeeFailsWithTheCause() {
+    // a machine without a GPU (the CPU build, or -Pgpu without a driver): device_map must not fall back to the CPU
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> open(base.toBuilder().deviceMap(List.of(0))));
+    assertTrue(e.getMessage().startsWith("device_map [0] (a Spark task's GPU or --device_map) asks for a GPU, but "
+        + "TensorFlow has no usable GPU: " + CudaLibraries.noGpuCause()), e.getMessage());
+    assertTrue(CudaLibraries.gpuBuild() || e.getMessage().contains("CPU build"), e.getMessage());
+    try (BertEncoder cpu = open(base.toBuilder().deviceMap(List.of(0)).cpu(true))) {
+      assertNotNull(cpu.encode(List.of("the cat")).get(0), "cpu=true never asks for a GPU");
     }
   }
 }

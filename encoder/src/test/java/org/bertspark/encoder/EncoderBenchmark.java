@@ -140,7 +140,7 @@ public final class EncoderBenchmark {
       for (int i = 0; i < values.length; i++) {
         values[i] = random.nextFloat() - 0.5f;
       }
-      try (Session s = new Session(g, SessionConfig.of(EncoderOptions.defaults()));
+      try (Session s = new Session(g, SessionConfig.of(EncoderOptions.defaults(), ProcessGpus.gpuOptions()));
           TFloat32 at = TFloat32.tensorOf(shape, DataBuffers.of(values, true, false));
           TFloat32 bt = TFloat32.tensorOf(shape, DataBuffers.of(values, true, false))) {
         double best = Double.MAX_VALUE;

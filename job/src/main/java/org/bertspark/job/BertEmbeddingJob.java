@@ -75,7 +75,7 @@ public final class BertEmbeddingJob {
     EncoderSource source = EncoderSource.of(spark, options.encoder());
     checkModel(spark, source);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol());
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), counters.tfrecordDropped);
     if (options.partitions() > 0) {
       input = input.repartition(options.partitions());
     }

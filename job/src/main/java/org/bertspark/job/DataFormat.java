@@ -17,6 +17,8 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.bertspark.tfrecord.TFRecordFileFormat;
 
 /**
  * A file format the job reads sentences from and writes vectors to. Formats that hold only flat strings (csv, text)
@@ -81,11 +83,17 @@ public enum DataFormat {
     return Optional.empty();
   }
 
-  /** Reads every path; a text file's lines land in {@code textCol}. CSV files have a header line. */
-  Dataset<Row> read(SparkSession spark, List<String> paths, String textCol) {
+  /**
+   * Reads every path; a text file's lines land in {@code textCol}. CSV files have a header line.
+   *
+   * @param tfrecordDropped counts the TFRecord records that mode=DROPMALFORMED skips, or null
+   */
+  Dataset<Row> read(SparkSession spark, List<String> paths, String textCol, LongAccumulator tfrecordDropped) {
     var reader = spark.read().format(sparkName);
     if (this == CSV) {
       reader = reader.option("header", "true");
+    } else if (this == TFRECORD && tfrecordDropped != null) {
+      reader = TFRecordFileFormat.countDropped(reader, tfrecordDropped);
     }
     Dataset<Row> rows = reader.load(paths.toArray(new String[0]));
     return this == TEXT ? rows.withColumnRenamed(TEXT_VALUE_COL, textCol) : rows;
@@ -107,7 +115,7 @@ public enum DataFormat {
       case TFRECORD -> spark.read().format(sparkName).option(TFRECORD_TYPE, tfRecordType(written)).schema(written)
           .load(path);
       case TEXT -> spark.read().format(sparkName).load(path);
-      default -> read(spark, List.of(path), TEXT_VALUE_COL);
+      default -> read(spark, List.of(path), TEXT_VALUE_COL, null);
     };
   }
 

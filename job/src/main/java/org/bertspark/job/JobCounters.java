@@ -29,6 +29,8 @@ final class JobCounters implements EncodeCounts.Sink {
   final LongAccumulator realTokens;
   /** Positions computed, padding included. */
   final LongAccumulator paddedTokens;
+  /** TFRecord input records skipped by mode=DROPMALFORMED (a failed task attempt adds nothing). */
+  final LongAccumulator tfrecordDropped;
 
   private JobCounters(SparkContext sc) {
     rows = sc.longAccumulator("bert rows");
@@ -39,6 +41,7 @@ final class JobCounters implements EncodeCounts.Sink {
     truncated = sc.longAccumulator("bert truncated");
     realTokens = sc.longAccumulator("bert real tokens");
     paddedTokens = sc.longAccumulator("bert padded tokens");
+    tfrecordDropped = sc.longAccumulator("bert tfrecord dropped records");
   }
 
   static JobCounters register(SparkContext sc) {

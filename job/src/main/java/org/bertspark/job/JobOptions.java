@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.PoolingStrategy;
 import scala.Option;
@@ -15,12 +18,14 @@ import scopt.Read;
 import scopt.Read$;
 
 /**
- * The job's command line: where the sentences are, where the vectors go, and every encoder option under
- * bert-as-service's name. {@link #parse} turns arguments into options or a {@link UsageException}; encoder options are
- * validated by {@link EncoderOptions#parse}, not here.
+ * The job's command line: where the sentences are, where the vectors go, and every {@link EncoderOption} under
+ * bert-as-service's name, with its help and default. {@link #parse} turns arguments into options or a
+ * {@link UsageException}; encoder options are validated by {@link EncoderOptions#parse}, not here.
  */
 public final class JobOptions {
   static final String PROGRAM = "submit.sh [spark options --]";
+  /** Help text columns beside the option names (scopt indents continuation lines to the same column). */
+  private static final int USAGE_TEXT_WIDTH = 76;
 
   /** How the output column holds a vector. */
   enum VectorType {
@@ -130,105 +135,80 @@ public final class JobOptions {
       super(PROGRAM);
       head(seq("Encodes a column of sentences into BERT vectors (bert-as-service's options and results)."));
       note("\nData:");
-      value("input", "PATH", "input file, directory or glob, any Hadoop URI (file:, hdfs:, s3a:); repeat for more")
-          .required().unbounded().action((v, c) -> {
-            c.input.add(v);
-            return c;
-          });
-      value("input_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text; default from the extension, else parquet")
-          .action((v, c) -> {
-            c.inputFormatName = v;
-            return c;
-          });
-      value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so); "
-          + "array<string>: pre-tokenized words")
-          .action((v, c) -> {
-            c.textCol = v;
-            return c;
-          });
-      value("text_b_col", "NAME", "a second-sentence column: encodes (text, text_b) pairs; array<string> if "
-          + "--text_col is")
-          .action((v, c) -> {
-            c.textBCol = v;
-            return c;
-          });
-      value("output", "PATH", "output directory, any Hadoop URI; _SUMMARY.json is written into it")
-          .required().action((v, c) -> {
-            c.output = v;
-            return c;
-          });
-      value("output_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text (default parquet)")
-          .action((v, c) -> {
-            c.outputFormatName = v;
-            return c;
-          });
-      value("mode", "MODE", "errorifexists|overwrite|append (default errorifexists)")
-          .action((v, c) -> {
-            c.mode = v.toLowerCase(Locale.ROOT);
-            return c;
-          });
-      value("output_col", "NAME", "the vector column added to every input column (default embedding)")
-          .action((v, c) -> {
-            c.outputCol = v;
-            return c;
-          });
-      value("vector_type", "TYPE", "array (array<float>, default) | vector (Spark ML vector)")
-          .action((v, c) -> {
-            c.vectorTypeName = v;
-            return c;
-          });
+      value("input", "PATH", "input file, directory or glob, any Hadoop URI (file:, hdfs:, s3a:); repeat for more",
+          (c, v) -> c.input.add(v)).required().unbounded();
+      value("input_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text; default from the extension, else parquet",
+          (c, v) -> c.inputFormatName = v);
+      value("text_col", "NAME", "the sentence column (default text; a text file's lines); array<string>: words",
+          (c, v) -> c.textCol = v);
+      value("text_b_col", "NAME", "a second-sentence column: (text, text_b) pairs; array<string> with words",
+          (c, v) -> c.textBCol = v);
+      value("output", "PATH", "output directory, any Hadoop URI; _SUMMARY.json is written into it",
+          (c, v) -> c.output = v).required();
+      value("output_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text (default parquet)",
+          (c, v) -> c.outputFormatName = v);
+      value("mode", "MODE", "errorifexists|overwrite|append (default errorifexists)",
+          (c, v) -> c.mode = v.toLowerCase(Locale.ROOT));
+      value("output_col", "NAME", "the vector column added to every input column (default embedding)",
+          (c, v) -> c.outputCol = v);
+      value("vector_type", "TYPE", "array (array<float>, default) | vector (Spark ML vector)",
+          (c, v) -> c.vectorTypeName = v);
       opt("partitions", intRead()).valueName("N").text("repartition into N partitions before encoding")
           .action((v, c) -> {
             c.partitions = (Integer) v;
             return c;
           });
-      flag("show_tokens", "add a 'tokens' column: the word pieces fed to BERT").action((v, c) -> {
-        c.showTokens = true;
-        return c;
-      });
+      flag("show_tokens", "add a 'tokens' column: the word pieces fed to BERT", c -> c.showTokens = true);
 
       note("\nEncoder (bert-as-service's options):");
-      encoderValue("model_dir", "DIR", "BERT model directory, any Hadoop URI (default: the embedded BERT-base uncased)");
-      encoderValue("tuned_model_dir", "DIR", "fine-tuned checkpoint directory");
-      encoderValue("ckpt_name", "NAME", "checkpoint file name (default bert_model.ckpt)");
-      encoderValue("config_name", "NAME", "config file name (default bert_config.json)");
-      encoderValue("max_seq_len", "N|NONE", "word pieces per sequence, longer is truncated (default 25); NONE: "
-          + "the longest in each batch");
-      encoderFlag("cased_tokenization", "keep case when tokenizing");
-      encoderFlag("mask_cls_sep", "mask [CLS] and [SEP] out of pooling");
-      encoderValue("max_batch_size", "N", "sequences per graph run (default 256); rows stream in chunks of it");
-      encoderValue("pooling_strategy", "NAME", "NONE|REDUCE_MEAN|REDUCE_MAX|REDUCE_MEAN_MAX|CLS_TOKEN|FIRST_TOKEN|"
-          + "SEP_TOKEN|LAST_TOKEN (default REDUCE_MEAN); NONE writes one vector per real token");
-      encoderValue("pooling_layer", "LAYERS", "layers to pool, -1 is the last: e.g. -1,-2 (default -2)");
-      encoderFlag("cpu", "run on CPU even where a GPU is visible");
-      encoderFlag("fp16", "half-precision inference");
-      encoderFlag("xla", "XLA JIT compilation");
-      encoderValue("device_map", "IDS", "GPU ids, e.g. 0,1, when Spark schedules no GPU resources");
-      encoderValue("gpu_memory_fraction", "F", "share of GPU memory TensorFlow may take (default 0.5)");
-      encoderValue("num_threads", "N", "TensorFlow intra-op threads (default 0: all cores)");
+      EncoderOption.all().forEach(this::encoderOption);
       help("help").text("print this usage");
     }
 
-    private scopt.OptionDef<String, JobOptions> value(String name, String valueName, String text) {
-      return opt(name, Read$.MODULE$.stringRead()).valueName(valueName).text(text);
-    }
-
-    private scopt.OptionDef<BoxedUnit, JobOptions> flag(String name, String text) {
-      return opt(name, Read$.MODULE$.unitRead()).text(text);
-    }
-
-    private void encoderValue(String key, String valueName, String text) {
-      value(key, valueName, text).action((v, c) -> {
-        c.encoderValues.put(key, v);
+    /** An option with a value, stored by {@code set}. */
+    private scopt.OptionDef<String, JobOptions> value(String name, String valueName, String text,
+        BiConsumer<JobOptions, String> set) {
+      return opt(name, Read$.MODULE$.stringRead()).valueName(valueName).text(text).action((v, c) -> {
+        set.accept(c, v);
         return c;
       });
     }
 
-    private void encoderFlag(String key, String text) {
-      flag(key, text).action((v, c) -> {
-        c.encoderValues.put(key, "true");
+    /** A switch, recorded by {@code set}. */
+    private scopt.OptionDef<BoxedUnit, JobOptions> flag(String name, String text, Consumer<JobOptions> set) {
+      return opt(name, Read$.MODULE$.unitRead()).text(text).action((v, c) -> {
+        set.accept(c);
         return c;
       });
+    }
+
+    private void encoderOption(EncoderOption<?> option) {
+      String key = option.key();
+      if (option.isFlag()) {
+        flag(key, usageText(option), c -> c.encoderValues.put(key, "true"));
+      } else {
+        value(key, option.valueName(), usageText(option), (c, v) -> c.encoderValues.put(key, v));
+      }
+    }
+
+    /** The option's help and default without Markdown's backticks, wrapped to fit a terminal beside the names. */
+    private static String usageText(EncoderOption<?> option) {
+      String text = option.help();
+      if (!option.isFlag() && !option.defaultText().equals(EncoderOption.NO_DEFAULT)) {
+        text += " (default: " + option.defaultText() + ")";
+      }
+      StringBuilder out = new StringBuilder();
+      int lineStart = 0;
+      for (String word : text.replace("`", "").split(" ")) {
+        if (out.length() > lineStart && out.length() - lineStart + 1 + word.length() > USAGE_TEXT_WIDTH) {
+          out.append('\n');
+          lineStart = out.length();
+        } else if (out.length() > lineStart) {
+          out.append(' ');
+        }
+        out.append(word);
+      }
+      return out.toString();
     }
 
     @SuppressWarnings("unchecked")

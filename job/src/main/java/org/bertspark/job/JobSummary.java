@@ -23,6 +23,7 @@ import org.apache.spark.sql.types.StructType;
  * @param blankText rows with a null vector because their text was empty or whitespace
  * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
  * @param wallSeconds from the first read to the last written file, model loading included
+ * @param tfrecordDropped TFRecord input records skipped by mode=DROPMALFORMED (in the JSON for TFRecord input only)
  */
 public record JobSummary(
     List<String> input,
@@ -37,7 +38,8 @@ public record JobSummary(
     long realTokens,
     long paddedTokens,
     double wallSeconds,
-    Map<String, String> options) {
+    Map<String, String> options,
+    long tfrecordDropped) {
 
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -55,7 +57,8 @@ public record JobSummary(
     options.put("show_tokens", Boolean.toString(job.showTokens()));
     options.putAll(job.encoder().toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.encoded.value(), c.nullText.value(),
-        c.blankText.value(), c.noWordPieces.value(), c.truncated.value(), c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options);
+        c.blankText.value(), c.noWordPieces.value(), c.truncated.value(), c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options,
+        c.tfrecordDropped.value());
   }
 
   /** Rows with a null vector, for any reason. */
@@ -73,6 +76,9 @@ public record JobSummary(
     m.put("output", output);
     m.put("output_schema", schema.toDDL());
     m.put("input_rows", inputRows);
+    if (DataFormat.TFRECORD.sparkName().equals(options.get("input_format"))) {
+      m.put("tfrecord_dropped_records", tfrecordDropped);
+    }
     m.put("encoded", encoded);
     m.put("null", nullVectors());
     Map<String, Long> reasons = new LinkedHashMap<>();

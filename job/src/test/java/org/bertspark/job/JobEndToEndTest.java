@@ -1,6 +1,7 @@
 package org.bertspark.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -191,6 +192,7 @@ class JobEndToEndTest {
     assertEquals(input.size(), json.get("input_rows").asLong());
     assertEquals(BAD_ROWS, json.get("null").asLong());
     assertEquals(model, json.get("options").get("model_dir").asText());
+    assertFalse(json.has("tfrecord_dropped_records"), "only TFRecord input counts dropped records");
   }
 
   @Test
@@ -233,7 +235,7 @@ class JobEndToEndTest {
   }
 
   @Test
-  void tfrecordInTfrecordOut() {
+  void tfrecordInTfrecordOut() throws IOException {
     String in = write(inputFrame(2), "tfrecord", "in-tfrecord");
     String out = tmp.resolve("out-tfrecord").toString();
     JobSummary summary = run("--input", in, "--input_format", "tfrecord", "--output", out, "--output_format",
@@ -242,6 +244,7 @@ class JobEndToEndTest {
     List<Row> rows = spark.read().format("tfrecord").load(out).collectAsList();
     assertEquals(input.size(), rows.size());
     assertEquals(input.size(), summary.inputRows());
+    assertEquals(0, JSON.readTree(Path.of(out, "_SUMMARY.json").toFile()).get("tfrecord_dropped_records").asLong());
     List<Embedding> expected = reference(options("pooling_strategy", "CLS_TOKEN"), input, false);
     for (Row row : rows) {
       int i = (int) row.getLong(row.fieldIndex("id"));

@@ -175,9 +175,9 @@ class JobHostileFilesTest {
   @Test
   void optionsOutOfRangeAreUsageErrors() {
     assertMentions(assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse("--input", input,
-        "--output", "o", "--max_seq_len", "513")).getMessage(), "max_seq_len must be NONE or between 3 and 512");
+        "--output", "o", "--max_seq_len", "513")).getMessage(), "max_seq_len must be NONE or an integer from 3 to 512, got 513");
     assertMentions(assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse("--input", input,
         "--output", "o", "--pooling_strategy", "REDUCE_MEDIAN")).getMessage(),
-        "unknown pooling_strategy 'REDUCE_MEDIAN'");
+        "bad value for pooling_strategy: 'REDUCE_MEDIAN'");
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.PoolingStrategy;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,22 @@ class JobOptionsTest {
         .maskClsSep(true).maxBatchSize(32).poolingStrategy(PoolingStrategy.CLS_TOKEN).poolingLayer(List.of(-1, -2))
         .cpu(true).fp16(true).xla(true).deviceMap(List.of(0, 1)).gpuMemoryFraction(0.25).numThreads(3).build();
     assertEquals(expected, o.encoder());
+  }
+
+  @Test
+  void usageShowsEveryEncoderOptionWithItsDeclaredHelpAndDefault() {
+    String usage = JobOptions.usage().replaceAll("\\s+", " ");
+    for (EncoderOption<?> option : EncoderOption.all()) {
+      String help = option.help().replace("`", "");
+      String name = option.isFlag() ? "--" + option.key() + " " : "--" + option.key() + " " + option.valueName() + " ";
+      assertTrue(usage.contains(name + help), name + help + "\nnot in:\n" + usage);
+    }
+    assertTrue(usage.contains("--max_seq_len N|NONE word pieces per sequence"), usage);
+    assertTrue(usage.contains("longest sequence (default: 25)"), usage);
+    assertTrue(usage.contains("bfloat16 through oneDNN on CPUs"), "--fp16 says what README says: " + usage);
+    for (String line : JobOptions.usage().split("\n")) {
+      assertTrue(line.length() <= 110, "usage line too long: " + line);
+    }
   }
 
   @Test
@@ -81,8 +98,10 @@ class JobOptionsTest {
   @Test
   void badValuesNameTheOption() {
     assertError("Unknown option --poolingstrategy", "--poolingstrategy", "NONE");
-    assertError("unknown pooling_strategy 'AVERAGE'", "--pooling_strategy", "AVERAGE");
-    assertError("max_seq_len must be NONE or between 3 and 512", "--max_seq_len", "1000");
+    assertError("bad value for pooling_strategy: 'AVERAGE' (one of [NONE, REDUCE_MEAN", "--pooling_strategy", "AVERAGE");
+    assertError("max_seq_len must be NONE or an integer from 3 to 512, got 1000", "--max_seq_len", "1000");
+    assertError("num_threads must be an integer from 0 to 1024, got 5000", "--num_threads", "5000");
+    assertError("gpu_memory_fraction must be a number in (0, 1], got NaN", "--gpu_memory_fraction", "NaN");
     assertError("bad value for max_batch_size: 'many'", "--max_batch_size", "many");
     assertError("--output_format must be one of", "--output_format", "xlsx");
     assertError("--input_format must be one of", "--input_format", "avro");

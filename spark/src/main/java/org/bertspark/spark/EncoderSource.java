@@ -8,7 +8,6 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.deploy.SparkHadoopUtil;
@@ -113,6 +112,6 @@ public final class EncoderSource implements Serializable {
 
   /** A lease on this task's encoder; close it when the rows in hand are encoded. */
   public EncoderCache.Lease acquire() {
-    return EncoderCache.acquire(TaskGpu.forTask(localOptions(), TaskContext.get()), cacheSize);
+    return EncoderCache.acquire(TaskGpu.forThisTask(localOptions()), cacheSize);
   }
 }

@@ -35,6 +35,11 @@ class TaskGpuTest {
   }
 
   @Test
+  void noExecutorGpusOutsideAClusterExecutor() {
+    assertEquals(null, TaskGpu.executorGpus(), "no SparkEnv in this test JVM");
+  }
+
+  @Test
   void deviceMapStandsWithoutGpuResources() {
     assertEquals(OPTIONS, TaskGpu.forTask(OPTIONS, task()));
     assertEquals(OPTIONS, TaskGpu.forTask(OPTIONS, null));

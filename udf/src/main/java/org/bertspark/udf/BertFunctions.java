@@ -3,7 +3,6 @@ package org.bertspark.udf;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.QueryContext;
 import org.apache.spark.sql.AnalysisException;
@@ -18,6 +17,7 @@ import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.execution.SparkStrategy;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StringType;
+import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import scala.Function1;
 import scala.Option;
@@ -157,7 +157,7 @@ public final class BertFunctions {
       return defaults;
     }
     try {
-      return EncoderOptions.parse(parseOptionString(optionsText), defaults);
+      return EncoderOptions.parse(optionsText, defaults);
     } catch (IllegalArgumentException e) {
       throw analysisError(function + " options '" + optionsText + "': " + e.getMessage());
     }
@@ -179,37 +179,10 @@ public final class BertFunctions {
    */
   static Map<String, String> confDefaults(SQLConf conf) {
     Map<String, String> values = new LinkedHashMap<>();
-    for (String key : EncoderOptions.KEYS) {
-      String value = conf.getConfString(CONF_PREFIX + key, null);
+    for (EncoderOption<?> option : EncoderOption.all()) {
+      String value = conf.getConfString(CONF_PREFIX + option.key(), null);
       if (value != null) {
-        values.put(key, value);
-      }
-    }
-    return values;
-  }
-
-  /**
-   * {@code key=value,key=value}; a comma-separated piece without '=' continues the previous value, so lists read
-   * naturally: {@code pooling_layer=-4,-3,-2,-1,max_seq_len=64}.
-   */
-  static Map<String, String> parseOptionString(String text) {
-    Map<String, String> values = new LinkedHashMap<>();
-    String key = null;
-    for (String piece : text.split(",")) {
-      int eq = piece.indexOf('=');
-      if (eq >= 0) {
-        key = piece.substring(0, eq).trim().toLowerCase(Locale.ROOT);
-        if (key.isEmpty()) {
-          throw new IllegalArgumentException("missing option name before '=' in '" + piece.trim() + "'");
-        }
-        if (values.containsKey(key)) {
-          throw new IllegalArgumentException("option '" + key + "' given twice");
-        }
-        values.put(key, piece.substring(eq + 1).trim());
-      } else if (key != null) {
-        values.put(key, values.get(key) + "," + piece.trim());
-      } else if (!piece.isBlank()) {
-        throw new IllegalArgumentException("expected key=value, got '" + piece.trim() + "'");
+        values.put(option.key(), value);
       }
     }
     return values;

@@ -16,15 +16,15 @@ import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.SequenceTokenizer;
 import org.bertspark.spark.EncoderSource;
 import scala.collection.IndexedSeq;
 import scala.collection.Seq;
 
 /**
  * {@code bert_tokenize(text[, options])}: the word pieces BERT is fed for a text, [CLS] and [SEP] included
- * (bert-as-service's show_tokens).
+ * (bert-as-service's show_tokens). Reads the model's vocabulary only ({@link SequenceTokenizer}), never its weights.
  */
 public final class BertTokenize extends Expression implements CodegenFallback, ImplicitCastInputTypes, Serializable {
   private static final long serialVersionUID = 1L;
@@ -32,7 +32,8 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
   /** The options argument as written; null when the call had none. */
   private final String optionsText;
   private final EncoderOptions options;
-  private transient EncoderSource source;
+  /** Looked up on the first row: a per-row lookup would build a cache key each time. */
+  private transient SequenceTokenizer tokenizer;
 
   public BertTokenize(Expression text, String optionsText, EncoderOptions options) {
     this.text = text;
@@ -46,14 +47,11 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
     if (value == null) {
       return null;
     }
-    if (source == null) {
-      source = EncoderSource.inTask(options);
+    if (tokenizer == null) {
+      tokenizer = SequenceTokenizer.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
     }
-    List<String> tokens;
-    try (EncoderCache.Lease lease = source.acquire()) {
-      tokens = value instanceof ArrayData words ? lease.encoder().tokenizeWords(PreTokenized.words(words))
-          : lease.encoder().tokenize(value.toString());
-    }
+    List<String> tokens = value instanceof ArrayData words ? tokenizer.tokenizeWords(PreTokenized.words(words))
+        : tokenizer.tokenize(value.toString());
     if (tokens == null) {
       return null;
     }
@@ -76,7 +74,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
 
   @Override
   public Seq<AbstractDataType> inputTypes() {
-    return Scala.seq(List.of(PreTokenized.inputType(text)));
+    return Scala.seq(List.<AbstractDataType>of(PreTokenized.inputType(text)));
   }
 
   @Override

@@ -5,7 +5,6 @@ import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -22,7 +21,7 @@ final class PreTokenized {
   }
 
   /** What an argument is cast to: array&lt;string&gt; for an array (of any element type), else string. */
-  static AbstractDataType inputType(Expression text) {
+  static DataType inputType(Expression text) {
     return is(text.dataType()) ? DataTypes.createArrayType(DataTypes.StringType, true) : DataTypes.StringType;
   }
 

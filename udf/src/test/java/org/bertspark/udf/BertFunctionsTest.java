@@ -121,7 +121,7 @@ class BertFunctionsTest {
     String unknown = analysisError("SELECT bert_encode(text, 'pooling_stratgy=CLS_TOKEN') FROM docs");
     assertTrue(unknown.contains("unknown option 'pooling_stratgy'"), unknown);
     String value = analysisError("SELECT bert_encode(text, 'pooling_strategy=AVERAGE') FROM docs");
-    assertTrue(value.contains("pooling_strategy 'AVERAGE'"), value);
+    assertTrue(value.contains("bad value for pooling_strategy: 'AVERAGE'"), value);
     String number = analysisError("SELECT bert_tokenize(text, 'max_seq_len=long') FROM docs");
     assertTrue(number.contains("max_seq_len") && number.contains("long"), number);
     String noValue = analysisError("SELECT bert_encode(text, 'CLS_TOKEN') FROM docs");
@@ -130,6 +130,27 @@ class BertFunctionsTest {
     assertTrue(twice.contains("'cpu' given twice"), twice);
     String column = analysisError("SELECT bert_encode(text, other) FROM docs");
     assertTrue(column.contains("must be a constant string"), column);
+  }
+
+  @Test
+  void perCallOptionsAreBounded() {
+    Map<String, String> bad = Map.of(
+        "num_threads=1000000", "num_threads must be an integer from 0 to 1024, got 1000000",
+        "max_batch_size=2147483647", "max_batch_size must be an integer from 1 to 65536, got 2147483647",
+        "max_batch_size=0", "max_batch_size must be an integer from 1 to 65536, got 0",
+        "pooling_layer=-1,-2,-1", "pooling_layer must be one or more distinct layers, e.g. -1,-2, got -1,-2,-1",
+        "gpu_memory_fraction=NaN", "gpu_memory_fraction must be a number in (0, 1], got NaN",
+        "gpu_memory_fraction=Infinity", "gpu_memory_fraction must be a number in (0, 1], got Infinity",
+        "gpu_memory_fraction=0", "gpu_memory_fraction must be a number in (0, 1], got 0.0",
+        "max_seq_len=100000", "max_seq_len must be NONE or an integer from 3 to 512, got 100000");
+    bad.forEach((options, expected) -> {
+      for (String sql : List.of("SELECT bert_encode(text, '" + options + "') FROM docs",
+          "SELECT bert_encode(text, other, 'cpu=true," + options + "') FROM docs",
+          "SELECT bert_tokenize(text, '" + options + "') FROM docs")) {
+        String message = analysisError(sql);
+        assertTrue(message.contains(expected), sql + ": " + message);
+      }
+    });
   }
 
   @Test
@@ -149,14 +170,6 @@ class BertFunctionsTest {
     } finally {
       spark.conf().unset("spark.bert.max_batch_size");
     }
-  }
-
-  @Test
-  void optionStringsSplitOnCommasKeepingLists() {
-    assertEquals(Map.of("pooling_layer", "-4,-3", "cpu", ""),
-        BertFunctions.parseOptionString(" pooling_layer = -4, -3 ,CPU="));
-    assertEquals(Map.of(), BertFunctions.parseOptionString(""));
-    assertThrows(IllegalArgumentException.class, () -> BertFunctions.parseOptionString("=1"));
   }
 
   @Test

@@ -69,15 +69,32 @@ public final class TinyModel {
    * global_step as Google's have). Returns {@code dir}, to be used as model_dir.
    */
   public static Path writeCheckpoint(Path dir, long seed) {
+    writeConfigAndVocabulary(dir, null);
+    save(dir.resolve("bert_model.ckpt"), "", seed);
+    return dir;
+  }
+
+  /**
+   * Writes a Google BERT directory whose checkpoint cannot be read (its index is not one, its data shard missing)
+   * beside a good config and vocabulary: whatever works on it never loads a weight. Returns {@code dir}.
+   */
+  public static Path writeUnreadableCheckpoint(Path dir) {
+    writeConfigAndVocabulary(dir, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    return dir;
+  }
+
+  /** bert_config.json and vocab.txt, and bert_model.ckpt.index when {@code index} is not null. */
+  private static void writeConfigAndVocabulary(Path dir, byte[] index) {
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("bert_config.json"), configJson());
       Files.write(dir.resolve("vocab.txt"), VOCAB);
+      if (index != null) {
+        Files.write(dir.resolve("bert_model.ckpt.index"), index);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    save(dir.resolve("bert_model.ckpt"), "", seed);
-    return dir;
   }
 
   /**

@@ -29,7 +29,9 @@ import org.tensorflow.proto.SequenceExample;
 /**
  * Converts between a record's bytes and a Spark row of a schema: tf.train.Example features (SequenceExample:
  * context features, and feature lists for {@code array<array<…>>} columns), or the raw bytes as column
- * {@code value}. A null column is an absent feature.
+ * {@code value}. A null column is an absent feature; a {@code NullType} column is always null. Reading widens as
+ * schema inference does: an Int64List reads into a float or double column, and any number into a string column
+ * as the decimal text of Spark's {@code CAST(… AS STRING)} (Java's {@code Long.toString}, {@code Float.toString}).
  */
 final class RecordConverter implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -53,8 +55,11 @@ final class RecordConverter implements Serializable {
     this.schema = schema;
   }
 
-  /** Whether a column of this type can be a feature, as a value, a list, or a list of lists. */
+  /** Whether a column of this type can be a feature, as a value, a list, or a list of lists, or is NullType. */
   static boolean isSupported(DataType type) {
+    if (type.equals(DataTypes.NullType)) {
+      return true; // what inference makes of a feature seen only with empty lists
+    }
     if (type instanceof ArrayType array) {
       DataType element = array.elementType();
       return isSupportedElement(element)
@@ -149,16 +154,18 @@ final class RecordConverter implements Serializable {
     for (int i = 0; i < fields.length; i++) {
       String name = fields[i].name();
       DataType type = fields[i].dataType();
-      if (isNested(type)) {
+      if (type.equals(DataTypes.NullType)) {
+        values[i] = null;
+      } else if (isNested(type)) {
         if (features.containsKey(name)) {
-          throw new InvalidRecordException(
+          throw new SchemaMismatchException(
               "feature " + name + " is a context feature, but column " + name + " is a feature list");
         }
         FeatureList list = featureLists.get(name);
         values[i] = list == null ? null : decodeFeatureList(list, name, (ArrayType) ((ArrayType) type).elementType());
       } else {
         if (featureLists.containsKey(name)) {
-          throw new InvalidRecordException(
+          throw new SchemaMismatchException(
               "feature " + name + " is a feature list, but column " + name + " is " + type.simpleString());
         }
         Feature feature = features.get(name);
@@ -181,14 +188,15 @@ final class RecordConverter implements Serializable {
     boolean isArray = type instanceof ArrayType;
     DataType element = isArray ? ((ArrayType) type).elementType() : type;
     Feature.KindCase kind = feature.getKindCase();
-    if (kind != Feature.KindCase.KIND_NOT_SET && !fits(kind, element)) {
-      throw new InvalidRecordException(
+    int count = count(feature);
+    // An empty list of any kind is an empty list in any column, as inference ignores its kind.
+    if (count > 0 && !fits(kind, element)) {
+      throw new SchemaMismatchException(
           "feature " + column + " is " + kindName(kind) + ", column " + column + " is " + type.simpleString());
     }
-    int count = count(feature);
     if (!isArray) {
       if (count > 1) {
-        throw new InvalidRecordException("feature " + column + " holds " + count + " values, column " + column
+        throw new SchemaMismatchException("feature " + column + " holds " + count + " values, column " + column
             + " is " + type.simpleString() + " (a schema with array<" + type.simpleString() + "> reads it)");
       }
       return count == 0 ? null : element(feature, 0, element, column);
@@ -216,11 +224,14 @@ final class RecordConverter implements Serializable {
     return new GenericArrayData(values);
   }
 
+  /** What a column reads: its own kind, or a narrower one widened as schema inference widens (a long as float…). */
   private static boolean fits(Feature.KindCase kind, DataType element) {
     return switch (kind) {
       case INT64_LIST -> element.equals(DataTypes.LongType) || element.equals(DataTypes.IntegerType)
-          || element.equals(DataTypes.FloatType) || element.equals(DataTypes.DoubleType);
-      case FLOAT_LIST -> element.equals(DataTypes.FloatType) || element.equals(DataTypes.DoubleType);
+          || element.equals(DataTypes.FloatType) || element.equals(DataTypes.DoubleType)
+          || element.equals(DataTypes.StringType);
+      case FLOAT_LIST -> element.equals(DataTypes.FloatType) || element.equals(DataTypes.DoubleType)
+          || element.equals(DataTypes.StringType);
       case BYTES_LIST -> element.equals(DataTypes.StringType) || element.equals(DataTypes.BinaryType);
       case KIND_NOT_SET -> true;
     };
@@ -253,18 +264,25 @@ final class RecordConverter implements Serializable {
           return value;
         } else if (element.equals(DataTypes.IntegerType)) {
           if (value != (int) value) {
-            throw new InvalidRecordException(
+            throw new SchemaMismatchException(
                 "feature " + column + " holds " + value + ", which overflows int column " + column);
           }
           return (int) value;
         } else if (element.equals(DataTypes.FloatType)) {
           return (float) value;
+        } else if (element.equals(DataTypes.DoubleType)) {
+          return (double) value;
         }
-        return (double) value;
+        return UTF8String.fromString(Long.toString(value));
       }
       case FLOAT_LIST -> {
         float value = feature.getFloatList().getValue(i);
-        return element.equals(DataTypes.FloatType) ? (Object) value : (Object) (double) value;
+        if (element.equals(DataTypes.FloatType)) {
+          return value;
+        } else if (element.equals(DataTypes.DoubleType)) {
+          return (double) value;
+        }
+        return UTF8String.fromString(Float.toString(value));
       }
       default -> {
         byte[] value = feature.getBytesList().getValue(i).toByteArray();

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -115,5 +118,37 @@ class TFRecordCorruptionTest {
     }
     assertFailsNaming("not a tf.train.Example", bytes.length);
     assertEquals(5, read("DROPMALFORMED").count());
+  }
+
+  @Test
+  void recordOverMaxRecordLengthNamesFileOffsetAndOption() {
+    Exception e = assertThrows(Exception.class, () -> spark.read().format("tfrecord").option("maxRecordLength", "20")
+        .schema("single BIGINT, mixed BIGINT").load(file.toString()).collectAsList());
+    String messages = TFRecordSourceTest.causes(e);
+    assertTrue(messages.contains("TFRecord in " + file.toUri().toString().replace("file:///", "file:/")
+        + " at byte offset 0: record length " + (offsets.get(1) - 16) + " exceeds the limit of 20 bytes "
+        + "(option maxRecordLength)"), messages);
+  }
+
+  @Test
+  void gzipBombStopsAtTheDefaultLimit() throws IOException {
+    // A gzip file whose one record claims, and inflates to, 256 MiB: about 256 KB on disk.
+    Path bomb = dir.resolve("bomb.tfrecord.gz");
+    long length = 256L << 20;
+    ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    header.putLong(length);
+    header.putInt(MaskedCrc32c.of(header.array(), 0, 8));
+    try (GZIPOutputStream gzip = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+      gzip.write(header.array());
+      byte[] zeros = new byte[1 << 20];
+      for (long written = 0; written < length; written += zeros.length) {
+        gzip.write(zeros);
+      }
+    }
+    Exception e = assertThrows(Exception.class,
+        () -> spark.read().format("tfrecord").schema("single BIGINT").load(bomb.toString()).collectAsList());
+    String messages = TFRecordSourceTest.causes(e);
+    assertTrue(messages.contains("bomb.tfrecord.gz at byte offset 0: record length " + length
+        + " exceeds the limit of " + (64 << 20) + " bytes (option maxRecordLength)"), messages);
   }
 }

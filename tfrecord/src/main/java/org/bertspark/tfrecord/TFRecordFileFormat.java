@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.CompressionCodecs;
@@ -21,6 +22,9 @@ import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.AccumulatorContext;
+import org.apache.spark.util.AccumulatorV2;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.util.TaskCompletionListener;
 import scala.Function1;
@@ -33,14 +37,26 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * The {@code tfrecord} data source: TFRecord files of tf.train.Example, SequenceExample or raw bytes (option
- * {@code recordType}), gzip or another Hadoop codec by file suffix (option {@code codec} when writing), corrupt
- * records failing or skipped (option {@code mode}). Files are not split: TFRecord has no sync markers.
+ * {@code recordType}), gzip or another Hadoop codec by file suffix (option {@code codec} when writing), malformed
+ * records failing or skipped (option {@code mode}), records longer than option {@code maxRecordLength} refused.
+ * Files are not split: TFRecord has no sync markers.
  */
 public final class TFRecordFileFormat implements FileFormat, DataSourceRegister, Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Records read, across files, to infer a schema. */
   static final int SAMPLE_RECORDS = 10_000;
+
+  /**
+   * Makes the reads of {@code reader} add the records that {@code mode=DROPMALFORMED} skips to {@code counter},
+   * which must be registered with the session's SparkContext; the log has one line per file either way.
+   */
+  public static DataFrameReader countDropped(DataFrameReader reader, LongAccumulator counter) {
+    if (!counter.isRegistered()) {
+      throw new IllegalArgumentException("The dropped-record counter must be registered with the SparkContext");
+    }
+    return reader.option(TFRecordOptions.DROPPED_COUNTER, counter.id());
+  }
 
   @Override
   public String shortName() {
@@ -60,7 +76,7 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
     for (int i = 0; i < statuses.size() && sampled < SAMPLE_RECORDS; i++) {
       Path path = statuses.get(i).getPath();
       try (RecordFileIterator<byte[]> records = new RecordFileIterator<>(
-          CodecStreams.createInputStream(conf, path), path.toString(), parsed.mode(), record -> {
+          CodecStreams.createInputStream(conf, path), path.toString(), parsed, record -> {
             inference.add(record);
             return record;
           })) {
@@ -90,7 +106,18 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
     new RecordConverter(parsed.recordType(), dataSchema); // names a column the record type cannot hold
     Broadcast<SerializableConfiguration> conf = session.sparkContext().broadcast(
         new SerializableConfiguration(hadoopConf), ClassTag$.MODULE$.apply(SerializableConfiguration.class));
-    return new FileReader(conf, parsed.mode(), new RecordConverter(parsed.recordType(), requiredSchema));
+    LongAccumulator dropped = parsed.droppedCounter().map(TFRecordFileFormat::registeredCounter).orElse(null);
+    return new FileReader(conf, parsed, new RecordConverter(parsed.recordType(), requiredSchema), dropped);
+  }
+
+  /** On the driver, where the program that set option droppedRecordCounter registered it. */
+  private static LongAccumulator registeredCounter(long id) {
+    Option<AccumulatorV2<?, ?>> counter = AccumulatorContext.get(id);
+    if (counter.isEmpty() || !(counter.get() instanceof LongAccumulator)) {
+      throw new IllegalArgumentException("Option " + TFRecordOptions.DROPPED_COUNTER + " " + id
+          + " names no registered LongAccumulator: set it with TFRecordFileFormat.countDropped");
+    }
+    return (LongAccumulator) counter.get();
   }
 
   @Override
@@ -118,23 +145,32 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
       extends AbstractFunction1<PartitionedFile, scala.collection.Iterator<InternalRow>> implements Serializable {
     private static final long serialVersionUID = 1L;
     private final Broadcast<SerializableConfiguration> conf;
-    private final TFRecordOptions.Mode mode;
+    private final TFRecordOptions options;
     private final RecordConverter converter;
+    private final LongAccumulator dropped;
 
-    FileReader(Broadcast<SerializableConfiguration> conf, TFRecordOptions.Mode mode, RecordConverter converter) {
+    /** @param dropped counts skipped records, or null */
+    FileReader(Broadcast<SerializableConfiguration> conf, TFRecordOptions options, RecordConverter converter,
+        LongAccumulator dropped) {
       this.conf = conf;
-      this.mode = mode;
+      this.options = options;
       this.converter = converter;
+      this.dropped = dropped;
     }
 
     @Override
     public scala.collection.Iterator<InternalRow> apply(PartitionedFile file) {
       Path path = file.toPath();
       RecordFileIterator<InternalRow> rows = new RecordFileIterator<>(
-          CodecStreams.createInputStream(conf.value().value(), path), path.toString(), mode, converter::decode);
+          CodecStreams.createInputStream(conf.value().value(), path), path.toString(), options, converter::decode);
       TaskContext task = TaskContext.get();
       if (task != null) {
-        task.addTaskCompletionListener((TaskCompletionListener) context -> rows.close());
+        task.addTaskCompletionListener((TaskCompletionListener) context -> {
+          rows.close();
+          if (dropped != null) {
+            dropped.add(rows.skipped()); // a failed attempt's updates are never merged
+          }
+        });
       }
       return JavaConverters.asScalaIterator(rows);
     }

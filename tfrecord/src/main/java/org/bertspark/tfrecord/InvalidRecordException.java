@@ -1,7 +1,9 @@
 package org.bertspark.tfrecord;
 
-/** A record whose framing is intact but whose content does not parse or does not fit the schema. */
-final class InvalidRecordException extends Exception {
+/** A record whose framing is intact but whose data is not the record type's protobuf. */
+class InvalidRecordException extends Exception {
+  private static final long serialVersionUID = 1L;
+
   InvalidRecordException(String message) {
     super(message);
   }

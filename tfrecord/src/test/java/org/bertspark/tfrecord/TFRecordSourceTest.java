@@ -143,7 +143,7 @@ class TFRecordSourceTest {
     Exception e = assertThrows(Exception.class, read::collectAsList);
     String messages = causes(e);
     assertTrue(messages.contains("long.tfrecord at byte offset " + lastOffset
-        + ": feature mixed holds 2 values, column mixed is bigint"), messages);
+        + " does not fit the schema: feature mixed holds 2 values, column mixed is bigint"), messages);
 
     StructType schema = new StructType()
         .add("single", DataTypes.IntegerType)
@@ -233,7 +233,8 @@ class TFRecordSourceTest {
 
     List<byte[]> records = new ArrayList<>();
     for (Path file : dataFiles(path)) {
-      try (TFRecordReader reader = new TFRecordReader(Files.newInputStream(file), file.toString())) {
+      try (TFRecordReader reader = new TFRecordReader(Files.newInputStream(file), file.toString(),
+          TFRecordOptions.DEFAULT_MAX_RECORD_LENGTH)) {
         for (byte[] record = reader.next(); record != null; record = reader.next()) {
           records.add(record);
         }

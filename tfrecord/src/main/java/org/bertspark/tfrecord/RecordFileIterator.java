@@ -10,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The parsed records of one file. A corrupt record (bad framing, or data that does not parse or fit the schema)
- * fails with its file and byte offset, or under {@link TFRecordOptions.Mode#DROPMALFORMED} is skipped, counted
- * and logged.
+ * The parsed records of one file. A malformed record (damaged framing or protobuf, over the length limit, or not
+ * fitting the schema) fails with its file and byte offset, or under {@link TFRecordOptions.Mode#DROPMALFORMED} is
+ * skipped, counted and logged, with one line per file for the count.
  */
 final class RecordFileIterator<T> implements Iterator<T>, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(RecordFileIterator.class);
@@ -20,6 +20,7 @@ final class RecordFileIterator<T> implements Iterator<T>, Closeable {
   /** Turns one record's bytes into a value. */
   @FunctionalInterface
   interface Parser<T> {
+    /** @throws SchemaMismatchException for a record that parses but does not fit; InvalidRecordException otherwise */
     T parse(byte[] record) throws InvalidRecordException;
   }
 
@@ -31,10 +32,10 @@ final class RecordFileIterator<T> implements Iterator<T>, Closeable {
   private boolean done;
   private long skipped;
 
-  RecordFileIterator(InputStream in, String file, TFRecordOptions.Mode mode, Parser<T> parser) {
-    this.reader = new TFRecordReader(in, file);
+  RecordFileIterator(InputStream in, String file, TFRecordOptions options, Parser<T> parser) {
+    this.reader = new TFRecordReader(in, file, options.maxRecordLength());
     this.file = file;
-    this.mode = mode;
+    this.mode = options.mode();
     this.parser = parser;
   }
 
@@ -48,10 +49,12 @@ final class RecordFileIterator<T> implements Iterator<T>, Closeable {
         } else {
           next = parser.parse(record);
         }
+      } catch (SchemaMismatchException e) {
+        malformed(reader.schemaMismatch(e.getMessage()));
       } catch (InvalidRecordException e) {
-        corrupt(reader.corrupt(e.getMessage(), true));
-      } catch (CorruptRecordException e) {
-        corrupt(e);
+        malformed(reader.corrupt(e.getMessage(), true));
+      } catch (MalformedRecordException e) {
+        malformed(e);
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
       }
@@ -69,14 +72,14 @@ final class RecordFileIterator<T> implements Iterator<T>, Closeable {
     return value;
   }
 
-  /** Corrupt records skipped so far. */
+  /** Malformed records skipped so far. */
   long skipped() {
     return skipped;
   }
 
-  private void corrupt(CorruptRecordException e) {
+  private void malformed(MalformedRecordException e) {
     if (mode == TFRecordOptions.Mode.FAILFAST) {
-      throw new UncheckedIOException(e.getMessage() + " (option mode=DROPMALFORMED skips corrupt records)", e);
+      throw new UncheckedIOException(e.getMessage() + " (option mode=DROPMALFORMED skips malformed records)", e);
     }
     skipped++;
     if (e.resumable()) {
@@ -90,7 +93,7 @@ final class RecordFileIterator<T> implements Iterator<T>, Closeable {
 
   private void finish() {
     if (!done && skipped > 0) {
-      LOG.warn("Skipped {} corrupt record(s) in {}", skipped, file);
+      LOG.warn("Skipped {} malformed record(s) in {} (mode=DROPMALFORMED)", skipped, file);
     }
     done = true;
     try {

@@ -1,0 +1,118 @@
+package org.bertspark.encoder;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Text to BERT's input sequences, exactly as {@link BertEncoder} feeds them: bert-as-service's {@code a ||| b}
+ * pairs, Google's WordPiece ({@link WordPieceTokenizer}), [CLS]/[SEP] and truncation to max_seq_len
+ * ({@link InputSequence}). It needs the model's vocabulary only (and its config for max_seq_len NONE): no
+ * TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.
+ */
+public final class SequenceTokenizer {
+  /** bert-as-service's separator of the two sentences of a pair in one string. */
+  private static final String PAIR_SEPARATOR = "|||";
+  /** The options tokens depend on; options that differ only elsewhere (pooling, devices, …) share a tokenizer. */
+  private static final List<EncoderOption<?>> DEPENDS_ON = List.of(EncoderOption.MODEL_DIR,
+      EncoderOption.TUNED_MODEL_DIR, EncoderOption.CKPT_NAME, EncoderOption.CONFIG_NAME, EncoderOption.MAX_SEQ_LEN,
+      EncoderOption.CASED_TOKENIZATION);
+  /** Tokenizers kept per JVM, least recently used dropped first; each holds a vocabulary (a few MB for BERT's). */
+  private static final int CACHED = 16;
+  private static final Map<EncoderOptions, SequenceTokenizer> CACHE = new LinkedHashMap<>(CACHED, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<EncoderOptions, SequenceTokenizer> eldest) {
+      return size() > CACHED;
+    }
+  };
+
+  private final Vocabulary vocab;
+  private final WordPieceTokenizer wordPieces;
+  private final int maxSeqLen;
+
+  /** {@code config} may be null when max_seq_len is set: only NONE needs the model's positions. */
+  SequenceTokenizer(Vocabulary vocab, EncoderOptions options, BertConfig config) {
+    this.vocab = vocab;
+    this.wordPieces = new WordPieceTokenizer(vocab, !options.casedTokenization());
+    this.maxSeqLen = options.maxSeqLen() != null ? options.maxSeqLen() : modelMaxSeqLen(config);
+  }
+
+  /**
+   * The shared tokenizer for the model, max_seq_len and cased_tokenization of {@code options}; the first caller
+   * reads the vocabulary while others wait. With max_seq_len NONE the model's config (and the checkpoint's index,
+   * for a SavedModel without a config) is read too, for the model's positions; never a weight.
+   */
+  public static synchronized SequenceTokenizer get(EncoderOptions options) {
+    EncoderOptions.Builder keyBuilder = EncoderOptions.builder();
+    DEPENDS_ON.forEach(option -> copy(option, options, keyBuilder));
+    EncoderOptions key = keyBuilder.build();
+    SequenceTokenizer tokenizer = CACHE.get(key);
+    if (tokenizer == null) {
+      if (key.maxSeqLen() != null) {
+        tokenizer = new SequenceTokenizer(Vocabulary.load(ModelDirectory.vocabFile(key)), key, null);
+      } else {
+        ModelDirectory model = ModelDirectory.resolve(key);
+        tokenizer = new SequenceTokenizer(Vocabulary.load(model.vocabFile()), key, model.config());
+      }
+      CACHE.put(key, tokenizer);
+    }
+    return tokenizer;
+  }
+
+  private static <T> void copy(EncoderOption<T> option, EncoderOptions from, EncoderOptions.Builder to) {
+    to.set(option, from.get(option));
+  }
+
+  /** The longest sequence a model takes: its position table, within {@link EncoderOptions#MODEL_MAX_SEQ_LEN}. */
+  static int modelMaxSeqLen(BertConfig config) {
+    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
+  }
+
+  /** The word pieces fed to BERT for this text, [CLS]/[SEP] included (show_tokens); null if it has none. */
+  public List<String> tokenize(String text) {
+    InputSequence s = text == null ? null : sequence(text);
+    return s == null ? null : s.tokens();
+  }
+
+  /** The input for a text; {@code "a ||| b"} is the pair (a, b). Null when the (first) sentence has no pieces. */
+  InputSequence sequence(String text) {
+    int split = text.indexOf(PAIR_SEPARATOR);
+    return split < 0 ? pair(text, null)
+        : pair(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
+  }
+
+  /** Null when {@code a} is null or has no word pieces; a null or empty {@code b} makes a single sequence. */
+  InputSequence pair(String a, String b) {
+    return a == null ? null : sequence(wordPieces.tokenize(a), b == null ? null : wordPieces.tokenize(b));
+  }
+
+  /** The word pieces {@link BertEncoder#encodeWords} feeds for these words, [CLS]/[SEP] included; null if none. */
+  public List<String> tokenizeWords(List<String> words) {
+    InputSequence s = words == null ? null : words(words);
+    return s == null ? null : s.tokens();
+  }
+
+  /**
+   * The input for pre-tokenized words (bert-as-service's is_tokenized); a word {@code "|||"} starts the second
+   * sentence, as in bert-as-service. Null when the (first) sentence gives no word piece.
+   */
+  InputSequence words(List<String> words) {
+    int split = words.indexOf(PAIR_SEPARATOR);
+    return split < 0 ? wordPair(words, null)
+        : wordPair(words.subList(0, split), words.subList(split + 1, words.size()));
+  }
+
+  /** As {@link #pair}, for lists of words. */
+  InputSequence wordPair(List<String> a, List<String> b) {
+    return a == null ? null
+        : sequence(wordPieces.tokenizeWords(a), b == null ? null : wordPieces.tokenizeWords(b));
+  }
+
+  /** Null when the first sentence has no word pieces; a second one without pieces makes a single sequence. */
+  private InputSequence sequence(List<String> piecesA, List<String> piecesB) {
+    if (piecesA.isEmpty()) {
+      return null;
+    }
+    return InputSequence.of(vocab, piecesA, piecesB == null || piecesB.isEmpty() ? null : piecesB, maxSeqLen);
+  }
+}

@@ -1,0 +1,64 @@
+package org.bertspark.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.proto.ConfigProto;
+
+/** An encoder's graph runs where its device says: every op asks for it, so two encoders can share a process. */
+class BertGraphPlacementTest {
+  private static final Map<String, float[]> WEIGHTS = TinyModel.variables(3).stream()
+      .collect(Collectors.toMap(TinyModel.Variable::name, TinyModel.Variable::values));
+  private static final int[] IDS = {2, 7, 9, 3, 2, 8, 3, 0};
+  private static final int[] MASK = {1, 1, 1, 1, 1, 1, 1, 0};
+  private static final int[] SEGMENTS = new int[8];
+
+  private static BertGraph graph(ConfigProto config, DeviceSpec device) {
+    Function<String, float[]> weights = WEIGHTS::get;
+    return new BertGraph(TinyModel.CONFIG, weights, PoolingStrategy.REDUCE_MEAN, List.of(-1), config, device);
+  }
+
+  private static DeviceSpec gpu(int index) {
+    return DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(index).build();
+  }
+
+  @Test
+  void everyOpAsksForTheEncodersGpu() {
+    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), gpu(1))) {
+      assertEquals(Set.of("/device:GPU:1"), g.requestedDevices());
+    }
+    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), null)) {
+      assertEquals(Set.of(""), g.requestedDevices());
+    }
+  }
+
+  @Test
+  void theGpuIsRequiredWithoutSoftPlacementAndSameResultsOnTheCpu() {
+    ConfigProto strict = SessionConfig.of(EncoderOptions.defaults(), null).toBuilder()
+        .setAllowSoftPlacement(false).build();
+    // no GPU in the process: with soft placement off, the placed graph cannot run anywhere else
+    RuntimeException e = assertThrows(RuntimeException.class, () -> {
+      try (BertGraph g = graph(strict, gpu(0))) {
+        g.run(IDS, MASK, SEGMENTS, 2, 4);
+      }
+    });
+    assertTrue(e.getMessage().contains("GPU:0"), e.getMessage());
+    float[] unplaced;
+    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), null)) {
+      unplaced = g.run(IDS, MASK, SEGMENTS, 2, 4);
+    }
+    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), gpu(0))) {
+      assertArrayEquals(unplaced, g.run(IDS, MASK, SEGMENTS, 2, 4), "soft placement: the CPU computes the same");
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package org.bertspark.udf
+
+import scala.collection.JavaConverters._
+
+import org.apache.spark.rdd.RDD
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.expressions.{Attribute, AttributeSet, BindReferences, GenericInternalRow,
+  JoinedRow, SortOrder, UnsafeProjection}
+import org.apache.spark.sql.catalyst.plans.physical.Partitioning
+import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
+import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.bertspark.encoder.Embedding
+import org.bertspark.spark.{EncodeCounts, EncodedRows, EncoderSource}
+
+/**
+ * Physical [[BatchBertEncode]]: each partition's rows through [[EncodedRows]] (chunks of max_batch_size, one encoder
+ * call per `bert_encode` expression), each row joined with its results, in input order.
+ */
+case class BatchBertEncodeExec(encodes: Seq[BertEncode], resultAttrs: Seq[Attribute], child: SparkPlan)
+    extends UnaryExecNode {
+
+  override lazy val metrics: Map[String, SQLMetric] = Map(
+    "numBatches" -> SQLMetrics.createMetric(sparkContext, "number of encoder calls"),
+    "numNullVectors" -> SQLMetrics.createMetric(sparkContext, "number of null vectors"))
+
+  override def output: Seq[Attribute] = child.output ++ resultAttrs
+
+  override def producedAttributes: AttributeSet = AttributeSet(resultAttrs)
+
+  /** Rows keep their partition and order. */
+  override def outputPartitioning: Partitioning = child.outputPartitioning
+
+  override def outputOrdering: Seq[SortOrder] = child.outputOrdering
+
+  override protected def doExecute(): RDD[InternalRow] = {
+    val bound = encodes.map(e => BindReferences.bindReference(e, child.output))
+    val sources = EncoderSource.of(session, bound.map(_.options).asJava).asScala
+    val calls = bound.zip(sources).map { case (e, source) => e.call(source) }.asJava
+    val columns = bound.map(_.vectorColumn).toArray
+    val counts = new MetricCounts(longMetric("numBatches"), longMetric("numNullVectors"))
+    val out = output
+    child.execute().mapPartitions({ rows =>
+      val toOutput = UnsafeProjection.create(out, out)
+      val joined = new JoinedRow
+      val output: EncodedRows.Output[InternalRow, InternalRow] = (row: InternalRow, e: Array[Embedding]) => {
+        val values = new Array[Any](e.length)
+        for (i <- e.indices) {
+          values(i) = columns(i).toCatalyst(e(i))
+        }
+        toOutput(joined(row, new GenericInternalRow(values)))
+      }
+      new EncodedRows[InternalRow, InternalRow](rows.asJava, calls, (r: InternalRow) => r.copy(), output, counts)
+        .asScala
+    }, preservesPartitioning = true)
+  }
+
+  override protected def withNewChildInternal(newChild: SparkPlan): BatchBertEncodeExec = copy(child = newChild)
+}
+
+/** Encoder calls and null vectors as this node's SQL metrics. */
+private class MetricCounts(numBatches: SQLMetric, numNullVectors: SQLMetric) extends EncodeCounts.Sink {
+  override def add(c: EncodeCounts): Unit = {
+    numBatches += 1
+    numNullVectors += c.rows - c.encoded
+  }
+}

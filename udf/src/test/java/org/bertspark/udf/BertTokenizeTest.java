@@ -1,0 +1,73 @@
+package org.bertspark.udf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bert_tokenize reads the vocabulary only: it works on a model whose checkpoint cannot be read. */
+class BertTokenizeTest {
+  private static final List<String> TEXTS = Arrays.asList("Hello, world!", "the cat ||| the old dog", null, " ",
+      "the old man ".repeat(20));
+
+  @TempDir
+  static Path tmp;
+  private static Path model;
+  private static Path broken;
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    model = TinyModel.writeCheckpoint(tmp.resolve("tiny"), 3);
+    broken = TinyModel.writeUnreadableCheckpoint(tmp.resolve("broken"));
+    spark = SparkSession.builder().master("local[2]").appName("BertTokenizeTest")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.extensions", BertExtensions.class.getName())
+        .config("spark.bert.model_dir", broken.toString())
+        .getOrCreate();
+    spark.createDataset(TEXTS, Encoders.STRING()).toDF("text").createOrReplaceTempView("texts");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static List<List<String>> expected(EncoderOptions.Builder options) {
+    List<List<String>> out = new ArrayList<>();
+    try (BertEncoder encoder = BertEncoder.open(options.modelDir(model.toString()).build())) {
+      TEXTS.forEach(t -> out.add(encoder.tokenize(t)));
+    }
+    return out;
+  }
+
+  private static List<List<String>> tokens(String sql) {
+    List<List<String>> out = new ArrayList<>();
+    for (Row row : spark.sql(sql).collectAsList()) {
+      out.add(row.isNullAt(0) ? null : row.getList(0));
+    }
+    return out;
+  }
+
+  @Test
+  void tokensEqualTheEncodersThoughTheCheckpointIsBroken() {
+    assertThrows(RuntimeException.class,
+        () -> BertEncoder.open(EncoderOptions.builder().modelDir(broken.toString()).build()).close());
+    assertEquals(expected(EncoderOptions.builder()), tokens("SELECT bert_tokenize(text) FROM texts"));
+    assertEquals(expected(EncoderOptions.builder().maxSeqLen(6).casedTokenization(true)),
+        tokens("SELECT bert_tokenize(text, 'max_seq_len=6,cased_tokenization=true,pooling_layer=-1,-2') FROM texts"));
+  }
+}
