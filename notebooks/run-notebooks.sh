@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks notebooks/ headless: every .ipynb validates with nbformat, bert-spark.zpln is a Zeppelin note, and
 # bert-spark-submit.ipynb runs top to bottom on Debian's python3 kernel (nbclient), driving submit.sh with the real
-# default model; its assertions (no lost row, each paraphrase found first) must hold and its plot must come out.
+# default model; its assertions (no lost row, each paraphrase found first, a topic classifier on BERT features well
+# above chance, "bank" of a river and of money told apart by its contextual vectors, an array<string> column of words
+# encoded as the text they make up) must hold and its plot must come out.
 # The SQL of the PySpark notebook and of the Zeppelin note is run by job's NotebookSqlTest; their Python and Scala
 # cells need PySpark or Zeppelin, which are not installable here.
 #
@@ -77,7 +79,11 @@ check(f"{source.name} runs (executed copy: {work / source.name})", True)
 
 plot = work / "projection.png"
 check("the 2-D projection is plotted", plot.is_file() and plot.stat().st_size > 10_000, str(plot))
-searched = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
-check("the search printed its results", "Our flight was delayed by three hours" in searched)
+printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
+check("the search printed its results", "Our flight was delayed by three hours" in printed)
+check("the classifier printed its test accuracies",
+      "REDUCE_MEAN of layer -2: test accuracy" in printed and "CLS_TOKEN of layer -1: test accuracy" in printed)
+check("the word vectors of bank were compared", "same sense" in printed and "other sense" in printed)
+check("pre-tokenized words were encoded", "words and text give the same" in printed)
 print(f"run-notebooks: {passed} passed, 0 failed")
 PY

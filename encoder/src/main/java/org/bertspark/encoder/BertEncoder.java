@@ -108,19 +108,54 @@ public final class BertEncoder implements AutoCloseable {
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
   public Embeddings encodePairs(List<String> textsA, List<String> textsB) {
-    if (textsA.size() != textsB.size()) {
-      throw new IllegalArgumentException(textsA.size() + " first sentences but " + textsB.size() + " second ones");
-    }
-    List<Integer> index = new ArrayList<>(textsA.size());
-    for (int i = 0; i < textsA.size(); i++) {
-      index.add(i);
-    }
-    return run(index, i -> tokenizer.pair(textsA.get(i), textsB.get(i)), textsA::get);
+    return run(indices(textsA.size(), textsB.size()), i -> tokenizer.pair(textsA.get(i), textsB.get(i)), textsA::get);
   }
 
-  /** Encodes pre-tokenized input: each element is a list of words (bert-as-service's is_tokenized). */
+  /** 0 … n − 1 for the n pairs of two equally long lists. */
+  private static List<Integer> indices(int firsts, int seconds) {
+    if (firsts != seconds) {
+      throw new IllegalArgumentException(firsts + " first sentences but " + seconds + " second ones");
+    }
+    List<Integer> index = new ArrayList<>(firsts);
+    for (int i = 0; i < firsts; i++) {
+      index.add(i);
+    }
+    return index;
+  }
+
+  /**
+   * Encodes pre-tokenized input (bert-as-service's is_tokenized): each element is a list of words, each word split
+   * into word pieces but never at whitespace or punctuation ({@link WordPieceTokenizer#tokenizeWords}). A word
+   * {@code "|||"} splits the list into a sentence pair, as in bert-as-service. A null list, or one without a single
+   * word piece before its {@code "|||"}, gives a null element: null text for a null list, blank text for one of null
+   * or empty words only.
+   */
   public Embeddings encodeWords(List<List<String>> words) {
-    return run(words, tokenizer::words, w -> String.join(" ", w));
+    return run(words, tokenizer::words, BertEncoder::wordsText);
+  }
+
+  /** Pairs of pre-tokenized sentences, as {@link #encodePairs} pairs texts; a null second list encodes the first. */
+  public Embeddings encodeWordPairs(List<List<String>> wordsA, List<List<String>> wordsB) {
+    return run(indices(wordsA.size(), wordsB.size()), i -> tokenizer.wordPair(wordsA.get(i), wordsB.get(i)),
+        i -> wordsText(wordsA.get(i)));
+  }
+
+  /**
+   * Words as one text for the reason of a null vector: blank exactly when every word is null or empty (a word of
+   * spaces is a word, WordPiece's [UNK]), null for null.
+   */
+  private static String wordsText(List<String> words) {
+    if (words == null) {
+      return null;
+    }
+    StringBuilder text = new StringBuilder();
+    words.forEach(w -> text.append(w == null ? "" : w));
+    return text.toString();
+  }
+
+  /** The word pieces {@link #encodeWords} would feed for these words, [CLS]/[SEP] included; null if none. */
+  public List<String> tokenizeWords(List<String> words) {
+    return tokenizer.tokenizeWords(words);
   }
 
   /**

@@ -118,15 +118,37 @@ public final class SequenceTokenizer {
 
   /** Null when {@code a} is null or has no word pieces; a null or empty {@code b} makes a single sequence. */
   InputSequence pair(String a, String b) {
-    if (a == null) {
-      return null;
-    }
-    List<String> piecesA = wordPieces.tokenize(a);
+    return a == null ? null : sequence(wordPieces.tokenize(a), b == null ? null : wordPieces.tokenize(b));
+  }
+
+  /** The word pieces {@link BertEncoder#encodeWords} feeds for these words, [CLS]/[SEP] included; null if none. */
+  public List<String> tokenizeWords(List<String> words) {
+    InputSequence s = words == null ? null : words(words);
+    return s == null ? null : s.tokens();
+  }
+
+  /**
+   * The input for pre-tokenized words (bert-as-service's is_tokenized); a word {@code "|||"} starts the second
+   * sentence, as in bert-as-service. Null when the (first) sentence gives no word piece.
+   */
+  InputSequence words(List<String> words) {
+    int split = words.indexOf(PAIR_SEPARATOR);
+    return split < 0 ? wordPair(words, null)
+        : wordPair(words.subList(0, split), words.subList(split + 1, words.size()));
+  }
+
+  /** As {@link #pair}, for lists of words. */
+  InputSequence wordPair(List<String> a, List<String> b) {
+    return a == null ? null
+        : sequence(wordPieces.tokenizeWords(a), b == null ? null : wordPieces.tokenizeWords(b));
+  }
+
+  /** Null when the first sentence has no word pieces; a second one without pieces makes a single sequence. */
+  private InputSequence sequence(List<String> piecesA, List<String> piecesB) {
     if (piecesA.isEmpty()) {
       return null;
     }
     piecesA = withPrompt(piecesA);
-    List<String> piecesB = b == null ? null : wordPieces.tokenize(b);
     if (piecesB == null || piecesB.isEmpty()) {
       return InputSequence.of(vocab, piecesA, null, maxSeqLen);
     }
@@ -137,12 +159,6 @@ public final class SequenceTokenizer {
           + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
-  }
-
-  /** The input for pre-tokenized words (bert-as-service's is_tokenized); null when they give no word piece. */
-  InputSequence words(List<String> words) {
-    List<String> pieces = wordPieces.tokenizeWords(words);
-    return pieces.isEmpty() ? null : InputSequence.of(vocab, withPrompt(pieces), null, maxSeqLen);
   }
 
   private List<String> withPrompt(List<String> pieces) {

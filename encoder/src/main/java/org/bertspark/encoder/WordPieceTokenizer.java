@@ -107,17 +107,15 @@ public final class WordPieceTokenizer {
   /**
    * The word pieces of pre-tokenized input: each word is lower-cased and stripped of accents (when this tokenizer
    * lower-cases) and split into word pieces, but never split at whitespace or punctuation. An empty word gives no
-   * piece, as in Google's WordPiece.
+   * piece, as in Google's WordPiece, and so does a null word (a defined result for a null array element).
    */
   public List<String> tokenizeWords(List<String> words) {
     List<String> pieces = new ArrayList<>();
     StringBuilder word = new StringBuilder();
-    int index = 0;
     for (String w : words) {
       if (w == null) {
-        throw new NullPointerException("word " + index + " of " + words.size() + " is null");
+        continue;
       }
-      index++;
       word.setLength(0);
       word.append(w);
       normalize(word);

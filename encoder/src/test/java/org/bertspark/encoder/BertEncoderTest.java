@@ -208,6 +208,56 @@ class BertEncoderTest {
   }
 
   @Test
+  void preTokenizedPairsEncodeLikeTextPairs() {
+    List<String> a = List.of("the", "cat", "sat");
+    List<String> b = List.of("a", "dog", "runs");
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      Embedding text = encoder.encodePairs(List.of("the cat sat"), List.of("a dog runs")).get(0);
+      Embedding pair = encoder.encodeWordPairs(List.of(a), List.of(b)).get(0);
+      List<String> joined = new ArrayList<>(a);
+      joined.add("|||");
+      joined.addAll(b);
+      Embedding separated = encoder.encodeWords(List.of(joined)).get(0);
+      assertEquals(List.of("[CLS]", "the", "cat", "sat", "[SEP]", "a", "dog", "run", "##s", "[SEP]"), pair.tokens());
+      assertEquals(pair.tokens(), encoder.tokenizeWords(joined));
+      for (Embedding e : List.of(pair, separated)) {
+        assertEquals(text.tokens(), e.tokens());
+        assertArrayEquals(text.vector(), e.vector());
+      }
+      // A null or wordless second list encodes the first alone (in a batch of two: equal up to rounding).
+      Embedding alone = encoder.encodeWords(List.of(a)).get(0);
+      List<Embedding> single = encoder.encodeWordPairs(List.of(a, a), Arrays.asList(null, List.of("")));
+      for (Embedding e : single) {
+        assertEquals(alone.tokens(), e.tokens());
+        assertClose(alone.vector(), e.vector(), 1e-5);
+      }
+    }
+  }
+
+  @Test
+  void preTokenizedInputWithoutWordPiecesGivesNull() {
+    List<List<String>> words = Arrays.asList(null, List.of(), Arrays.asList(null, ""), List.of("|||", "cat"),
+        Arrays.asList("the", null, "cat"));
+    try (BertEncoder encoder = open(base.toBuilder())) {
+      Embeddings out = encoder.encodeWords(words);
+      for (int i = 0; i < 4; i++) {
+        assertNull(out.get(i), "input " + i);
+        assertNull(encoder.tokenizeWords(words.get(i)), "input " + i);
+      }
+      assertEquals(List.of(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT,
+          Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES),
+          java.util.stream.IntStream.range(0, 4).mapToObj(out::nullReason).toList());
+      assertNull(out.nullReason(4));
+      // A null word has no piece, like an empty one.
+      assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), out.get(4).tokens());
+      Embeddings pairs = encoder.encodeWordPairs(words.subList(0, 3), Collections.nCopies(3, List.of("cat")));
+      assertEquals(Arrays.asList(null, null, null), pairs);
+      assertEquals(Embedding.NullReason.NULL_TEXT, pairs.nullReason(0));
+      assertEquals(Embedding.NullReason.BLANK_TEXT, pairs.nullReason(2));
+    }
+  }
+
+  @Test
   void maxSeqLenNoneEncodesUpToTheModelsPositions() {
     String longText = "the cat sat on the mat ".repeat(40);
     try (BertEncoder encoder = open(base.toBuilder().maxSeqLen(null))) {

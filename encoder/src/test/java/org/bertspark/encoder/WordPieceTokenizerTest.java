@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import java.text.Normalizer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -144,6 +145,7 @@ class WordPieceTokenizerTest {
     assertEquals(List.of("[UNK]", "[UNK]"), LOWER.tokenizeWords(List.of("hello world", "a\u0000")));
     assertEquals(List.of("[UNK]"), CASED.tokenizeWords(List.of("Hello")));
     assertEquals(List.of(), LOWER.tokenizeWords(List.of("", "\u0301")));
+    assertEquals(List.of("a"), LOWER.tokenizeWords(Arrays.asList(null, "a", null)));
   }
 
   @Test

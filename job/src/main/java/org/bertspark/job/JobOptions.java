@@ -168,9 +168,11 @@ public final class JobOptions {
             c.readOptions.put(v.substring(0, eq).strip(), v.substring(eq + 1));
           }).unbounded()
           .validate(v -> v.indexOf('=') > 0 ? success() : failure("--read_option needs KEY=VALUE, got '" + v + "'"));
-      value("text_col", "NAME", "the sentence column (default text; a text file's lines are named so)",
+      
+      value("text_col", "NAME", "the sentence column (default text; a text file's lines); array<string>: words",
           (c, v) -> c.textCol = v);
-      value("text_b_col", "NAME", "a second-sentence column: encodes (text, text_b) pairs", (c, v) -> c.textBCol = v);
+      value("text_b_col", "NAME", "a second-sentence column: (text, text_b) pairs; array<string> with words",
+          (c, v) -> c.textBCol = v);
       value("output", "PATH", "output directory, any Hadoop URI; _SUMMARY.json is written into it",
           (c, v) -> c.output = v).required();
       value("output_format", "FORMAT", "parquet|tfrecord|json|csv|orc|text (default parquet)",

@@ -527,7 +527,8 @@ class JobEndToEndTest {
     IllegalArgumentException numeric = assertThrows(IllegalArgumentException.class,
         () -> run("--input", in, "--output", tmp.resolve("e2").toString(), "--text_col", "score",
             "--model_dir", model));
-    assertTrue(numeric.getMessage().contains("must be a string column, it is double"), numeric.getMessage());
+    assertTrue(numeric.getMessage().contains("must be a string column (or array<string>, pre-tokenized words), it is "
+        + "double"), numeric.getMessage());
     IllegalArgumentException clash = assertThrows(IllegalArgumentException.class,
         () -> run("--input", in, "--output", tmp.resolve("e3").toString(), "--output_col", "score",
             "--model_dir", model));

@@ -4,7 +4,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.Embeddings;
@@ -25,12 +27,38 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     String of(T row);
   }
 
-  /**
-   * One encoding of every row: the text (or sentence pair, with {@code second}) from a model.
-   *
-   * @param second the pair's second sentence, or null for single texts
-   */
-  public record Call<T>(EncoderSource source, Text<T> first, Text<T> second) implements Serializable {}
+  /** A row's pre-tokenized words (bert-as-service's is_tokenized); null for none. */
+  public interface Words<T> extends Serializable {
+    List<String> of(T row);
+  }
+
+  /** What a call encodes of a chunk of rows, with the encoder it is lent. */
+  public interface Input<T> extends Serializable {
+    Embeddings encode(BertEncoder encoder, List<T> rows);
+  }
+
+  /** One encoding of every row: a model, and what of each row it encodes. */
+  public record Call<T>(EncoderSource source, Input<T> input) implements Serializable {
+    /** The row's text, or the sentence pair (first, second) where {@code second} is not null. */
+    public static <T> Call<T> texts(EncoderSource source, Text<T> first, Text<T> second) {
+      return new Call<>(source, (encoder, rows) -> second == null ? encoder.encode(column(rows, first::of))
+          : encoder.encodePairs(column(rows, first::of), column(rows, second::of)));
+    }
+
+    /** The row's words ({@link BertEncoder#encodeWords}), or the pair of word lists where {@code second} isn't null. */
+    public static <T> Call<T> words(EncoderSource source, Words<T> first, Words<T> second) {
+      return new Call<>(source, (encoder, rows) -> second == null ? encoder.encodeWords(column(rows, first::of))
+          : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)));
+    }
+  }
+
+  private static <T, V> List<V> column(List<T> rows, Function<T, V> get) {
+    List<V> out = new ArrayList<>(rows.size());
+    for (T row : rows) {
+      out.add(get.apply(row));
+    }
+    return out;
+  }
 
   /** Builds an output row from an input row and its embeddings, one per {@link Call} (null where none). */
   public interface Output<T, R> {
@@ -83,19 +111,9 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   }
 
   private Embeddings encode(Call<T> call) {
-    List<String> first = texts(call.first());
     try (EncoderCache.Lease lease = call.source().acquire()) {
-      return call.second() == null ? lease.encoder().encode(first)
-          : lease.encoder().encodePairs(first, texts(call.second()));
+      return call.input().encode(lease.encoder(), chunk);
     }
-  }
-
-  private List<String> texts(Text<T> text) {
-    List<String> out = new ArrayList<>(chunk.size());
-    for (T row : chunk) {
-      out.add(text.of(row));
-    }
-    return out;
   }
 
   @Override

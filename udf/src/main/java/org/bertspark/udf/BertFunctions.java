@@ -65,7 +65,9 @@ public final class BertFunctions {
                 + "    _FUNC_(text_a, text_b, options) - The vector of the sentence pair (text_a, text_b).",
             "\n    Arguments:\n"
                 + "      * text, text_a, text_b - strings. Null, empty or blank text gives null; text_b null encodes\n"
-                + "          text_a alone. A text 'a ||| b' is the pair (a, b), as in bert-as-service.\n"
+                + "          text_a alone. A text 'a ||| b' is the pair (a, b), as in bert-as-service. Or arrays of\n"
+                + "          words (bert-as-service's is_tokenized): each word is split into word pieces, never at\n"
+                + "          spaces or punctuation; a word '|||' starts text_b.\n"
                 + "      * options - a constant string of bert-as-service options overriding the spark.bert.* conf,\n"
                 + "          e.g. 'pooling_strategy=CLS_TOKEN,pooling_layer=-4,-3,-2,-1,max_seq_len=64'.\n"
                 + "          With pooling_strategy=NONE the result is one vector per token: array<array<float>>.\n",
@@ -75,11 +77,13 @@ public final class BertFunctions {
                 + "      > SELECT size(_FUNC_('hello world', 'pooling_strategy=REDUCE_MEAN_MAX'));\n"
                 + "       1536\n"
                 + "      > SELECT size(_FUNC_('how old are you?', 'what is your age?', ''));\n"
+                + "       768\n"
+                + "      > SELECT size(_FUNC_(array('New', 'York', 'is', 'big')));\n"
                 + "       768\n"),
         function(TOKENIZE, BertTokenize.class, "string_funcs",
             "_FUNC_(text[, options]) - The word pieces BERT is fed for `text`, [CLS] and [SEP] included.",
             "\n    Arguments:\n"
-                + "      * text - a string; null gives null.\n"
+                + "      * text - a string, or an array of words as for bert_encode; null gives null.\n"
                 + "      * options - a constant options string as for bert_encode (max_seq_len and\n"
                 + "          cased_tokenization matter here).\n",
             "\n    Examples:\n"

@@ -10,6 +10,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback;
 import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.DataType;
@@ -49,7 +50,8 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
     if (tokenizer == null) {
       tokenizer = SequenceTokenizer.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
     }
-    List<String> tokens = tokenizer.tokenize(value.toString());
+    List<String> tokens = value instanceof ArrayData words ? tokenizer.tokenizeWords(PreTokenized.words(words))
+        : tokenizer.tokenize(value.toString());
     if (tokens == null) {
       return null;
     }
@@ -72,7 +74,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
 
   @Override
   public Seq<AbstractDataType> inputTypes() {
-    return Scala.seq(List.of(DataTypes.StringType));
+    return Scala.seq(List.<AbstractDataType>of(PreTokenized.inputType(text)));
   }
 
   @Override

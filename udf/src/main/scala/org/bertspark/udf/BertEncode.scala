@@ -3,15 +3,17 @@ package org.bertspark.udf
 import scala.collection.JavaConverters._
 
 import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.analysis.TypeCheckResult
 import org.apache.spark.sql.catalyst.expressions.{Expression, ImplicitCastInputTypes}
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
-import org.apache.spark.sql.types.{DataType, StringType}
+import org.apache.spark.sql.types.DataType
 import org.bertspark.encoder.{EncoderOptions, Embedding}
 import org.bertspark.spark.{EncodeCounts, EncodedRows, EncoderSource, VectorColumn}
 
 /**
  * `bert_encode(text[, options])` and `bert_encode(text_a, text_b, options)`: the BERT vector of a text or a sentence
- * pair, from this JVM's cached encoder. Options are resolved once, at analysis (Spark conf defaults plus the constant
+ * pair, from this JVM's cached encoder; array&lt;string&gt; texts are pre-tokenized words (`BertEncoder.encodeWords`,
+ * bert-as-service's is_tokenized). Options are resolved once, at analysis (Spark conf defaults plus the constant
  * options string), so executors need no session conf.
  *
  * [[BatchBertEncodeExec]] encodes many rows at once through [[call]]; [[eval]], one row, the same code.
@@ -25,8 +27,16 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   @transient private lazy val source = EncoderSource.inTask(options)
 
   /** This call over rows bound to its input. */
-  def call(source: EncoderSource): EncodedRows.Call[InternalRow] = new EncodedRows.Call[InternalRow](source,
-    new ExpressionText(texts.head), if (texts.size == 2) new ExpressionText(texts(1)) else null)
+  def call(source: EncoderSource): EncodedRows.Call[InternalRow] = {
+    val second = if (texts.size == 2) Some(texts(1)) else None
+    if (PreTokenized.is(texts.head.dataType)) {
+      EncodedRows.Call.words[InternalRow](source, new ExpressionWords(texts.head),
+        second.map(new ExpressionWords(_)).orNull)
+    } else {
+      EncodedRows.Call.texts[InternalRow](source, new ExpressionText(texts.head),
+        second.map(new ExpressionText(_)).orNull)
+    }
+  }
 
   /** array&lt;float&gt;; with pooling NONE one vector per token, as the job gives. */
   def vectorColumn: VectorColumn = new VectorColumn(options.poolingStrategy, false)
@@ -46,7 +56,16 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   /** Constant texts (the query of a semantic search) are encoded once, by constant folding on the driver. */
   override def foldable: Boolean = texts.forall(_.foldable)
 
-  override def inputTypes: Seq[StringType] = texts.map(_ => StringType)
+  /** Strings, or arrays of words (any array is cast to array&lt;string&gt;, as other values are cast to string). */
+  override def inputTypes: Seq[DataType] = texts.map(PreTokenized.inputType)
+
+  override def checkInputDataTypes(): TypeCheckResult =
+    if (texts.size == 2 && PreTokenized.is(texts.head.dataType) != PreTokenized.is(texts(1).dataType)) {
+      TypeCheckResult.TypeCheckFailure(s"$prettyName: text_a is ${texts.head.dataType.simpleString} but text_b is "
+        + s"${texts(1).dataType.simpleString}: both must be strings, or both array<string> (pre-tokenized words)")
+    } else {
+      super.checkInputDataTypes()
+    }
 
   override def children: Seq[Expression] = texts
 
@@ -71,6 +90,11 @@ private class ExpressionText(text: Expression) extends EncodedRows.Text[Internal
     val value = text.eval(row)
     if (value == null) null else value.toString
   }
+}
+
+/** An array-of-words column of a row. */
+private class ExpressionWords(words: Expression) extends EncodedRows.Words[InternalRow] {
+  override def of(row: InternalRow): java.util.List[String] = PreTokenized.words(words, row)
 }
 
 /** Row-at-a-time evaluation counts nothing. */
