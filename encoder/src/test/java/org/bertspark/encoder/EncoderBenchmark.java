@@ -11,16 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -354,37 +348,10 @@ public final class EncoderBenchmark {
     return out;
   }
 
-  /**
-   * GFLOP/s of the best of five 4096³ matmuls through TF Java, after two warm-ups, with the encoder's session
-   * settings; in bf16, fp32 inputs are cast in the graph (0.03 GFLOP of 137), as the encoder's weights are.
-   */
+  /** GFLOP/s of the best of five 4096³ matmuls with the encoder's session settings ({@link Bf16Advice}). */
   static double matmulCeiling(boolean bf16) {
-    try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
-      Shape shape = Shape.of(MATMUL_N, MATMUL_N);
-      Placeholder<TFloat32> a = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
-      Placeholder<TFloat32> b = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
-      Operand<?> c = bf16
-          ? tf.linalg.matMul(tf.dtypes.cast(a, TBfloat16.class), tf.dtypes.cast(b, TBfloat16.class))
-          : tf.linalg.matMul(a, b);
-      float[] values = new float[MATMUL_N * MATMUL_N];
-      Random random = new Random(SEED);
-      for (int i = 0; i < values.length; i++) {
-        values[i] = random.nextFloat() - 0.5f;
-      }
-      try (Session s = new Session(g, SessionConfig.of(EncoderOptions.defaults(), ProcessGpus.gpuOptions()));
-          TFloat32 at = TFloat32.tensorOf(shape, DataBuffers.of(values, true, false));
-          TFloat32 bt = TFloat32.tensorOf(shape, DataBuffers.of(values, true, false))) {
-        double best = Double.MAX_VALUE;
-        for (int run = 0; run < 7; run++) {
-          long start = System.nanoTime();
-          s.runner().feed(a, at).feed(b, bt).fetch(c).run().close();
-          double seconds = (System.nanoTime() - start) / 1e9;
-          best = run < 2 ? best : Math.min(best, seconds);
-        }
-        return 2.0 * MATMUL_N * MATMUL_N * MATMUL_N / best / 1e9;
-      }
-    }
+    return Bf16Advice.matmulGflops(MATMUL_N, MATMUL_N, MATMUL_N, bf16, 5,
+        SessionConfig.of(EncoderOptions.defaults(), ProcessGpus.gpuOptions()));
   }
 
   /** Prints how far our vectors are from the loop's: both did the same work. */
