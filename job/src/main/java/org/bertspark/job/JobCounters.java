@@ -1,8 +1,10 @@
 package org.bertspark.job;
 
 import org.apache.spark.SparkContext;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.bertspark.spark.EncodeCounts;
+import org.bertspark.spark.EncodePhase;
 
 /**
  * What the job did to its rows, summed over tasks with Spark accumulators. Encoding runs in the write's result
@@ -33,6 +35,8 @@ final class JobCounters implements EncodeCounts.Sink {
   final LongAccumulator paddedTokens;
   /** TFRecord input records skipped by mode=DROPMALFORMED (a failed task attempt adds nothing). */
   final LongAccumulator tfrecordDropped;
+  /** Each task's encoding phase (one entry per task): the encode-phase rate and the model load time. */
+  final CollectionAccumulator<EncodePhase> phases;
 
   private JobCounters(SparkContext sc) {
     rows = sc.longAccumulator("bert rows");
@@ -45,6 +49,7 @@ final class JobCounters implements EncodeCounts.Sink {
     realTokens = sc.longAccumulator("bert real tokens");
     paddedTokens = sc.longAccumulator("bert padded tokens");
     tfrecordDropped = sc.longAccumulator("bert tfrecord dropped records");
+    phases = sc.collectionAccumulator("bert encode phases");
   }
 
   static JobCounters register(SparkContext sc) {
@@ -61,5 +66,10 @@ final class JobCounters implements EncodeCounts.Sink {
     truncated.add(c.truncated());
     realTokens.add(c.realTokens());
     paddedTokens.add(c.paddedTokens());
+  }
+
+  @Override
+  public void add(EncodePhase phase) {
+    phases.add(phase);
   }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.StructType;
+import org.bertspark.spark.EncodePhase;
 
 /**
  * What one run did, printed at the end and written as {@code _SUMMARY.json} into the output directory (Spark's
@@ -25,6 +26,8 @@ import org.apache.spark.sql.types.StructType;
  * @param blankText rows with a null vector because their text was empty or whitespace
  * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
  * @param wallSeconds from the first read to the last written file, model loading included
+ * @param encodeSeconds from the first encoder call of any task to the end of the last one (wall clock)
+ * @param modelLoadSeconds the longest a task waited for its encoder: the model load, where one happened
  * @param tfrecordDropped TFRecord input records skipped by mode=DROPMALFORMED (in the JSON for TFRecord input only)
  */
 public record JobSummary(
@@ -42,7 +45,9 @@ public record JobSummary(
     long paddedTokens,
     double wallSeconds,
     Map<String, String> options,
-    long tfrecordDropped) {
+    long tfrecordDropped,
+    double encodeSeconds,
+    double modelLoadSeconds) {
 
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -62,7 +67,8 @@ public record JobSummary(
     options.putAll(job.encoder().toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
         c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
-        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options, c.tfrecordDropped.value());
+        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options, c.tfrecordDropped.value(),
+        EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()));
   }
 
   /** Rows with a null vector, for any reason. */
@@ -70,6 +76,16 @@ public record JobSummary(
     return nullText + blankText + noWordPieces;
   }
 
+  /**
+   * Rows per second from the first encoder call of any task to the end of the last: the steady-state rate, without
+   * Spark's start-up, the model load and the final write's commit (a partition's rows stream through encoding and
+   * writing together, so writing is inside it).
+   */
+  public double encodeRowsPerSecond() {
+    return encodeSeconds > 0 ? inputRows / encodeSeconds : 0;
+  }
+
+  /** Rows per second over the wall time, Spark's start-up and model loading included. */
   public double rowsPerSecond() {
     return wallSeconds > 0 ? inputRows / wallSeconds : 0;
   }
@@ -99,6 +115,10 @@ public record JobSummary(
     m.put("padded_tokens", paddedTokens);
     m.put("wall_seconds", Math.round(wallSeconds * 1000) / 1000.0);
     m.put("rows_per_second", Math.round(rowsPerSecond() * 10) / 10.0);
+    m.put("model_load_seconds", Math.round(modelLoadSeconds * 1000) / 1000.0);
+    m.put("encode_seconds", Math.round(encodeSeconds * 1000) / 1000.0);
+    m.put("encode_rows_per_second", Math.round(encodeRowsPerSecond() * 10) / 10.0);
+    m.put("encode_tokens_per_second", Math.round(encodeSeconds > 0 ? realTokens / encodeSeconds : 0));
     m.put("options", options);
     try {
       return JSON.writeValueAsString(m);

@@ -18,8 +18,8 @@ import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /**
- * Prints "N rows, R rows/s" every {@link #PERIOD_SECONDS} seconds while the job runs, beside Spark's own progress
- * bar. Finished tasks count through the accumulator; running tasks through the values executor heartbeats carry, so a
+ * Prints "N rows, R rows/s now, W rows/s since the start" every {@link #PERIOD_SECONDS} seconds while the job runs,
+ * beside Spark's own progress bar. Finished tasks count through the accumulator; running tasks through the values executor heartbeats carry, so a
  * single long partition still shows progress.
  */
 final class ProgressReporter extends SparkListener implements AutoCloseable {
@@ -29,6 +29,9 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
   private final LongAccumulator rows;
   private final PrintStream out;
   private final long startNanos = System.nanoTime();
+  /** Rows and time at the last line printed (the timer's one thread alone touches them). */
+  private long lastRows;
+  private long lastNanos;
   /** Task id to rows so far, for running tasks; dropped when the task ends and the accumulator has its count. */
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
   /** Tasks whose end was seen: a heartbeat sent before the end but delivered after it must not count them again. */
@@ -57,13 +60,21 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
   }
 
   private void report() {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    long now = System.nanoTime();
+    double seconds = (now - startNanos) / 1e9;
     long n = rowsSoFar();
     if (n == 0) {
       out.printf("bert-spark: %.0f s, first chunk of rows not encoded yet (the model loads first)%n", seconds);
+    } else if (lastRows == 0) {
+      out.printf("bert-spark: %,d rows encoded, %.1f rows/s since the start (model loading included)%n", n,
+          n / seconds);
     } else {
-      out.printf("bert-spark: %,d rows encoded, %.1f rows/s%n", n, n / seconds);
+      // the rate since the last line is the encoding's own: start-up and model loading are behind it
+      out.printf("bert-spark: %,d rows encoded, %.1f rows/s now, %.1f rows/s since the start%n", n,
+          (n - lastRows) / ((now - lastNanos) / 1e9), n / seconds);
     }
+    lastRows = n;
+    lastNanos = now;
   }
 
   @Override

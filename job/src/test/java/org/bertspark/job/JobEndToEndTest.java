@@ -204,6 +204,27 @@ class JobEndToEndTest {
     assertFalse(json.has("tfrecord_dropped_records"), "only TFRecord input counts dropped records");
   }
 
+  /**
+   * _SUMMARY.json gives the encoding phase apart from Spark's start-up and the model load: on a run that loads its
+   * model (a model no other test used), the encode-phase rate exceeds the wall-time rate.
+   */
+  @Test
+  void summaryGivesTheEncodePhaseApartFromStartUpAndModelLoading() throws IOException {
+    String freshModel = TinyModel.writeCheckpoint(tmp.resolve("model-phase"), 7).toString();
+    String in = write(inputFrame(2), "parquet", "in-phase");
+    String out = tmp.resolve("out-phase").toString();
+    JobSummary summary = run("--input", in, "--output", out, "--model_dir", freshModel, "--max_batch_size", "4");
+
+    assertTrue(summary.modelLoadSeconds() > 0, "this run loaded its model");
+    assertTrue(summary.encodeSeconds() > 0 && summary.encodeSeconds() < summary.wallSeconds(),
+        summary.encodeSeconds() + " s encoding in " + summary.wallSeconds() + " s");
+    JsonNode json = JSON.readTree(Path.of(out, "_SUMMARY.json").toFile());
+    assertTrue(json.get("encode_rows_per_second").asDouble() > json.get("rows_per_second").asDouble(), json::toString);
+    assertEquals(Math.round(summary.realTokens() / summary.encodeSeconds()),
+        json.get("encode_tokens_per_second").asLong(), 1);
+    assertTrue(json.get("model_load_seconds").isNumber() && json.get("encode_seconds").isNumber());
+  }
+
   @Test
   void jsonInJsonOutKeepsOrderWithPairsAndTokens() throws IOException {
     String in = write(inputFrame(1).sort("id").coalesce(1), "json", "in-json");

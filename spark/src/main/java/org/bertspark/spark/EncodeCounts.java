@@ -22,6 +22,9 @@ public record EncodeCounts(long rows, long encoded, long nullText, long blankTex
   /** Where a task's counts go (Spark accumulators or SQL metrics). */
   public interface Sink extends Serializable {
     void add(EncodeCounts counts);
+
+    /** A task's encoding phase, once its rows are all encoded; ignored unless the sink reports rates. */
+    default void add(EncodePhase phase) {}
   }
 
   public static EncodeCounts of(Embeddings embeddings) {

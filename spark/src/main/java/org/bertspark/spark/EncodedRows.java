@@ -74,6 +74,10 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   private final List<T> chunk = new ArrayList<>();
   private final List<Embeddings> results = new ArrayList<>();
   private int next;
+  /** This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait. */
+  private long phaseStart = -1;
+  private long phaseEnd;
+  private long longestWait;
 
   /**
    * @param copy a copy of an input row that outlives the iterator's next step (Spark reuses row objects)
@@ -107,12 +111,22 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
         results.add(embeddings);
       }
     }
+    if (chunk.isEmpty() && phaseStart >= 0) {
+      counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait));
+      phaseStart = -1; // reported once
+    }
     return !chunk.isEmpty();
   }
 
   private Embeddings encode(Call<T> call) {
+    long asked = System.nanoTime();
     try (EncoderCache.Lease lease = call.source().acquire()) {
-      return call.input().encode(lease.encoder(), chunk);
+      longestWait = Math.max(longestWait, System.nanoTime() - asked);
+      long start = System.currentTimeMillis();
+      Embeddings embeddings = call.input().encode(lease.encoder(), chunk);
+      phaseStart = phaseStart < 0 ? start : phaseStart;
+      phaseEnd = System.currentTimeMillis();
+      return embeddings;
     }
   }
 
