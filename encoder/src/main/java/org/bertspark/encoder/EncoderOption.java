@@ -81,7 +81,8 @@ public final class EncoderOption<T> {
   public static final EncoderOption<Boolean> CPU = new EncoderOption<>("cpu", null, bool(), false, null,
       "never use a GPU");
   public static final EncoderOption<Boolean> FP16 = new EncoderOption<>("fp16", null, bool(), false, null,
-      "mixed precision: bfloat16 through oneDNN on CPUs with AMX/AVX512-BF16, float16 on GPUs");
+      "mixed precision: bfloat16 through oneDNN on CPUs with AMX/AVX512-BF16, float16 on GPUs "
+          + "(on a CPU without AMX it can be slower than fp32: a warning says so)");
   public static final EncoderOption<Boolean> XLA = new EncoderOption<>("xla", null, bool(), false, null,
       "XLA JIT compilation");
   public static final EncoderOption<List<Integer>> DEVICE_MAP = new EncoderOption<>("device_map", "IDS",
