@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.WordPieceTokenizer.Normalization;
+import org.bertspark.encoder.tokenizer.Window;
 
 /**
  * Text to BERT's input sequences, exactly as {@link BertEncoder} feeds them: bert-as-service's {@code a ||| b}
@@ -19,7 +20,7 @@ public final class SequenceTokenizer {
   /** The options tokens depend on; options that differ only elsewhere (pooling, devices, …) share a tokenizer. */
   private static final List<EncoderOption<?>> DEPENDS_ON = List.of(EncoderOption.MODEL_DIR,
       EncoderOption.TUNED_MODEL_DIR, EncoderOption.CKPT_NAME, EncoderOption.CONFIG_NAME, EncoderOption.MAX_SEQ_LEN,
-      EncoderOption.CASED_TOKENIZATION, EncoderOption.PROMPT);
+      EncoderOption.CASED_TOKENIZATION, EncoderOption.PROMPT, EncoderOption.CHUNK_STRIDE);
   /** Tokenizers kept per JVM, least recently used dropped first; each holds a vocabulary (a few MB for BERT's). */
   private static final int CACHED = 16;
   private static final Map<EncoderOptions, SequenceTokenizer> CACHE = new LinkedHashMap<>(CACHED, 0.75f, true) {
@@ -32,6 +33,8 @@ public final class SequenceTokenizer {
   private final Vocabulary vocab;
   private final WordPieceTokenizer wordPieces;
   private final int maxSeqLen;
+  /** chunk_stride; null for a quarter of the window. */
+  private final Integer chunkStride;
   /**
    * The prompt's word pieces, put before every first sentence: the same pieces as tokenizing prompt + text when the
    * prompt ends in a space or punctuation (E5's "query: "), and unaffected by option values being trimmed.
@@ -42,8 +45,9 @@ public final class SequenceTokenizer {
   private final int typeVocabSize;
 
   private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
-      int typeVocabSize) {
+      Integer chunkStride, int typeVocabSize) {
     this.vocab = vocab;
+    this.chunkStride = chunkStride;
     this.typeVocabSize = typeVocabSize;
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
@@ -65,7 +69,7 @@ public final class SequenceTokenizer {
       maxSeqLen = Math.min(maxSeqLen, model.defaults().maxSeqLen());
     }
     return new SequenceTokenizer(vocab, normalization,
-        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt(),
+        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt(), options.chunkStride(),
         model.config().typeVocabSize());
   }
 
@@ -83,7 +87,7 @@ public final class SequenceTokenizer {
       Path vocabFile = key.maxSeqLen() != null ? ModelDirectory.vocabFile(key) : null;
       if (vocabFile != null) {
         tokenizer = new SequenceTokenizer(Vocabulary.load(vocabFile), Normalization.google(!key.casedTokenization()),
-            key.maxSeqLen(), key.prompt(), 0);
+            key.maxSeqLen(), key.prompt(), key.chunkStride(), 0);
       } else { // NONE, or a Hugging Face model: its config and tokenizer files, and the weights' shapes
         ModelDirectory model = ModelDirectory.resolve(key);
         EncoderOptions resolved = key.resolvedFor(model.defaults());
@@ -159,6 +163,48 @@ public final class SequenceTokenizer {
           + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
+  }
+
+  /**
+   * The windows of a long text (long_text chunks or mean): its word pieces cut into windows that fit max_seq_len
+   * with the prompt, overlapping by chunk_stride ({@link Window#split}), with their character offsets into the text.
+   * A text without word pieces has none. {@code |||} is plain text here: a document is one sentence.
+   */
+  public List<Window> windows(String text) {
+    return Window.split(wordPieces.pieces(text), room(), stride());
+  }
+
+  /** As {@link #windows(String)}, for pre-tokenized words: offsets are word indices. */
+  public List<Window> wordWindows(List<String> words) {
+    return Window.split(wordPieces.wordPieces(words), room(), stride());
+  }
+
+  /** The input for a window: [CLS], the prompt, the window's pieces, [SEP]; never truncated. */
+  InputSequence sequence(Window window) {
+    return InputSequence.of(vocab, withPrompt(window.pieces()), null, maxSeqLen);
+  }
+
+  /** Word pieces per window: max_seq_len less [CLS], [SEP] and the prompt. */
+  private int room() {
+    int room = maxSeqLen - 2 - promptPieces.size();
+    if (room < 1) {
+      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no word piece for a window after "
+          + "[CLS], [SEP] and the prompt's " + promptPieces.size() + " pieces");
+    }
+    return room;
+  }
+
+  private int stride() {
+    int room = room();
+    if (chunkStride == null) {
+      return room / 4;
+    }
+    if (chunkStride >= room) {
+      throw new IllegalArgumentException("chunk_stride " + chunkStride + " must be less than the window, " + room
+          + " word pieces (max_seq_len " + maxSeqLen + " less [CLS], [SEP]"
+          + (promptPieces.isEmpty() ? "" : " and the prompt") + ")");
+    }
+    return chunkStride;
   }
 
   private List<String> withPrompt(List<String> pieces) {

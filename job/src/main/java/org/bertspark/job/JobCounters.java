@@ -27,6 +27,12 @@ final class JobCounters implements EncodeCounts.Sink {
   final LongAccumulator blankText;
   /** Null vectors, by reason: text with characters but no word piece (only control characters or marks, say). */
   final LongAccumulator noWordPieces;
+  /** Rows with a vector taken from an earlier row of their task with the same input, not encoded again. */
+  final LongAccumulator duplicates;
+  /** Sequences encoded for rows with a vector: one each, or their windows (long_text chunks, mean). */
+  final LongAccumulator windows;
+  /** The most windows of one row. */
+  final MaxAccumulator mostWindows;
   /** Rows whose word pieces were cut to max_seq_len. */
   final LongAccumulator truncated;
   /** Word pieces fed, [CLS]/[SEP] included. */
@@ -45,6 +51,10 @@ final class JobCounters implements EncodeCounts.Sink {
     nullText = sc.longAccumulator("bert null text");
     blankText = sc.longAccumulator("bert blank text");
     noWordPieces = sc.longAccumulator("bert no word pieces");
+    duplicates = sc.longAccumulator("bert duplicates");
+    windows = sc.longAccumulator("bert windows");
+    mostWindows = new MaxAccumulator();
+    sc.register(mostWindows, "bert most windows per row");
     truncated = sc.longAccumulator("bert truncated");
     realTokens = sc.longAccumulator("bert real tokens");
     paddedTokens = sc.longAccumulator("bert padded tokens");
@@ -63,6 +73,9 @@ final class JobCounters implements EncodeCounts.Sink {
     nullText.add(c.nullText());
     blankText.add(c.blankText());
     noWordPieces.add(c.noWordPieces());
+    duplicates.add(c.duplicates());
+    windows.add(c.windows());
+    mostWindows.add(c.mostWindows());
     truncated.add(c.truncated());
     realTokens.add(c.realTokens());
     paddedTokens.add(c.paddedTokens());

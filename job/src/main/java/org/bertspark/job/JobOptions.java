@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.LongText;
 import org.bertspark.encoder.PoolingStrategy;
 import scala.Option;
 import scala.collection.JavaConverters;
@@ -136,6 +137,10 @@ public final class JobOptions {
     }
     if (partitions < 0) {
       throw new IllegalArgumentException("--partitions must be positive, got " + partitions);
+    }
+    if (textBCol != null && encoder.longText() != LongText.TRUNCATE) {
+      throw new IllegalArgumentException("--long_text " + encoder.longText().name().toLowerCase(Locale.ROOT)
+          + " takes single texts: it cannot be used with --text_b_col");
     }
     if (showTokens && outputCol.equals(PartitionEncoder.TOKENS_COL)) {
       throw new IllegalArgumentException("--output_col cannot be 'tokens' with --show_tokens");

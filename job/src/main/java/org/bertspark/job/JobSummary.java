@@ -13,6 +13,8 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.StructType;
+import org.bertspark.encoder.EncoderOption;
+import org.bertspark.encoder.LongText;
 import org.bertspark.spark.EncodePhase;
 
 /**
@@ -25,6 +27,10 @@ import org.bertspark.spark.EncodePhase;
  * @param nullText rows with a null vector because their text was null
  * @param blankText rows with a null vector because their text was empty or whitespace
  * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
+ * @param duplicates rows whose vector was taken from an earlier row of their task with the same input (text, pair or
+ *     words): counted in {@code encoded}, but not run through the model again
+ * @param windows sequences encoded for the rows with a vector: their windows with long_text chunks or mean
+ * @param mostWindows the most windows of one row
  * @param wallSeconds from the first read to the last written file, model loading included
  * @param encodeSeconds from the first encoder call of any task to the end of the last one (wall clock)
  * @param modelLoadSeconds the longest a task waited for its encoder: the model load, where one happened
@@ -37,10 +43,13 @@ public record JobSummary(
     long inputRows,
     long corruptRecords,
     long encoded,
+    long duplicates,
     long nullText,
     long blankText,
     long noWordPieces,
     long truncated,
+    long windows,
+    long mostWindows,
     long realTokens,
     long paddedTokens,
     double wallSeconds,
@@ -66,8 +75,9 @@ public record JobSummary(
     job.readOptions().forEach((key, value) -> options.put("read_option." + key, value));
     options.putAll(job.encoder().toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
-        c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
-        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options, c.tfrecordDropped.value(),
+        c.encoded.value(), c.duplicates.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(),
+        c.truncated.value(), c.windows.value(), c.mostWindows.value(), c.realTokens.value(), c.paddedTokens.value(),
+        wallSeconds, options, c.tfrecordDropped.value(),
         EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()));
   }
 
@@ -104,6 +114,7 @@ public record JobSummary(
       m.put("tfrecord_dropped_records", tfrecordDropped);
     }
     m.put("encoded", encoded);
+    m.put("duplicates", duplicates);
     m.put("null", nullVectors());
     Map<String, Long> reasons = new LinkedHashMap<>();
     reasons.put("null_text", nullText);
@@ -111,6 +122,14 @@ public record JobSummary(
     reasons.put("no_word_pieces", noWordPieces);
     m.put("null_reasons", reasons);
     m.put("truncated", truncated);
+    if (!LongText.TRUNCATE.name().equals(options.get(EncoderOption.LONG_TEXT.key()))) {
+      m.put("documents", inputRows);
+      m.put("windows", windows);
+      Map<String, Object> perDocument = new LinkedHashMap<>();
+      perDocument.put("mean", encoded > 0 ? Math.round(1000.0 * windows / encoded) / 1000.0 : 0);
+      perDocument.put("max", mostWindows);
+      m.put("windows_per_document", perDocument);
+    }
     m.put("real_tokens", realTokens);
     m.put("padded_tokens", paddedTokens);
     m.put("wall_seconds", Math.round(wallSeconds * 1000) / 1000.0);
