@@ -10,9 +10,10 @@ import java.util.List;
  * @param index the window's place among its text's windows, from 0
  * @param start the first character of the original text it covers (for pre-tokenized words, the first word)
  * @param end one past its last character (word)
+ * @param firstPiece the place of its first word piece among the text's
  * @param pieces its word pieces
  */
-public record Window(int index, int start, int end, List<String> pieces) {
+public record Window(int index, int start, int end, int firstPiece, List<String> pieces) {
 
   /**
    * Cuts word pieces into windows of at most {@code room} pieces, each starting {@code stride} pieces before the end
@@ -74,6 +75,6 @@ public record Window(int index, int start, int end, List<String> pieces) {
     for (OffsetTokenizer.Piece p : pieces.subList(from, to)) {
       tokens.add(p.token());
     }
-    return new Window(index, pieces.get(from).start(), pieces.get(to - 1).end(), List.copyOf(tokens));
+    return new Window(index, pieces.get(from).start(), pieces.get(to - 1).end(), from, List.copyOf(tokens));
   }
 }
