@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.WordPieceTokenizer.Normalization;
 import org.tensorflow.proto.MetaGraphDef;
@@ -86,6 +87,13 @@ public final class ModelDirectory {
     return Files.isRegularFile(dir.resolve("saved_model.pb"))
         ? require(dir, "assets/vocab.txt", "a SavedModel directory keeps its vocabulary there")
         : require(dir, "vocab.txt", "a Google BERT directory needs it");
+  }
+
+  /** The local directories whose files make the model: model_dir's, and tuned_model_dir's when set. */
+  static List<Path> directories(EncoderOptions options) {
+    Path dir = directory(options, BuiltinModels.local());
+    return options.tunedModelDir() == null ? List.of(dir)
+        : List.of(dir, localDirectory("tuned_model_dir", options.tunedModelDir()));
   }
 
   /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */

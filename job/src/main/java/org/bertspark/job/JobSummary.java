@@ -31,6 +31,10 @@ import org.bertspark.spark.EncodePhase;
  *     words): counted in {@code encoded}, but not run through the model again
  * @param windows sequences encoded for the rows with a vector: their windows with long_text chunks or mean
  * @param mostWindows the most windows of one row
+ * @param reused rows whose vector was copied from the earlier output of --reuse, not encoded (not in {@code encoded})
+ * @param fingerprint what the vectors depend on ({@link org.bertspark.encoder.ModelFingerprint}): --reuse of this
+ *     output needs the same
+ * @param reuseReason why --reuse's earlier output was not used; null when it was, or without --reuse
  * @param wallSeconds from the first read to the last written file, model loading included
  * @param encodeSeconds from the first encoder call of any task to the end of the last one (wall clock)
  * @param modelLoadSeconds the longest a task waited for its encoder: the model load, where one happened
@@ -44,6 +48,9 @@ public record JobSummary(
     long corruptRecords,
     long encoded,
     long duplicates,
+    long reused,
+    String fingerprint,
+    String reuseReason,
     long nullText,
     long blankText,
     long noWordPieces,
@@ -61,7 +68,8 @@ public record JobSummary(
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  static JobSummary of(JobOptions job, StructType schema, JobCounters c, double wallSeconds) {
+  static JobSummary of(JobOptions job, StructType schema, JobCounters c, double wallSeconds, String fingerprint,
+      ReusedOutput.Joined reuse) {
     Map<String, String> options = new LinkedHashMap<>();
     options.put("input_format", job.inputFormat().sparkName());
     options.put("text_col", job.textCol());
@@ -72,10 +80,12 @@ public record JobSummary(
     options.put("vector_type", job.vectorType().name().toLowerCase(java.util.Locale.ROOT));
     options.put("partitions", Integer.toString(job.partitions()));
     options.put("show_tokens", Boolean.toString(job.showTokens()));
+    options.put("reuse", job.reuse() == null ? "" : job.reuse());
     job.readOptions().forEach((key, value) -> options.put("read_option." + key, value));
     options.putAll(job.encoder().toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
-        c.encoded.value(), c.duplicates.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(),
+        c.encoded.value(), c.duplicates.value(), c.reused.value(), fingerprint,
+        reuse == null ? null : reuse.reason(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(),
         c.truncated.value(), c.windows.value(), c.mostWindows.value(), c.realTokens.value(), c.paddedTokens.value(),
         wallSeconds, options, c.tfrecordDropped.value(),
         EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()));
@@ -115,6 +125,17 @@ public record JobSummary(
     }
     m.put("encoded", encoded);
     m.put("duplicates", duplicates);
+    m.put("reused", reused);
+    m.put("fingerprint", fingerprint);
+    if (!options.get("reuse").isEmpty()) {
+      Map<String, Object> reuse = new LinkedHashMap<>();
+      reuse.put("path", options.get("reuse"));
+      reuse.put("used", reuseReason == null);
+      if (reuseReason != null) {
+        reuse.put("reason", reuseReason);
+      }
+      m.put("reuse", reuse);
+    }
     m.put("null", nullVectors());
     Map<String, Long> reasons = new LinkedHashMap<>();
     reasons.put("null_text", nullText);
@@ -126,7 +147,7 @@ public record JobSummary(
       m.put("documents", inputRows);
       m.put("windows", windows);
       Map<String, Object> perDocument = new LinkedHashMap<>();
-      perDocument.put("mean", encoded > 0 ? Math.round(1000.0 * windows / encoded) / 1000.0 : 0);
+      perDocument.put("mean", encoded + reused > 0 ? Math.round(1000.0 * windows / (encoded + reused)) / 1000.0 : 0);
       perDocument.put("max", mostWindows);
       m.put("windows_per_document", perDocument);
     }

@@ -13,6 +13,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.Embedding;
@@ -41,8 +42,15 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
   private final StructType outputSchema;
   private final boolean showTokens;
   private final boolean chunks;
+  /** The input's own columns, which the output keeps: those before any {@link ReusedOutput} column. */
+  private final int inputColumns;
 
-  PartitionEncoder(StructType input, JobOptions job, EncoderSource source, JobCounters counters) {
+  /**
+   * @param input the input's columns; with {@link ReusedOutput}'s columns last, rows that have a reused vector take it
+   * @param fingerprint the model's and options' ({@link org.bertspark.encoder.ModelFingerprint}), put into the vector
+   *     column's metadata
+   */
+  PartitionEncoder(StructType input, JobOptions job, EncoderSource source, JobCounters counters, String fingerprint) {
     int textIndex = textColumn(input, job.textCol(), "--text_col");
     int textBIndex = job.textBCol() == null ? -1 : textColumn(input, job.textBCol(), "--text_b_col");
     boolean words = !input.fields()[textIndex].dataType().equals(DataTypes.StringType);
@@ -51,11 +59,15 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
           + input.fields()[textBIndex].dataType().simpleString() + " but --text_col '" + job.textCol() + "' is "
           + input.fields()[textIndex].dataType().simpleString() + ": both must be string, or both array<string>");
     }
-    this.call = words
+    EncodedRows.Call<Row> plain = words
         ? EncodedRows.Call.words(source, row -> words(row, textIndex),
             textBIndex < 0 ? null : row -> words(row, textBIndex))
         : EncodedRows.Call.texts(source, row -> row.getString(textIndex),
             textBIndex < 0 ? null : row -> row.getString(textBIndex));
+    boolean reusing = Arrays.asList(input.fieldNames()).contains(ReusedOutput.VECTOR);
+    this.call = reusing ? plain.withKnown(new ReusedOutput.Known(input)) : plain;
+    this.inputColumns = reusing ? input.fieldIndex(ReusedOutput.VECTOR) : input.size();
+    input = new StructType(Arrays.copyOf(input.fields(), inputColumns));
     this.counters = counters;
     this.vector = new VectorColumn(job.encoder().poolingStrategy(), job.vectorType() == JobOptions.VectorType.VECTOR);
     this.showTokens = job.showTokens();
@@ -66,7 +78,8 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
         out = out.add(newColumn(out, name), DataTypes.IntegerType, true);
       }
     }
-    out = out.add(newColumn(out, job.outputCol()), vector.dataType(), true);
+    out = out.add(newColumn(out, job.outputCol()), vector.dataType(), true,
+        new MetadataBuilder().putString(ReusedOutput.FINGERPRINT_KEY, fingerprint).build());
     this.outputSchema = showTokens
         ? out.add(newColumn(out, TOKENS_COL), DataTypes.createArrayType(DataTypes.StringType, false), true)
         : out;
@@ -130,7 +143,7 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
   }
 
   private Row outputRow(Row row, Embedding.Chunk chunk, Embedding e, Function1<Object, Object> toRow) {
-    int n = row.length();
+    int n = inputColumns;
     Object[] values = new Object[outputSchema.size()];
     for (int i = 0; i < n; i++) {
       values[i] = row.get(i);

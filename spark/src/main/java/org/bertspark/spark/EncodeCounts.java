@@ -8,7 +8,7 @@ import org.bertspark.encoder.Embeddings;
  * What encoding did to some rows.
  *
  * @param rows rows encoded or not
- * @param encoded rows with a vector
+ * @param encoded rows with a vector encoded in this run (not reused)
  * @param nullText null vectors for null text
  * @param blankText null vectors for empty or whitespace-only text
  * @param noWordPieces null vectors for text with characters but no word piece
@@ -18,9 +18,10 @@ import org.bertspark.encoder.Embeddings;
  * @param duplicates rows with a vector taken from an earlier row of the task with the same input, not computed again
  * @param windows sequences the rows with a vector were encoded as: one each, or their windows (long_text chunks, mean)
  * @param mostWindows the most windows of one row
+ * @param reused rows whose vector was copied from an earlier output, not encoded
  */
 public record EncodeCounts(long rows, long encoded, long nullText, long blankText, long noWordPieces,
-    long truncated, long realTokens, long paddedTokens, long duplicates, long windows, long mostWindows) {
+    long truncated, long realTokens, long paddedTokens, long duplicates, long windows, long mostWindows, long reused) {
 
   /** Where a task's counts go (Spark accumulators or SQL metrics). */
   public interface Sink extends Serializable {
@@ -31,10 +32,11 @@ public record EncodeCounts(long rows, long encoded, long nullText, long blankTex
   }
 
   /**
-   * The counts of {@code rows}, some of whose embeddings were {@code computed} now, the others taken from rows with the
-   * same input: tokens count the work done, the rest counts rows.
+   * The counts of {@code rows}, some of whose embeddings were {@code computed} now, {@code reused} of them copied
+   * from an earlier output, the others taken from rows with the same input: tokens count the work done, the rest
+   * counts rows.
    */
-  public static EncodeCounts of(Embeddings rows, Embeddings computed) {
+  public static EncodeCounts of(Embeddings rows, Embeddings computed, long reused) {
     long[] reasons = new long[Embedding.NullReason.values().length];
     long encoded = 0;
     long truncated = 0;
@@ -61,8 +63,9 @@ public record EncodeCounts(long rows, long encoded, long nullText, long blankTex
         paddedTokens += e.paddedLength();
       }
     }
+    encoded -= reused;
     return new EncodeCounts(rows.size(), encoded, reasons[Embedding.NullReason.NULL_TEXT.ordinal()],
         reasons[Embedding.NullReason.BLANK_TEXT.ordinal()], reasons[Embedding.NullReason.NO_WORD_PIECES.ordinal()],
-        truncated, realTokens, paddedTokens, encoded - computedVectors, windows, mostWindows);
+        truncated, realTokens, paddedTokens, encoded - computedVectors, windows, mostWindows, reused);
   }
 }

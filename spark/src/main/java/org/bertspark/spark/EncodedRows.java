@@ -49,20 +49,33 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     Object of(T row);
   }
 
-  /** One encoding of every row: a model, and what of each row it encodes. */
-  public record Call<T>(EncoderSource source, Key<T> key, Input<T> input) implements Serializable {
+  /** A row's encoding known without the model (an earlier output's vector, reused), or null to encode the row. */
+  public interface Known<T> extends Serializable {
+    Embedding of(T row);
+  }
+
+  /**
+   * One encoding of every row: a model, what of each row it encodes, and where a row's encoding may already be known
+   * (null: nowhere).
+   */
+  public record Call<T>(EncoderSource source, Key<T> key, Input<T> input, Known<T> known) implements Serializable {
+    /** This call, taking a row's encoding from {@code known} where it gives one. */
+    public Call<T> withKnown(Known<T> known) {
+      return new Call<>(source, key, input, known);
+    }
+
     /** The row's text, or the sentence pair (first, second) where {@code second} is not null. */
     public static <T> Call<T> texts(EncoderSource source, Text<T> first, Text<T> second) {
       return new Call<>(source, second == null ? first::of : row -> Arrays.asList(first.of(row), second.of(row)),
           (encoder, rows) -> second == null ? encoder.encode(column(rows, first::of))
-              : encoder.encodePairs(column(rows, first::of), column(rows, second::of)));
+              : encoder.encodePairs(column(rows, first::of), column(rows, second::of)), null);
     }
 
     /** The row's words ({@link BertEncoder#encodeWords}), or the pair of word lists where {@code second} isn't null. */
     public static <T> Call<T> words(EncoderSource source, Words<T> first, Words<T> second) {
       return new Call<>(source, second == null ? first::of : row -> Arrays.asList(first.of(row), second.of(row)),
           (encoder, rows) -> second == null ? encoder.encodeWords(column(rows, first::of))
-              : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)));
+              : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)), null);
     }
   }
 
@@ -132,8 +145,8 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   }
 
   /**
-   * The chunk's encodings for {@code call}: rows whose key the task has seen take its encoding, the first row of each
-   * other key is encoded, in one encoder call (none when every key was seen).
+   * The chunk's encodings for {@code call}: rows whose encoding is known take it, rows whose key the task has seen
+   * take its encoding, the first row of each other key is encoded, in one encoder call (none when every key was seen).
    */
   private Embeddings encode(Call<T> call, RecentEncodings seen) {
     int n = chunk.size();
@@ -143,7 +156,13 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     Map<Object, Integer> firstOfKey = new HashMap<>();
     List<T> distinct = new ArrayList<>();
     List<Object> distinctKeys = new ArrayList<>();
+    long reused = 0;
     for (int i = 0; i < n; i++) {
+      embeddings[i] = call.known() == null ? null : call.known().of(chunk.get(i));
+      if (embeddings[i] != null) {
+        reused++;
+        continue;
+      }
       keys[i] = call.key().of(chunk.get(i));
       RecentEncodings.Result known = seen.get(keys[i]);
       if (known != null) {
@@ -160,14 +179,14 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
       seen.put(distinctKeys.get(i), new RecentEncodings.Result(computed.get(i), computed.nullReason(i)));
     }
     for (int i = 0; i < n; i++) {
-      Integer d = firstOfKey.get(keys[i]);
+      Integer d = embeddings[i] == null ? firstOfKey.get(keys[i]) : null;
       if (d != null) {
         embeddings[i] = computed.get(d);
         reasons[i] = computed.nullReason(d);
       }
     }
     Embeddings rows = Embeddings.of(embeddings, reasons);
-    counts.add(EncodeCounts.of(rows, computed));
+    counts.add(EncodeCounts.of(rows, computed, reused));
     return rows;
   }
 
