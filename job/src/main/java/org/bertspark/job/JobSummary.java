@@ -29,6 +29,8 @@ import org.bertspark.spark.EncodePhase;
  * @param encodeSeconds from the first encoder call of any task to the end of the last one (wall clock)
  * @param modelLoadSeconds the longest a task waited for its encoder: the model load, where one happened
  * @param tfrecordDropped TFRecord input records skipped by mode=DROPMALFORMED (in the JSON for TFRecord input only)
+ * @param tasks the tasks that encoded rows
+ * @param threadsPerTask the TensorFlow threads each task's encoder ran with (the most, should tasks differ)
  */
 public record JobSummary(
     List<String> input,
@@ -47,7 +49,9 @@ public record JobSummary(
     Map<String, String> options,
     long tfrecordDropped,
     double encodeSeconds,
-    double modelLoadSeconds) {
+    double modelLoadSeconds,
+    int tasks,
+    int threadsPerTask) {
 
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -68,7 +72,8 @@ public record JobSummary(
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
         c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
         c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options, c.tfrecordDropped.value(),
-        EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()));
+        EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()),
+        c.phases.value().size(), EncodePhase.mostThreads(c.phases.value()));
   }
 
   /** Rows with a null vector, for any reason. */
@@ -119,6 +124,8 @@ public record JobSummary(
     m.put("encode_seconds", Math.round(encodeSeconds * 1000) / 1000.0);
     m.put("encode_rows_per_second", Math.round(encodeRowsPerSecond() * 10) / 10.0);
     m.put("encode_tokens_per_second", Math.round(encodeSeconds > 0 ? realTokens / encodeSeconds : 0));
+    m.put("tasks", tasks);
+    m.put("threads_per_task", threadsPerTask);
     m.put("options", options);
     try {
       return JSON.writeValueAsString(m);
