@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bertspark.encoder.model.ModelDirectory;
 
 /**
  * What a vector depends on, as one digest: the content of every file of the model's directories (model_dir, and
@@ -35,8 +36,7 @@ public final class ModelFingerprint {
 
   /** The fingerprint of the model and options, reading the model files named by {@code options} (local paths). */
   public static String of(EncoderOptions options) {
-    ModelDirectory model = ModelDirectory.resolve(options);
-    EncoderOptions resolved = options.resolvedFor(model.defaults());
+    EncoderOptions resolved = ResolvedOptions.of(options, ModelDirectory.resolve(options)).options();
     MessageDigest digest = sha256();
     update(digest, FORMAT);
     for (EncoderOption<?> option : EncoderOption.all()) {

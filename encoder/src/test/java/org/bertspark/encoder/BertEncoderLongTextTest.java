@@ -93,7 +93,7 @@ class BertEncoderLongTextTest {
         for (int t = 0; t < longTexts.size(); t++) {
           String text = longTexts.get(t);
           Embedding e = chunked.get(t);
-          int pieces = SequenceTokenizer.get(base.toBuilder().maxSeqLen(512).build()).tokenize(text).size() - 2;
+          int pieces = TokenizerCache.get(base.toBuilder().maxSeqLen(512).build()).tokenize(text).size() - 2;
           int room = 24 - 2;
           int stride = room / 4;
           int expected = pieces <= room ? 1 : 1 + (pieces - room + (room - stride) - 1) / (room - stride);

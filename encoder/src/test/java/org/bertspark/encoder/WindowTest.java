@@ -9,7 +9,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.bertspark.encoder.tokenizer.OffsetTokenizer.Piece;
+import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.Window;
+import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -69,7 +69,7 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
     this.inputColumns = reusing ? input.fieldIndex(ReusedOutput.VECTOR) : input.size();
     input = new StructType(Arrays.copyOf(input.fields(), inputColumns));
     this.counters = counters;
-    this.vector = new VectorColumn(job.encoder().poolingStrategy(), job.vectorType() == JobOptions.VectorType.VECTOR);
+    this.vector = new VectorColumn(job.encoder(), job.vectorType() == JobOptions.VectorType.VECTOR);
     this.showTokens = job.showTokens();
     this.chunks = job.encoder().longText() == LongText.CHUNKS;
     StructType out = input;

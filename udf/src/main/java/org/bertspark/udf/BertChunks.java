@@ -19,7 +19,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.SequenceTokenizer;
+import org.bertspark.encoder.TokenizerCache;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.bertspark.encoder.tokenizer.Window;
 import org.bertspark.spark.EncoderSource;
 import scala.collection.IndexedSeq;
@@ -29,7 +30,7 @@ import scala.collection.Seq;
  * {@code bert_chunks(text[, options])}: the windows long_text chunks cuts a text into, as an array of structs (index,
  * start, end, text) for {@code LATERAL VIEW inline(...)}: {@code bert_encode} of a window's text is the job's vector
  * for that window. Offsets are characters of the text; for an array of words they are word indices and the window's
- * text is its words. Reads the model's vocabulary only ({@link SequenceTokenizer}), never its weights.
+ * text is its words. Reads the model's tokenizer files only ({@link TokenizerCache}), never its weights.
  */
 public final class BertChunks extends Expression implements CodegenFallback, ImplicitCastInputTypes, Serializable {
   private static final long serialVersionUID = 1L;
@@ -53,7 +54,7 @@ public final class BertChunks extends Expression implements CodegenFallback, Imp
       return null;
     }
     if (tokenizer == null) {
-      tokenizer = SequenceTokenizer.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
+      tokenizer = TokenizerCache.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
     }
     List<String> words = value instanceof ArrayData array ? PreTokenized.words(array) : null;
     String string = words == null ? value.toString() : null;
