@@ -193,6 +193,7 @@ public final class BertEncoder implements AutoCloseable {
     // longest first: the biggest batch is met first, and each batch pads to little
     order.sort(Comparator.comparingInt((Integer i) -> seqs[i].length()).reversed());
     Embedding[] out = new Embedding[n];
+    int runs = 0;
     int start = 0;
     while (start < order.size()) {
       int longest = seqs[order.get(start)].length();
@@ -209,9 +210,10 @@ public final class BertEncoder implements AutoCloseable {
       }
       List<Integer> batch = order.subList(start, end);
       encodeBatch(batch, seqs, longest, out);
+      runs++;
       start = end;
     }
-    return new Embeddings(out, reasons);
+    return new Embeddings(out, reasons, runs);
   }
 
   private void encodeBatch(List<Integer> batch, InputSequence[] seqs, int seqLen, Embedding[] out) {

@@ -7,10 +7,12 @@ import java.util.RandomAccess;
 public final class Embeddings extends AbstractList<Embedding> implements RandomAccess {
   private final Embedding[] embeddings;
   private final Embedding.NullReason[] reasons;
+  private final int graphRuns;
 
-  Embeddings(Embedding[] embeddings, Embedding.NullReason[] reasons) {
+  Embeddings(Embedding[] embeddings, Embedding.NullReason[] reasons, int graphRuns) {
     this.embeddings = embeddings;
     this.reasons = reasons;
+    this.graphRuns = graphRuns;
   }
 
   @Override
@@ -21,6 +23,11 @@ public final class Embeddings extends AbstractList<Embedding> implements RandomA
   @Override
   public int size() {
     return embeddings.length;
+  }
+
+  /** How many batches BERT ran for these inputs. */
+  public int graphRuns() {
+    return graphRuns;
   }
 
   /** Why input {@code index} has no embedding; null when it has one. */

@@ -15,9 +15,10 @@ import org.bertspark.encoder.Embeddings;
  * @param truncated rows whose word pieces were cut to max_seq_len
  * @param realTokens word pieces fed, [CLS]/[SEP] included
  * @param paddedTokens positions computed, padding included
+ * @param graphRuns batches BERT ran
  */
 public record EncodeCounts(long rows, long encoded, long nullText, long blankText, long noWordPieces,
-    long truncated, long realTokens, long paddedTokens) {
+    long truncated, long realTokens, long paddedTokens, long graphRuns) {
 
   /** Where a task's counts go (Spark accumulators or SQL metrics). */
   public interface Sink extends Serializable {
@@ -46,6 +47,6 @@ public record EncodeCounts(long rows, long encoded, long nullText, long blankTex
     }
     return new EncodeCounts(embeddings.size(), encoded, reasons[Embedding.NullReason.NULL_TEXT.ordinal()],
         reasons[Embedding.NullReason.BLANK_TEXT.ordinal()], reasons[Embedding.NullReason.NO_WORD_PIECES.ordinal()],
-        truncated, realTokens, paddedTokens);
+        truncated, realTokens, paddedTokens, embeddings.graphRuns());
   }
 }

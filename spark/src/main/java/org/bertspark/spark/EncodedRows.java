@@ -37,18 +37,26 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     Embeddings encode(BertEncoder encoder, List<T> rows);
   }
 
-  /** One encoding of every row: a model, and what of each row it encodes. */
-  public record Call<T>(EncoderSource source, Input<T> input) implements Serializable {
+  /**
+   * One encoding of every row: a model, and what of each row it encodes. A constant call (a search query's text)
+   * gives every row the same input: it is encoded once per task, never on the driver.
+   */
+  public record Call<T>(EncoderSource source, Input<T> input, boolean constant) implements Serializable {
     /** The row's text, or the sentence pair (first, second) where {@code second} is not null. */
     public static <T> Call<T> texts(EncoderSource source, Text<T> first, Text<T> second) {
       return new Call<>(source, (encoder, rows) -> second == null ? encoder.encode(column(rows, first::of))
-          : encoder.encodePairs(column(rows, first::of), column(rows, second::of)));
+          : encoder.encodePairs(column(rows, first::of), column(rows, second::of)), false);
     }
 
     /** The row's words ({@link BertEncoder#encodeWords}), or the pair of word lists where {@code second} isn't null. */
     public static <T> Call<T> words(EncoderSource source, Words<T> first, Words<T> second) {
       return new Call<>(source, (encoder, rows) -> second == null ? encoder.encodeWords(column(rows, first::of))
-          : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)));
+          : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)), false);
+    }
+
+    /** This call, whose input is the same on every row. */
+    public Call<T> asConstant() {
+      return new Call<>(source, input, true);
     }
   }
 
@@ -73,6 +81,8 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   private final int chunkSize;
   private final List<T> chunk = new ArrayList<>();
   private final List<Embeddings> results = new ArrayList<>();
+  /** The encodings of constant calls, by call: made on the first chunk. */
+  private final Embeddings[] constants;
   private int next;
   /** This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait. */
   private long phaseStart = -1;
@@ -91,6 +101,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     this.output = output;
     this.counts = counts;
     this.chunkSize = calls.stream().mapToInt(c -> c.source().options().maxBatchSize()).min().orElseThrow();
+    this.constants = new Embeddings[calls.size()];
   }
 
   @Override
@@ -104,11 +115,15 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     while (chunk.size() < chunkSize && input.hasNext()) {
       chunk.add(copy.apply(input.next()));
     }
-    for (Call<T> call : calls) {
-      if (!chunk.isEmpty()) {
-        Embeddings embeddings = encode(call);
+    for (int c = 0; c < calls.size() && !chunk.isEmpty(); c++) {
+      Call<T> call = calls.get(c);
+      if (constants[c] == null) {
+        Embeddings embeddings = encode(call, call.constant() ? chunk.subList(0, 1) : chunk);
         counts.add(EncodeCounts.of(embeddings));
+        constants[c] = call.constant() ? embeddings : null;
         results.add(embeddings);
+      } else {
+        results.add(constants[c]);
       }
     }
     if (chunk.isEmpty() && phaseStart >= 0) {
@@ -118,12 +133,12 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     return !chunk.isEmpty();
   }
 
-  private Embeddings encode(Call<T> call) {
+  private Embeddings encode(Call<T> call, List<T> rows) {
     long asked = System.nanoTime();
     try (EncoderCache.Lease lease = call.source().acquire()) {
       longestWait = Math.max(longestWait, System.nanoTime() - asked);
       long start = System.currentTimeMillis();
-      Embeddings embeddings = call.input().encode(lease.encoder(), chunk);
+      Embeddings embeddings = call.input().encode(lease.encoder(), rows);
       phaseStart = phaseStart < 0 ? start : phaseStart;
       phaseEnd = System.currentTimeMillis();
       return embeddings;
@@ -137,7 +152,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     }
     Embedding[] embeddings = new Embedding[results.size()];
     for (int i = 0; i < embeddings.length; i++) {
-      embeddings[i] = results.get(i).get(next);
+      embeddings[i] = results.get(i).get(calls.get(i).constant() ? 0 : next);
     }
     return output.row(chunk.get(next++), embeddings);
   }

@@ -68,13 +68,14 @@ public final class EncoderSource implements Serializable {
 
   /**
    * A source made where it is used, with the executor's Spark and Hadoop conf: for row-at-a-time evaluation, which
-   * has no driver-made source.
+   * has no driver-made source. {@code pinned}: remote model directories' versions pinned on the driver
+   * ({@link ModelLocalizer#pin}); a directory missing from it is used at whatever version is there.
    */
-  public static EncoderSource inTask(EncoderOptions options) {
+  public static EncoderSource inTask(EncoderOptions options, Map<String, String> pinned) {
     SparkEnv env = SparkEnv.get();
     int cacheSize = env == null ? DEFAULT_CACHE_SIZE
         : cacheSize(env.conf().get(CACHE_SIZE_KEY, Integer.toString(DEFAULT_CACHE_SIZE)));
-    return new EncoderSource(options, null, cacheSize, Map.of());
+    return new EncoderSource(options, null, cacheSize, pinned);
   }
 
   private static int cacheSize(String value) {

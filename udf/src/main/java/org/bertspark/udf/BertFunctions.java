@@ -129,7 +129,8 @@ public final class BertFunctions {
         }
         String optionsText = n == 1 ? null : constantOptions(ENCODE, args.get(n - 1));
         List<Expression> texts = args.subList(0, n == 3 ? 2 : 1);
-        return new BertEncode(Scala.seq(texts), optionsText, resolveOptions(ENCODE, optionsText));
+        return new BertEncode(Scala.seq(texts), optionsText, resolveOptions(ENCODE, optionsText),
+            scala.collection.immutable.Map$.MODULE$.empty());
       }
       case TOKENIZE -> {
         if (n < 1 || n > 2) {
@@ -186,8 +187,8 @@ public final class BertFunctions {
   }
 
   /**
-   * The encoder options among spark.bert.* keys. Other spark.bert.* keys belong to the job (input, output, …) and
-   * are not ours to reject.
+   * The encoder options among spark.bert.* keys. Other spark.bert.* keys (spark.bert.encoder_cache_size) are read
+   * elsewhere and are not ours to reject.
    */
   static Map<String, String> confDefaults(SQLConf conf) {
     Map<String, String> values = new LinkedHashMap<>();

@@ -25,7 +25,8 @@ import org.tensorflow.proto.SavedModel;
  *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
  *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
  *       when the directory has it, else inferred from the variable shapes;
- *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): see {@link BuiltinModels}.
+ *   <li>{@code builtin:uncased|cased|multi_cased|all-minilm-l6-v2|bge-small-zh-v1.5} (uncased when model_dir is
+ *       unset): see {@link BuiltinModels}.
  * </ul>
  */
 public final class ModelDirectory {
