@@ -67,7 +67,7 @@ public final class EncoderOptions implements Serializable {
   public boolean xla() { return get(EncoderOption.XLA); }
   public List<Integer> deviceMap() { return get(EncoderOption.DEVICE_MAP); }
   public double gpuMemoryFraction() { return get(EncoderOption.GPU_MEMORY_FRACTION); }
-  /** Intra-op threads for TensorFlow; 0 means the cores this JVM sees. */
+  /** Intra-op threads for TensorFlow; 0 means the cores of a Spark task slot, or the cores this JVM sees. */
   public int numThreads() { return get(EncoderOption.NUM_THREADS); }
 
   /**

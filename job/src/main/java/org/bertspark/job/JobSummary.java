@@ -34,6 +34,8 @@ import org.bertspark.spark.EncodePhase;
  * @param options the job's options and the encoder's, resolved for the model where the driver could read it
  * @param optionSources where each encoder option's value came from (user, model, default); empty where the driver
  *     could not read the model (only executors see it), and then values the model decides are empty
+ * @param tasks the tasks that encoded rows
+ * @param threadsPerTask the TensorFlow threads each task's encoder ran with (the most, should tasks differ)
  */
 public record JobSummary(
     List<String> input,
@@ -53,7 +55,9 @@ public record JobSummary(
     Map<String, String> optionSources,
     long tfrecordDropped,
     double encodeSeconds,
-    double modelLoadSeconds) {
+    double modelLoadSeconds,
+    int tasks,
+    int threadsPerTask) {
 
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -81,7 +85,8 @@ public record JobSummary(
         c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
         c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options,
         resolved == null ? Map.of() : resolved.sourcesByName(), c.tfrecordDropped.value(),
-        EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()));
+        EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()),
+        c.phases.value().size(), EncodePhase.mostThreads(c.phases.value()));
   }
 
   /** Rows with a null vector, for any reason. */
@@ -132,6 +137,8 @@ public record JobSummary(
     m.put("encode_seconds", Math.round(encodeSeconds * 1000) / 1000.0);
     m.put("encode_rows_per_second", Math.round(encodeRowsPerSecond() * 10) / 10.0);
     m.put("encode_tokens_per_second", Math.round(encodeSeconds > 0 ? realTokens / encodeSeconds : 0));
+    m.put("tasks", tasks);
+    m.put("threads_per_task", threadsPerTask);
     m.put("options", options);
     m.put("option_sources", optionSources);
     try {
