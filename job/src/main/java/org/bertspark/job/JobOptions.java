@@ -94,12 +94,13 @@ public final class JobOptions {
   }
 
   /**
-   * Refuses an output that is, holds or lies inside an input ({@link OutputOverlap}), as a usage error: run before
-   * Spark starts and before anything is written.
+   * Refuses an output that is, holds or lies inside an input, or with {@code --mode overwrite} one that cannot be told
+   * apart from an input ({@link OutputOverlap}), as a usage error: run before Spark starts and before anything is
+   * written.
    */
   public void checkPaths(Configuration hadoopConf) {
     try {
-      OutputOverlap.check(input, output, hadoopConf);
+      OutputOverlap.check(input, output, mode.equals("overwrite"), hadoopConf);
     } catch (IllegalArgumentException e) {
       throw new UsageException("Error: " + e.getMessage(), usage());
     }

@@ -60,6 +60,31 @@ class JobCommandLineTest {
     assertEquals("input that must survive", Files.readString(part));
   }
 
+  /**
+   * The real job, as a user ran it: the input reached through a symlinked folder, the output the folder itself. The
+   * paths differ as strings; Spark would clear the folder and then find no input.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "input through the link, alias/in.jsonl, realdata",
+      "output through the link, realdata/in.jsonl, alias",
+      "link inside, realdata/in.jsonl, realdata/sub/../../alias/x/..",
+      "parent linked, home/realdata/in.jsonl, realhome/realdata"})
+  void outputThatIsAnInputThroughASymlinkIsRefusedByTheJob(String name, String in, String out) throws Exception {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3);
+    Path real = Files.createDirectories(tmp.resolve("realhome/realdata"));
+    Files.createSymbolicLink(tmp.resolve("home"), tmp.resolve("realhome"));
+    Files.move(real, tmp.resolve("realdata"));
+    Files.createSymbolicLink(real, tmp.resolve("realdata"));
+    Files.createSymbolicLink(tmp.resolve("alias"), tmp.resolve("realdata"));
+    Path input = Files.writeString(tmp.resolve("realdata/in.jsonl"), "{\"text\": \"input that must survive\"}\n");
+    Result r = runSpark("--input", tmp.resolve(in).toString(), "--output", tmp + "/" + out, "--mode", "overwrite",
+        "--model_dir", model.toString());
+    assertEquals(2, r.exitCode, r.stderr);
+    assertTrue(r.stderr.contains("choose another --output"), r.stderr);
+    assertTrue(Files.exists(input), "the input was deleted: " + r.stderr);
+  }
+
   @Test
   void outputBesideTheInputIsFine() throws Exception {
     Files.createDirectories(tmp.resolve("data"));
