@@ -48,8 +48,10 @@ final class HuggingFaceModel {
       throw new IllegalArgumentException("missing tokenizer.json or vocab.txt in " + dir
           + " (a Hugging Face model directory needs one of them)");
     }
+    // Precedence, as README states: model.safetensors, then the one *.onnx file (ONNX files beside safetensors, as
+    // Hub repositories ship them, are not read).
     Path safetensors = dir.resolve(SAFETENSORS);
-    Path onnx = onnxFile(dir);
+    Path onnx = Files.isRegularFile(safetensors) ? null : onnxFile(dir);
     ModelDirectory.WeightsFile weights;
     if (Files.isRegularFile(safetensors)) {
       if (config == null) {

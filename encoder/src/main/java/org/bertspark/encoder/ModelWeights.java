@@ -100,8 +100,9 @@ abstract class ModelWeights implements AutoCloseable {
   }
 
   /**
-   * Hugging Face's names ({@link BertWeights#huggingFaceName}, with or without the {@code bert.} prefix of task
-   * models), Linear weights {@code [out, in]}. In an ONNX export a kernel may instead be an anonymous initializer
+   * Hugging Face's names ({@link BertWeights#huggingFaceName}, or LayerNorm's legacy
+   * {@link BertWeights#legacyHuggingFaceName}; with or without the {@code bert.} prefix of task models), Linear weights
+   * {@code [out, in]}. In an ONNX export a kernel may instead be an anonymous initializer
    * {@code [in, out]} found through the MatMul that reads it.
    *
    * @param matMulKernels ONNX MatMul node name → its weight initializer; empty for safetensors
@@ -114,6 +115,10 @@ abstract class ModelWeights implements AutoCloseable {
       @Override
       String fileName(String weight) {
         String name = prefix + BertWeights.huggingFaceName(weight);
+        String legacy = BertWeights.legacyHuggingFaceName(weight);
+        if (legacy != null && !shapes.containsKey(name) && shapes.containsKey(prefix + legacy)) {
+          return prefix + legacy;
+        }
         if (BertWeights.isKernel(weight) && !shapes.containsKey(name)) {
           String matMul = matMulKernels.get(BertWeights.onnxMatMulNode(weight));
           return matMul != null ? matMul : name;
