@@ -9,6 +9,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bertspark.encoder.WordPieceTokenizer.Normalization;
+import org.bertspark.encoder.model.ModelFiles;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
@@ -149,8 +150,9 @@ public final class ModelDirectory {
    */
   private static String savedActivation(Path savedModelPb) {
     SavedModel model;
+    ModelFiles.checkSize(savedModelPb, ModelFiles.MAX_GRAPH_BYTES, "SavedModel graph");
     try (InputStream in = Files.newInputStream(savedModelPb)) {
-      model = SavedModel.parseFrom(in);
+      model = ModelFiles.guard(savedModelPb, () -> SavedModel.parseFrom(in));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + savedModelPb, e);
     }

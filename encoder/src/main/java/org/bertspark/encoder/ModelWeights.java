@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Function;
+import org.bertspark.encoder.model.ModelFiles;
 
 /**
  * A model's weights in the file that holds them, read by {@link BertWeights}' names in Google's layout (kernels
@@ -48,7 +49,7 @@ abstract class ModelWeights implements AutoCloseable {
   /** A weight's values in Google's layout; call {@link #check} first. */
   final float[] read(String weight) {
     String name = fileName(weight);
-    float[] values = readFile(name);
+    float[] values = ModelFiles.guard(source + ", " + entry + " '" + name + "'", () -> readFile(name));
     if (!transposed(weight)) {
       return values;
     }
