@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.Embedding;
@@ -14,8 +16,9 @@ import org.bertspark.encoder.Embeddings;
 /**
  * A partition's rows with their encodings, for the job and for SQL alike: rows stream through in chunks of
  * max_batch_size (never a whole partition in memory), each chunk encoded with one encoder call per {@link Call}, and
- * come out in input order. An empty partition never loads a model; each chunk holds its encoders' leases only while it
- * is encoded, so an executor keeps no more models open than its cache allows.
+ * come out in input order. An empty partition never loads a model. A task takes its encoders' leases at its first
+ * chunk and keeps them until its rows are encoded (or the task ends, for an iterator left unfinished), and the cache
+ * keeps as many models open as the task's distinct option sets: no chunk ever reloads a model.
  *
  * @param <T> input rows
  * @param <R> output rows
@@ -73,6 +76,10 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   private final int chunkSize;
   private final List<T> chunk = new ArrayList<>();
   private final List<Embeddings> results = new ArrayList<>();
+  /** The leases of {@link #calls}, in order, held from the first chunk until the input is encoded. */
+  private final List<EncoderCache.Lease> leases = new ArrayList<>();
+  private final int distinctModels;
+  private boolean releaseAtTaskEnd;
   private int next;
   /** This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait. */
   private long phaseStart = -1;
@@ -91,6 +98,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     this.output = output;
     this.counts = counts;
     this.chunkSize = calls.stream().mapToInt(c -> c.source().options().maxBatchSize()).min().orElseThrow();
+    this.distinctModels = (int) calls.stream().map(c -> c.source().options()).distinct().count();
   }
 
   @Override
@@ -104,12 +112,24 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     while (chunk.size() < chunkSize && input.hasNext()) {
       chunk.add(copy.apply(input.next()));
     }
-    for (Call<T> call : calls) {
-      if (!chunk.isEmpty()) {
-        Embeddings embeddings = encode(call);
+    boolean more = input.hasNext();
+    if (more && !releaseAtTaskEnd && TaskContext.get() != null) {
+      // more chunks follow: a consumer that stops early (LIMIT) or a failing task still gives the leases back
+      releaseAtTaskEnd = true;
+      TaskContext.get().addTaskCompletionListener((TaskCompletionListener) context -> releaseLeases());
+    }
+    try {
+      for (int i = 0; i < calls.size() && !chunk.isEmpty(); i++) {
+        Embeddings embeddings = encode(i);
         counts.add(EncodeCounts.of(embeddings));
         results.add(embeddings);
       }
+    } catch (RuntimeException | Error e) {
+      releaseLeases();
+      throw e;
+    }
+    if (!more) {
+      releaseLeases();
     }
     if (chunk.isEmpty() && phaseStart >= 0) {
       counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait));
@@ -118,16 +138,23 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     return !chunk.isEmpty();
   }
 
-  private Embeddings encode(Call<T> call) {
-    long asked = System.nanoTime();
-    try (EncoderCache.Lease lease = call.source().acquire()) {
+  private Embeddings encode(int i) {
+    Call<T> call = calls.get(i);
+    if (leases.size() == i) {
+      long asked = System.nanoTime();
+      leases.add(call.source().acquire(distinctModels));
       longestWait = Math.max(longestWait, System.nanoTime() - asked);
-      long start = System.currentTimeMillis();
-      Embeddings embeddings = call.input().encode(lease.encoder(), chunk);
-      phaseStart = phaseStart < 0 ? start : phaseStart;
-      phaseEnd = System.currentTimeMillis();
-      return embeddings;
     }
+    long start = System.currentTimeMillis();
+    Embeddings embeddings = call.input().encode(leases.get(i).encoder(), chunk);
+    phaseStart = phaseStart < 0 ? start : phaseStart;
+    phaseEnd = System.currentTimeMillis();
+    return embeddings;
+  }
+
+  private synchronized void releaseLeases() {
+    leases.forEach(EncoderCache.Lease::close);
+    leases.clear();
   }
 
   @Override

@@ -110,8 +110,13 @@ public final class EncoderSource implements Serializable {
     return SparkHadoopUtil.get().newConfiguration(env == null ? new SparkConf(false) : env.conf());
   }
 
-  /** A lease on this task's encoder; close it when the rows in hand are encoded. */
-  public EncoderCache.Lease acquire() {
-    return EncoderCache.acquire(TaskGpu.forThisTask(localOptions()), cacheSize);
+  /**
+   * A lease on this task's encoder; close it when the task's rows are encoded.
+   *
+   * @param together how many distinct models the caller holds at once: the cache keeps at least that many open, so
+   *     a query with more option sets than {@value #CACHE_SIZE_KEY} never reloads a model between its chunks
+   */
+  public EncoderCache.Lease acquire(int together) {
+    return EncoderCache.acquire(TaskGpu.forThisTask(localOptions()), Math.max(cacheSize, together));
   }
 }
