@@ -80,11 +80,9 @@ public final class BertEmbeddingJob {
     EncoderSource source = EncoderSource.of(spark, options.encoder());
     checkModel(spark, source);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-        counters);
-    if (options.partitions() > 0) {
-      input = input.repartition(options.partitions());
-    }
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
+        options.readOptions(), options.partitions(), counters);
+    options.outputFormat().checkWritable(spark, input.schema());
     PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters);
     Dataset<Row> output = input.mapPartitions(encoder, Encoders.row(encoder.outputSchema()));
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
