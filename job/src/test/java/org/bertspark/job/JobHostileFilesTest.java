@@ -186,7 +186,7 @@ class JobHostileFilesTest {
    * stage re-runs (an executor lost with its shuffle files), which would count a record twice.
    */
   @Test
-  void corruptRecordsAreCountedInTheResultStageUnderPartitions() throws IOException {
+  void corruptRecordsAreCountedInTheResultStageUnderPartitions() throws Exception {
     Path json = malformed("permissive-partitions", "{\"text\": \"fine\", \"id\": 1}\n", "{\"text\": \"cut\n", "");
     List<StageInfo> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
     SparkListener listener = new SparkListener() {
