@@ -18,9 +18,9 @@ import org.bertspark.encoder.EncoderOptions;
 
 /**
  * Where a task gets its encoder: made on the driver for some options, used in tasks. A task's encoder is the
- * executor's shared one from {@link EncoderCache} (at most {@value #CACHE_SIZE_KEY} models per JVM), for the options
- * with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once per host) and the GPU Spark gave the
- * task ({@link TaskGpu}).
+ * executor's shared one from {@link EncoderCache} (at most {@value #CACHE_SIZE_KEY} models per JVM, or as many as one
+ * task uses at once), for the options with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once
+ * per host) and the GPU Spark gave the task ({@link TaskGpu}).
  */
 public final class EncoderSource implements Serializable {
   private static final long serialVersionUID = 1L;
