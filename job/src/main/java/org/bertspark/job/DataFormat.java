@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
@@ -112,12 +113,12 @@ public enum DataFormat {
    * records that DROPMALFORMED skips are counted in {@code counters.tfrecordDropped}.
    *
    * @param schema the input's schema, or null to infer it
-   * @param partitions repartition into so many partitions (0: as read), before counting: corrupt records are then
-   *     counted in the stage that writes, whose accumulator updates Spark applies once per partition (a shuffle-map
-   *     stage's are applied again when a lost executor's output makes it re-run)
+   * @param spread how the rows are repartitioned, applied before counting: corrupt records are then counted in the
+   *     stage that writes, whose accumulator updates Spark applies once per partition (a shuffle-map stage's are
+   *     applied again when a lost executor's output makes it re-run)
    */
   Dataset<Row> read(SparkSession spark, List<String> paths, String textCol, StructType schema,
-      Map<String, String> options, int partitions, JobCounters counters) {
+      Map<String, String> options, UnaryOperator<Dataset<Row>> spread, JobCounters counters) {
     Map<String, String> all = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     if (this == CSV) {
       all.put("header", "true");
@@ -136,7 +137,7 @@ public enum DataFormat {
       if (this == TFRECORD) {
         reader = TFRecordFileFormat.countDropped(reader, counters.tfrecordDropped);
       }
-      Dataset<Row> rows = repartition(reader.load(files), partitions);
+      Dataset<Row> rows = spread.apply(reader.load(files));
       return this == TEXT ? rows.withColumnRenamed(TEXT_VALUE_COL, textCol) : rows;
     }
     // Both modes read PERMISSIVE with a corrupt-record column, which the schema must name for Spark to fill it.
@@ -147,7 +148,7 @@ public enum DataFormat {
     if (!Arrays.asList(read.fieldNames()).contains(corrupt)) {
       read = read.add(corrupt, DataTypes.StringType);
     }
-    Dataset<Row> rows = repartition(spark.read().format(sparkName).options(all).schema(read).load(files), partitions);
+    Dataset<Row> rows = spread.apply(spark.read().format(sparkName).options(all).schema(read).load(files));
     Column record = col(quoted(corrupt));
     if (mode.equals(PERMISSIVE)) {
       LongAccumulator corruptRecords = counters.corruptRecords;
@@ -163,10 +164,6 @@ public enum DataFormat {
     Column fail = raise_error(concat(lit("malformed " + sparkName + " record in "), input_file_name(),
         lit(" (--read_option mode=PERMISSIVE keeps and counts such rows, mode=DROPMALFORMED drops them)")));
     return rows.where(when(record.isNotNull(), fail).otherwise(lit(true))).drop(corrupt);
-  }
-
-  private static Dataset<Row> repartition(Dataset<Row> rows, int partitions) {
-    return partitions > 0 ? rows.repartition(partitions) : rows;
   }
 
   /**

@@ -32,22 +32,25 @@ final class OutputOverlap {
   /**
    * Throws an {@link IllegalArgumentException} naming both paths when the output overlaps an input, or, with
    * {@code overwrite}, when it cannot be told apart from one; also when a path's filesystem cannot be reached.
+   *
+   * @param option the option that names the inputs, for messages: --input, or another whose paths the job reads
    */
-  static void check(List<String> inputs, String output, boolean overwrite, Configuration conf) {
+  static void check(String option, List<String> inputs, String output, boolean overwrite, Configuration conf) {
     Location out = Location.of(new Path(output), conf);
     for (String input : inputs) {
       for (Location in : expand(new Path(input), conf)) {
         String how = overlap(in, out);
         if (how != null) {
-          throw new IllegalArgumentException("--output " + output + " " + how + " input " + in.spelled + " (--input "
-              + input + ")" + in.realIfOther(out) + ": writing there would delete or mix with the input; choose "
-              + "another --output");
+          throw new IllegalArgumentException("--output " + output + " " + how + " input " + in.spelled + " ("
+              + option + " " + input + ")" + in.realIfOther(out) + ": writing there would delete or mix with the "
+              + "input; choose another --output");
         }
         String undecided = overwrite ? undecided(in, out) : null;
         if (undecided != null) {
           throw new IllegalArgumentException("--mode overwrite refused: cannot tell whether --output " + output
-              + " overlaps input " + in.spelled + " (--input " + input + "): " + undecided + "; overwriting would "
-              + "delete the input if it does; choose an --output on another path, or check and delete it yourself");
+              + " overlaps input " + in.spelled + " (" + option + " " + input + "): " + undecided + "; overwriting "
+              + "would delete the input if it does; choose an --output on another path, or check and delete it "
+              + "yourself");
         }
       }
     }

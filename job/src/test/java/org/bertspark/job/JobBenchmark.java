@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
@@ -30,7 +31,7 @@ public final class JobBenchmark {
     SparkSession spark = SparkSession.builder().master("local[*]").appName("bert-spark-benchmark").getOrCreate();
     try {
       List<String> texts = options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
-          options.readOptions(), 0, JobCounters.register(spark.sparkContext()))
+          options.readOptions(), UnaryOperator.identity(), JobCounters.register(spark.sparkContext()))
           .select(options.textCol()).collectAsList().stream().map(r -> r.getString(0)).toList();
       double encoderRate;
       try (EncoderCache.Lease lease = EncoderCache.acquire(options.encoder(), 1)) {
@@ -49,7 +50,8 @@ public final class JobBenchmark {
       options.encoder().toMap().forEach((key, value) -> spark.conf().set(BertFunctions.CONF_PREFIX + key, value));
       BertFunctions.register(spark);
       options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
-          options.readOptions(), 0, JobCounters.register(spark.sparkContext())).createOrReplaceTempView("input");
+          options.readOptions(), UnaryOperator.identity(), JobCounters.register(spark.sparkContext()))
+          .createOrReplaceTempView("input");
       String text = options.textCol();
       String cosine = "bert_cosine(bert_encode(" + text + "), bert_encode('" + QUERY + "'))";
       Map<String, Double> sql = new LinkedHashMap<>();

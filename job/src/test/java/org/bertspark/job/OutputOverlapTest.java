@@ -30,7 +30,7 @@ class OutputOverlapTest {
   void oneLocationSpelledTwoWaysOverlapsInEveryMode(String in, String out) {
     for (boolean overwrite : new boolean[] {true, false}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> OutputOverlap.check(List.of(in), out, overwrite, conf()));
+          () -> OutputOverlap.check("--input", List.of(in), out, overwrite, conf()));
       assertTrue(e.getMessage().contains("choose another --output"), e.getMessage());
     }
   }
@@ -42,7 +42,7 @@ class OutputOverlapTest {
       "s3a://bucket/data, s3a://bucket/data-vectors",
       "s3a://bucket/data, s3://other-bucket/data"})
   void differentLocationsAreApart(String in, String out) {
-    assertDoesNotThrow(() -> OutputOverlap.check(List.of(in), out, true, conf()));
+    assertDoesNotThrow(() -> OutputOverlap.check("--input", List.of(in), out, true, conf()));
   }
 
   /** Two filesystem classes on one host may store the same data: overwrite is refused, append is not. */
@@ -50,10 +50,10 @@ class OutputOverlapTest {
   @CsvSource({"s3a://bucket/data, gs://bucket/data/vectors"})
   void undecidableOverlapRefusesOverwriteOnly(String in, String out) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> OutputOverlap.check(List.of(in), out, true, conf()));
+        () -> OutputOverlap.check("--input", List.of(in), out, true, conf()));
     assertTrue(e.getMessage().contains("--mode overwrite refused: cannot tell"), e.getMessage());
     assertTrue(e.getMessage().contains("same host bucket"), e.getMessage());
-    assertDoesNotThrow(() -> OutputOverlap.check(List.of(in), out, false, conf()));
+    assertDoesNotThrow(() -> OutputOverlap.check("--input", List.of(in), out, false, conf()));
   }
 
   private static Configuration conf() {

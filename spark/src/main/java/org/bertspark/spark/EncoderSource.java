@@ -19,8 +19,9 @@ import org.bertspark.encoder.EncoderOptions;
 /**
  * Where a task gets its encoder: made on the driver for some options, used in tasks. A task's encoder is the
  * executor's shared one from {@link EncoderCache} (at most {@value #CACHE_SIZE_KEY} models per JVM, or as many as one
- * task uses at once), for the options with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once
- * per host) and the GPU Spark gave the task ({@link TaskGpu}).
+ * task uses at once), for the options
+ * with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once per host), the GPU Spark gave the
+ * task ({@link TaskGpu}) and num_threads 0 as the cores of one task slot ({@link TaskSlots}).
  */
 public final class EncoderSource implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -117,6 +118,7 @@ public final class EncoderSource implements Serializable {
    *     a query with more option sets than {@value #CACHE_SIZE_KEY} never reloads a model between its chunks
    */
   public EncoderCache.Lease acquire(int together) {
-    return EncoderCache.acquire(TaskGpu.forThisTask(localOptions()), Math.max(cacheSize, together));
+    return EncoderCache.acquire(TaskSlots.forThisTask(TaskGpu.forThisTask(localOptions())),
+        Math.max(cacheSize, together));
   }
 }
