@@ -54,7 +54,6 @@ import org.junit.jupiter.api.io.TempDir;
 import scala.Option;
 import scala.Tuple4;
 import scala.collection.JavaConverters;
-import scala.collection.Seq;
 
 /**
  * The job end to end on {@code local[2]} and a tiny random BERT: every format in and out, every column and row kept,
@@ -350,12 +349,14 @@ class JobEndToEndTest {
     }
   }
 
+  /** Raw Scala lists: the event's Seq type is Scala 2.12's in Spark 3.5 and 2.13's in Spark 4; a List is both. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static SparkListenerExecutorMetricsUpdate heartbeat(LongAccumulator acc, long taskId, long value) {
     AccumulableInfo info = new AccumulableInfo(acc.id(), Option.apply(acc.name().get()), Option.apply(value),
         Option.apply(value), false, false, Option.empty());
-    Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task = new Tuple4<>(taskId, 0, 0,
-        JavaConverters.asScalaBuffer(List.of(info)).toSeq());
-    return new SparkListenerExecutorMetricsUpdate("driver", JavaConverters.asScalaBuffer(List.of(task)).toSeq(),
+    Tuple4 task = new Tuple4<>(taskId, 0, 0, JavaConverters.asScalaBuffer(List.of(info)).toList());
+    return new SparkListenerExecutorMetricsUpdate("driver",
+        (scala.collection.immutable.List) JavaConverters.asScalaBuffer(List.of(task)).toList(),
         scala.collection.immutable.Map$.MODULE$.empty());
   }
 
