@@ -198,6 +198,7 @@ class JobEndToEndTest {
 
     JsonNode json = JSON.readTree(Path.of(out, "_SUMMARY.json").toFile());
     assertEquals(input.size(), json.get("input_rows").asLong());
+    assertEquals(spark.version(), json.get("spark_version").asText(), "the Spark build that ran the job");
     assertEquals(BAD_ROWS, json.get("null").asLong());
     assertEquals(model, json.get("options").get("model_dir").asText());
     assertFalse(json.has("tfrecord_dropped_records"), "only TFRecord input counts dropped records");
