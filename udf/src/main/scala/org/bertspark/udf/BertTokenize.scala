@@ -6,7 +6,8 @@ import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
 import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
 import org.apache.spark.sql.types.{ArrayType, DataType, StringType}
 import org.apache.spark.unsafe.types.UTF8String
-import org.bertspark.encoder.{EncoderOptions, SequenceTokenizer}
+import org.bertspark.encoder.EncoderOptions
+import org.bertspark.encoder.tokenizer.SequenceTokenizer
 import org.bertspark.spark.EncoderSource
 
 /**
