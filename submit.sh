@@ -73,8 +73,16 @@ if build_needed; then
   (cd "$ROOT" && mvn -B -q -DskipTests "${profile[@]+"${profile[@]}"}" package)
 fi
 
-# TensorFlow's C++ INFO lines (oneDNN, CPU features) say nothing to act on; warnings and errors stay.
+# TensorFlow's C++ INFO lines (oneDNN, CPU features, MLIR) say nothing to act on; warnings and errors stay.
+# TF_CPP_MIN_LOG_LEVEL=1 hides TensorFlow's own; the few that its absl logging prints regardless are left out of
+# stderr here (their form: I1205 16:35:11.343821 1234 file.cc:401] ...). TF_CPP_MIN_LOG_LEVEL=0 shows them all.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
+if [[ "$TF_CPP_MIN_LOG_LEVEL" != 0 ]]; then
+  # The filter outlives Ctrl-C and SIGTERM, so Spark's shutdown lines still come through.
+  exec 2> >(trap '' INT TERM
+    exec grep --line-buffered -v -E \
+      '^(I[0-9]{4} [0-9:.]+ +[0-9]+ [^ ]+\.cc:[0-9]+\] |WARNING: All log messages before absl::InitializeLog\(\) is called)' >&2)
+fi
 # The GPU build's CUDA libraries (mvn -Pgpu), for the JVMs started here; cluster executors need
 # spark.executorEnv.BERT_SPARK_CUDA_LIBS (README, "GPUs").
 if [[ -z "${BERT_SPARK_CUDA_LIBS:-}" && -d "$ROOT/job/target/cuda" ]]; then
