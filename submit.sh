@@ -77,12 +77,15 @@ fi
 # TF_CPP_MIN_LOG_LEVEL=1 hides TensorFlow's own; the few that its absl logging prints regardless are left out of
 # stderr here (their form: I1205 16:35:11.343821 1234 file.cc:401] ...). TF_CPP_MIN_LOG_LEVEL=0 shows them all.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
-if [[ "$TF_CPP_MIN_LOG_LEVEL" != 0 ]]; then
-  # The filter outlives Ctrl-C and SIGTERM, so Spark's shutdown lines still come through.
-  exec 2> >(trap '' INT TERM
-    exec grep --line-buffered -v -E \
-      '^(I[0-9]{4} [0-9:.]+ +[0-9]+ [^ ]+\.cc:[0-9]+\] |WARNING: All log messages before absl::InitializeLog\(\) is called)' >&2)
-fi
+# Called just before Spark starts, after this script's own messages.
+filter_tensorflow_info() {
+  if [[ "$TF_CPP_MIN_LOG_LEVEL" != 0 ]]; then
+    # The filter outlives Ctrl-C and SIGTERM, so Spark's shutdown lines still come through.
+    exec 2> >(trap '' INT TERM
+      exec grep --line-buffered -v -E \
+        '^(I[0-9]{4} [0-9:.]+ +[0-9]+ [^ ]+\.cc:[0-9]+\] |WARNING: All log messages before absl::InitializeLog\(\) is called)' >&2)
+  fi
+}
 # The GPU build's CUDA libraries (mvn -Pgpu), for the JVMs started here; cluster executors need
 # spark.executorEnv.BERT_SPARK_CUDA_LIBS (README, "GPUs").
 if [[ -z "${BERT_SPARK_CUDA_LIBS:-}" && -d "$ROOT/job/target/cuda" ]]; then
@@ -169,6 +172,7 @@ if [[ $main_class == "$CONNECT_CLASS" ]]; then
   submit_args=("${connect_conf[@]}" "${submit_args[@]+"${submit_args[@]}"}")
 fi
 
+filter_tensorflow_info
 if [[ -n "${SPARK_HOME:-}" ]]; then
   exec "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
     --driver-java-options "$log_conf${user_java_options:+ $user_java_options}" \
