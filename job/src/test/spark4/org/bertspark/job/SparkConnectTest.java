@@ -54,7 +54,7 @@ class SparkConnectTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws IOException {
     if (client != null) {
       client.close();
     }
