@@ -7,6 +7,7 @@ import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
 import org.apache.spark.sql.types.{ArrayType, DataType, StringType}
 import org.apache.spark.unsafe.types.UTF8String
 import org.bertspark.encoder.EncoderOptions
+import org.bertspark.encoder.TokenizerCache
 import org.bertspark.encoder.tokenizer.SequenceTokenizer
 import org.bertspark.spark.EncoderSource
 
@@ -21,7 +22,7 @@ case class BertTokenize(text: Expression, optionsText: String, options: EncoderO
 
   /** Looked up on the first row: a per-row lookup would build a cache key each time. */
   @transient private lazy val tokenizer =
-    SequenceTokenizer.get(EncoderSource.inTask(options).localOptions()) // remote model_dir: copied
+    TokenizerCache.get(EncoderSource.inTask(options).localOptions()) // remote model_dir: copied
 
   override def eval(row: InternalRow): Any = text.eval(row) match {
     case null => null

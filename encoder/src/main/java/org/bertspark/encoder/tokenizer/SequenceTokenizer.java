@@ -1,111 +1,48 @@
 package org.bertspark.encoder.tokenizer;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.EncoderOption;
-import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.model.BertConfig;
-import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
 
 /**
- * Text to BERT's input sequences, exactly as {@link BertEncoder} feeds them: bert-as-service's {@code a ||| b}
- * pairs, Google's WordPiece ({@link WordPieceTokenizer}), [CLS]/[SEP] and truncation to max_seq_len
- * ({@link InputSequence}). It needs the model's vocabulary only (and its config for max_seq_len NONE): no
- * TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.
+ * Text to BERT's input sequences, exactly as the encoder feeds them: bert-as-service's {@code a ||| b} pairs, Google's
+ * WordPiece ({@link WordPieceTokenizer}), [CLS]/[SEP] and truncation to max_seq_len ({@link InputSequence}). It needs
+ * the model's vocabulary and resolved settings only: no TensorFlow, no weights, so {@code bert_tokenize} stays cheap.
+ * Thread-safe.
  */
 public final class SequenceTokenizer {
   /** bert-as-service's separator of the two sentences of a pair in one string. */
   private static final String PAIR_SEPARATOR = "|||";
-  /** The options tokens depend on; options that differ only elsewhere (pooling, devices, …) share a tokenizer. */
-  private static final List<EncoderOption<?>> DEPENDS_ON = List.of(EncoderOption.MODEL_DIR,
-      EncoderOption.TUNED_MODEL_DIR, EncoderOption.CKPT_NAME, EncoderOption.CONFIG_NAME, EncoderOption.MAX_SEQ_LEN,
-      EncoderOption.CASED_TOKENIZATION, EncoderOption.PROMPT);
-  /** Tokenizers kept per JVM, least recently used dropped first; each holds a vocabulary (a few MB for BERT's). */
-  private static final int CACHED = 16;
-  private static final Map<EncoderOptions, SequenceTokenizer> CACHE = new LinkedHashMap<>(CACHED, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<EncoderOptions, SequenceTokenizer> eldest) {
-      return size() > CACHED;
-    }
-  };
 
   private final Vocabulary vocab;
   private final WordPieceTokenizer wordPieces;
   private final int maxSeqLen;
+  /** chunk_stride; null for a quarter of the window. */
+  private final Integer chunkStride;
   /**
    * The prompt's word pieces, put before every first sentence: the same pieces as tokenizing prompt + text when the
    * prompt ends in a space or punctuation (E5's "query: "), and unaffected by option values being trimmed.
    */
   private final List<String> promptPieces;
 
-  /** A pair's second sentence has segment id 1: the model needs two token types; 0 when unknown (tokenizing only). */
+  /** A pair's second sentence has segment id 1: the model needs two token types. */
   private final int typeVocabSize;
 
-  private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
-      int typeVocabSize) {
+  /**
+   * @param maxSeqLen word pieces per sequence at most, [CLS]/[SEP] included
+   * @param prompt text put before every first sentence; null or empty for none
+   * @param chunkStride word pieces a window of long text shares with the one before; null for a quarter of the window
+   * @param typeVocabSize the model's token types: a pair needs two
+   */
+  public SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
+      Integer chunkStride, int typeVocabSize) {
     this.vocab = vocab;
+    this.chunkStride = chunkStride;
     this.typeVocabSize = typeVocabSize;
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
     this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
-  }
-
-  /**
-   * The tokenizer for a model and options {@link EncoderOptions#resolvedFor resolved} for it: the model's own
-   * normalization (Hugging Face models) unless cased_tokenization keeps case and accents; max_seq_len NONE is the
-   * model's limit (its positions, sentence-transformers' max_seq_length).
-   */
-  public static SequenceTokenizer of(Vocabulary vocab, ModelDirectory model, EncoderOptions options) {
-    Normalization own = model.normalization();
-    Normalization normalization = own == null ? Normalization.google(!options.casedTokenization())
-        : options.casedTokenization() ? new Normalization(false, false, own.splitChinese(), own.huggingFace())
-        : own;
-    int maxSeqLen = modelMaxSeqLen(model.config());
-    if (model.defaults().maxSeqLen() != null) {
-      maxSeqLen = Math.min(maxSeqLen, model.defaults().maxSeqLen());
-    }
-    return new SequenceTokenizer(vocab, normalization,
-        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt(),
-        model.config().typeVocabSize());
-  }
-
-  /**
-   * The shared tokenizer for the model, max_seq_len and cased_tokenization of {@code options}; the first caller
-   * reads the vocabulary while others wait. With max_seq_len NONE the model's config (and the checkpoint's index,
-   * for a SavedModel without a config) is read too, for the model's positions; never a weight.
-   */
-  public static synchronized SequenceTokenizer get(EncoderOptions options) {
-    EncoderOptions.Builder keyBuilder = EncoderOptions.builder();
-    DEPENDS_ON.forEach(option -> copy(option, options, keyBuilder));
-    EncoderOptions key = keyBuilder.build();
-    SequenceTokenizer tokenizer = CACHE.get(key);
-    if (tokenizer == null) {
-      Path vocabFile = key.maxSeqLen() != null ? ModelDirectory.vocabFile(key) : null;
-      if (vocabFile != null) {
-        tokenizer = new SequenceTokenizer(Vocabulary.load(vocabFile), Normalization.google(!key.casedTokenization()),
-            key.maxSeqLen(), key.prompt(), 0);
-      } else { // NONE, or a Hugging Face model: its config and tokenizer files, and the weights' shapes
-        ModelDirectory model = ModelDirectory.resolve(key);
-        EncoderOptions resolved = key.resolvedFor(model.defaults());
-        tokenizer = of(model.vocabulary(), model, resolved);
-      }
-      CACHE.put(key, tokenizer);
-    }
-    return tokenizer;
-  }
-
-  private static <T> void copy(EncoderOption<T> option, EncoderOptions from, EncoderOptions.Builder to) {
-    to.set(option, from.get(option));
-  }
-
-  /** The longest sequence a model takes: its position table, within {@link EncoderOptions#MODEL_MAX_SEQ_LEN}. */
-  public static int modelMaxSeqLen(BertConfig config) {
-    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
   }
 
   /** The word pieces fed to BERT for this text, [CLS]/[SEP] included (show_tokens); null if it has none. */
@@ -164,6 +101,53 @@ public final class SequenceTokenizer {
           + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
+  }
+
+  /**
+   * The windows of a long text (long_text chunks or mean): its word pieces cut into windows that fit max_seq_len
+   * with the prompt, overlapping by chunk_stride ({@link Window#split}), with their character offsets into the text.
+   * A text without word pieces has none. {@code |||} is plain text here: a document is one sentence.
+   */
+  public List<Window> windows(String text) {
+    return Window.split(wordPieces.pieces(text), room(), stride());
+  }
+
+  /** As {@link #windows(String)}, for pre-tokenized words: offsets are word indices. */
+  public List<Window> wordWindows(List<String> words) {
+    return Window.split(wordPieces.wordPieces(words), room(), stride());
+  }
+
+  /** The input for a window: [CLS], the prompt, the window's pieces, [SEP]; never truncated. */
+  public InputSequence sequence(Window window) {
+    return InputSequence.of(vocab, withPrompt(window.pieces()), null, maxSeqLen);
+  }
+
+  /** Fails unless a window fits max_seq_len with the prompt and chunk_stride is less than it. */
+  public void checkWindows() {
+    stride();
+  }
+
+  /** Word pieces per window: max_seq_len less [CLS], [SEP] and the prompt. */
+  private int room() {
+    int room = maxSeqLen - 2 - promptPieces.size();
+    if (room < 1) {
+      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no word piece for a window after "
+          + "[CLS], [SEP] and the prompt's " + promptPieces.size() + " pieces");
+    }
+    return room;
+  }
+
+  private int stride() {
+    int room = room();
+    if (chunkStride == null) {
+      return room / 4;
+    }
+    if (chunkStride >= room) {
+      throw new IllegalArgumentException("chunk_stride " + chunkStride + " must be less than the window, " + room
+          + " word pieces (max_seq_len " + maxSeqLen + " less [CLS], [SEP]"
+          + (promptPieces.isEmpty() ? "" : " and the prompt") + ")");
+    }
+    return chunkStride;
   }
 
   private List<String> withPrompt(List<String> pieces) {
