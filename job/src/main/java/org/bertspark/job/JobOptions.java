@@ -281,8 +281,9 @@ public final class JobOptions {
       return Read$.MODULE$.intRead();
     }
 
-    private static scala.collection.Seq<String> seq(String s) {
-      return JavaConverters.asScalaBufferConverter(List.of(s)).asScala();
+    /** A Scala List: the Seq of Scala 2.12 and of 2.13 alike. */
+    private static scala.collection.immutable.List<String> seq(String s) {
+      return JavaConverters.asScalaBuffer(List.of(s)).toList();
     }
 
     @Override

@@ -15,11 +15,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.CompressionCodecs;
 import org.apache.spark.sql.execution.datasources.CodecStreams;
-import org.apache.spark.sql.execution.datasources.FileFormat;
 import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.sources.DataSourceRegister;
-import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.AccumulatorContext;
@@ -31,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import scala.Function1;
 import scala.Option;
 import scala.collection.JavaConverters; // Scala 2.12: no scala.jdk.javaapi
-import scala.collection.Seq;
 import scala.collection.immutable.Map;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
@@ -42,7 +39,7 @@ import scala.runtime.AbstractFunction1;
  * records failing or skipped (option {@code mode}), records longer than option {@code maxRecordLength} refused.
  * Files are not split: TFRecord has no sync markers.
  */
-public final class TFRecordFileFormat implements FileFormat, DataSourceRegister, Serializable {
+public final class TFRecordFileFormat extends JavaFileFormat implements DataSourceRegister, Serializable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(TFRecordFileFormat.class);
 
@@ -63,7 +60,7 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
   }
 
   @Override
-  public Option<StructType> inferSchema(SparkSession session, Map<String, String> options, Seq<FileStatus> files) {
+  Option<StructType> inferSchema(SparkSession session, Map<String, String> options, List<FileStatus> statuses) {
     TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
     if (parsed.recordType() == RecordType.BYTE_ARRAY) {
       return Option.apply(RecordConverter.BYTE_ARRAY_SCHEMA);
@@ -73,7 +70,6 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
     long sampled = 0;
     long[] added = {0};
     boolean more = false;
-    List<FileStatus> statuses = JavaConverters.seqAsJavaList(files);
     for (int i = 0; i < statuses.size() && !more; i++) {
       Path path = statuses.get(i).getPath();
       try (RecordFileIterator<byte[]> records = new RecordFileIterator<>(
@@ -109,9 +105,8 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
   }
 
   @Override
-  public Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> buildReader(
-      SparkSession session, StructType dataSchema, StructType partitionSchema, StructType requiredSchema,
-      Seq<Filter> filters, Map<String, String> options, Configuration hadoopConf) {
+  Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> buildReader(SparkSession session,
+      StructType dataSchema, StructType requiredSchema, Map<String, String> options, Configuration hadoopConf) {
     TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
     new RecordConverter(parsed.recordType(), dataSchema); // names a column the record type cannot hold
     Broadcast<SerializableConfiguration> conf = session.sparkContext().broadcast(
