@@ -1,6 +1,6 @@
 package org.bertspark.udf
 
-import scala.collection.JavaConverters._
+import scala.jdk.CollectionConverters._
 
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult
@@ -17,8 +17,8 @@ import org.bertspark.spark.{EncodeCounts, EncodedRows, EncoderSource, VectorColu
  * options string), so executors need no session conf.
  *
  * [[BatchBertEncodeExec]] encodes many rows at once through [[call]]; [[eval]], one row, the same code. Never
- * foldable: a constant text (a search query) is encoded once per task, in the batched node, so the driver never
- * loads a model.
+ * foldable: a constant text (a search query) is encoded in the batched node, once per task (a task encodes equal
+ * inputs once), so the driver never loads a model.
  *
  * @param optionsText the options argument as written; null when the call had none
  * @param pinned the remote model directories' versions [[eval]] must use, pinned on the driver when the query is
@@ -34,14 +34,13 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   /** This call over rows bound to its input. */
   def call(source: EncoderSource): EncodedRows.Call[InternalRow] = {
     val second = if (texts.size == 2) Some(texts(1)) else None
-    val call = if (PreTokenized.is(texts.head.dataType)) {
+    if (PreTokenized.is(texts.head.dataType)) {
       EncodedRows.Call.words[InternalRow](source, new ExpressionWords(texts.head),
         second.map(new ExpressionWords(_)).orNull)
     } else {
       EncodedRows.Call.texts[InternalRow](source, new ExpressionText(texts.head),
         second.map(new ExpressionText(_)).orNull)
     }
-    if (texts.forall(_.foldable)) call.asConstant() else call
   }
 
   /** array&lt;float&gt;; with pooling NONE one vector per token, as the job gives. */

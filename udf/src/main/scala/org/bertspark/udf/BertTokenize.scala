@@ -6,14 +6,14 @@ import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
 import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
 import org.apache.spark.sql.types.{ArrayType, DataType, StringType}
 import org.apache.spark.unsafe.types.UTF8String
-import org.bertspark.encoder.{EncoderOptions, TokenizerCache}
+import org.bertspark.encoder.EncoderOptions
+import org.bertspark.encoder.TokenizerCache
 import org.bertspark.encoder.tokenizer.SequenceTokenizer
 import org.bertspark.spark.EncoderSource
 
 /**
  * `bert_tokenize(text[, options])`: the word pieces BERT is fed for a text, [CLS] and [SEP] included
- * (bert-as-service's show_tokens). Reads the model's vocabulary and config only ([[TokenizerCache]]), never its
- * weights.
+ * (bert-as-service's show_tokens). Reads the model's vocabulary only ([[SequenceTokenizer]]), never its weights.
  *
  * @param optionsText the options argument as written; null when the call had none
  */
@@ -21,24 +21,29 @@ case class BertTokenize(text: Expression, optionsText: String, options: EncoderO
     extends UnaryExpression with CodegenFallback with ImplicitCastInputTypes {
 
   /** Looked up on the first row: a per-row lookup would build a cache key each time. */
-  @transient private lazy val tokenizer: SequenceTokenizer =
-    TokenizerCache.get(EncoderSource.inTask(options, java.util.Map.of()).localOptions()) // remote: copied
+  @transient private lazy val tokenizer =
+    TokenizerCache.get(EncoderSource.inTask(options, java.util.Map.of()).localOptions()) // remote model_dir: copied
+
+  override def eval(row: InternalRow): Any = text.eval(row) match {
+    case null => null
+    case value =>
+      val tokens = value match {
+        case words: ArrayData => tokenizer.tokenizeWords(PreTokenized.words(words))
+        case s => tokenizer.tokenize(s.toString)
+      }
+      if (tokens == null) null
+      else new GenericArrayData(tokens.toArray(Array.empty[String]).map(t => UTF8String.fromString(t): Any))
+  }
 
   override def child: Expression = text
-
-  override protected def nullSafeEval(value: Any): Any = {
-    val tokens = value match {
-      case words: ArrayData => tokenizer.tokenizeWords(PreTokenized.words(words))
-      case string => tokenizer.tokenize(string.toString)
-    }
-    if (tokens == null) null else new GenericArrayData(tokens.toArray.map(t => UTF8String.fromString(t.toString)))
-  }
 
   override def dataType: DataType = ArrayType(StringType, containsNull = false)
 
   override def nullable: Boolean = true
 
   override def inputTypes: Seq[DataType] = Seq(PreTokenized.inputType(text))
+
+  override def foldable: Boolean = text.foldable
 
   override protected def withNewChildInternal(newChild: Expression): BertTokenize = copy(text = newChild)
 
