@@ -51,8 +51,8 @@ public final class BertEncoder implements AutoCloseable {
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
-      this.graph = new BertGraph(config, weights::read, this.options.poolingStrategy(), this.options.poolingLayer(),
-          SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
+      this.graph = new BertGraph(config, weights::read, model.dense(), this.options.poolingStrategy(),
+          this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
   }
 
@@ -77,9 +77,9 @@ public final class BertEncoder implements AutoCloseable {
     BertConfig config = model.config();
     if (options.maxSeqLen() != null && options.maxSeqLen() > SequenceTokenizer.modelMaxSeqLen(config)) {
       throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
-          + config.maxPositionEmbeddings() + " positions (" + model.vocabFile().getParent() + ")");
+          + config.positions() + " positions (" + model.vocabFile().getParent() + ")");
     }
-    BertGraph.resolveLayers(options.poolingLayer(), config.numHiddenLayers());
+    BertGraph.width(config, model.dense(), options.poolingStrategy(), options.poolingLayer());
     Vocabulary vocab = model.vocabulary();
     if (vocab.size() != config.vocabSize()) {
       throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + vocab.size()
@@ -92,7 +92,10 @@ public final class BertEncoder implements AutoCloseable {
     return options;
   }
 
-  /** Width of one pooled vector (or of one token vector for NONE): hidden size × layers (× 2 for REDUCE_MEAN_MAX). */
+  /**
+   * Width of one pooled vector (or of one token vector for NONE): hidden size × layers (× 2 for REDUCE_MEAN_MAX), or
+   * the last Dense module's out_features.
+   */
   public int dimension() {
     return graph.width();
   }

@@ -71,7 +71,7 @@ final class HuggingFaceModel {
     try (ModelWeights opened = weights.open()) {
       opened.check(config);
     }
-    return new ModelDirectory(vocab, normalization, config, weights, ModelDefaults.read(dir));
+    return new ModelDirectory(vocab, normalization, config, weights, ModelDefaults.read(dir), DenseModule.read(dir));
   }
 
   private static ModelWeights safetensors(Path file) {
@@ -111,6 +111,11 @@ final class HuggingFaceModel {
     String act = null;
     for (OnnxFile.Node node : onnx.nodes()) {
       node.outputs().forEach(o -> producers.put(o, node));
+      if (node.op().equals("CumSum") && node.name().startsWith("/embeddings/")) {
+        // RoBERTa's position ids count from padding_idx + 1, which only config.json's pad_token_id tells
+        throw new IllegalArgumentException("ONNX file " + onnx.file() + " computes its position ids from the input "
+            + "ids (XLM-RoBERTa); add the model's config.json beside it");
+      }
       if (act == null && node.name().startsWith("/encoder/layer.0/intermediate/")) {
         act = node.op().equals("Erf") ? "gelu" : node.op().equals("Tanh") ? "gelu_tanh" : null;
       }
@@ -120,7 +125,7 @@ final class HuggingFaceModel {
           + "layer, so its activation is unknown; add the model's config.json beside it");
     }
     return new BertConfig((int) words[0], hidden, layers, heads(onnx, producers, hidden), (int) intermediate[0], act,
-        (int) positions[0], (int) types[0], layerNormEps(onnx, producers));
+        (int) positions[0], (int) types[0], layerNormEps(onnx, producers), 0);
   }
 
   /**

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.WordPieceTokenizer.Normalization;
 import org.tensorflow.proto.MetaGraphDef;
@@ -40,6 +41,7 @@ public final class ModelDirectory {
   private final BertConfig config;
   private final WeightsFile weights;
   private final ModelDefaults defaults;
+  private final List<DenseModule> dense;
   private final Path checkpointPrefix;
   private final String variablePrefix;
 
@@ -50,18 +52,20 @@ public final class ModelDirectory {
     this.config = config;
     this.weights = () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
     this.defaults = ModelDefaults.NONE;
+    this.dense = List.of();
     this.checkpointPrefix = checkpointPrefix;
     this.variablePrefix = variablePrefix;
   }
 
   /** A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own normalization. */
   ModelDirectory(Path vocabFile, Normalization normalization, BertConfig config, WeightsFile weights,
-      ModelDefaults defaults) {
+      ModelDefaults defaults, List<DenseModule> dense) {
     this.vocabFile = vocabFile;
     this.normalization = normalization;
     this.config = config;
     this.weights = weights;
     this.defaults = defaults;
+    this.dense = dense;
     this.checkpointPrefix = null;
     this.variablePrefix = null;
   }
@@ -191,6 +195,11 @@ public final class ModelDirectory {
   /** Option defaults from the model's sentence-transformers files. */
   ModelDefaults defaults() {
     return defaults;
+  }
+
+  /** The sentence-transformers Dense modules applied after pooling, in order; empty for most models. */
+  List<DenseModule> dense() {
+    return dense;
   }
 
   /** The checkpoint path without its {@code .index} / {@code .data-*} suffix; null for Hugging Face models. */

@@ -38,13 +38,8 @@ public final class SequenceTokenizer {
    */
   private final List<String> promptPieces;
 
-  /** A pair's second sentence has segment id 1: the model needs two token types; 0 when unknown (tokenizing only). */
-  private final int typeVocabSize;
-
-  private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
-      int typeVocabSize) {
+  private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt) {
     this.vocab = vocab;
-    this.typeVocabSize = typeVocabSize;
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
     this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
@@ -65,8 +60,7 @@ public final class SequenceTokenizer {
       maxSeqLen = Math.min(maxSeqLen, model.defaults().maxSeqLen());
     }
     return new SequenceTokenizer(vocab, normalization,
-        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt(),
-        model.config().typeVocabSize());
+        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt());
   }
 
   /**
@@ -83,7 +77,7 @@ public final class SequenceTokenizer {
       Path vocabFile = key.maxSeqLen() != null ? ModelDirectory.vocabFile(key) : null;
       if (vocabFile != null) {
         tokenizer = new SequenceTokenizer(Vocabulary.load(vocabFile), Normalization.google(!key.casedTokenization()),
-            key.maxSeqLen(), key.prompt(), 0);
+            key.maxSeqLen(), key.prompt());
       } else { // NONE, or a Hugging Face model: its config and tokenizer files, and the weights' shapes
         ModelDirectory model = ModelDirectory.resolve(key);
         EncoderOptions resolved = key.resolvedFor(model.defaults());
@@ -100,7 +94,7 @@ public final class SequenceTokenizer {
 
   /** The longest sequence a model takes: its position table, within {@link EncoderOptions#MODEL_MAX_SEQ_LEN}. */
   static int modelMaxSeqLen(BertConfig config) {
-    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
+    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.positions());
   }
 
   /** The word pieces fed to BERT for this text, [CLS]/[SEP] included (show_tokens); null if it has none. */
@@ -151,12 +145,6 @@ public final class SequenceTokenizer {
     piecesA = withPrompt(piecesA);
     if (piecesB == null || piecesB.isEmpty()) {
       return InputSequence.of(vocab, piecesA, null, maxSeqLen);
-    }
-    // Checked here, per input, because only the data says whether there are pairs; an out-of-range segment id
-    // would fail inside TensorFlow on CPU and give zeros on a GPU.
-    if (typeVocabSize == 1) {
-      throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
-          + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
   }
