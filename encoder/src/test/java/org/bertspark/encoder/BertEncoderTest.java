@@ -191,7 +191,8 @@ class BertEncoderTest {
     weights.put(BertWeights.TOKEN_TYPE_EMBEDDINGS, twoRows);
     Path two = dir.resolve("two-equal-types");
     HuggingFaceFiles.writeConfig(two, c, "gelu");
-    HuggingFaceFiles.writeSafetensors(two.resolve("model.safetensors"), HuggingFaceFiles.huggingFaceTensors(weights, c));
+    HuggingFaceFiles.writeSafetensors(two.resolve("model.safetensors"),
+        HuggingFaceFiles.huggingFaceTensors(weights, c));
     HuggingFaceFiles.writeVocab(two, TinyModel.VOCAB, true);
     try (BertEncoder encoder = open(base.toBuilder().modelDir(one.toString()));
         BertEncoder reference = open(base.toBuilder().modelDir(two.toString()))) {

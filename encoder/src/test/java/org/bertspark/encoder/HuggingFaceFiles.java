@@ -24,6 +24,11 @@ final class HuggingFaceFiles {
 
   /** model.safetensors with float32 tensors in order. */
   static void writeSafetensors(Path file, Map<String, Tensor> tensors) {
+    writeSafetensors(file, tensors, Map.of());
+  }
+
+  /** model.safetensors with float32 tensors, then int64 ones of shape {@code [1, n]} (buffers: position_ids). */
+  static void writeSafetensors(Path file, Map<String, Tensor> tensors, Map<String, long[]> int64Rows) {
     StringBuilder header = new StringBuilder("{\"__metadata__\": {\"format\": \"pt\"}");
     long offset = 0;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -31,6 +36,13 @@ final class HuggingFaceFiles {
       header.append(", \"").append(e.getKey()).append("\": {\"dtype\": \"F32\", \"shape\": ")
           .append(java.util.Arrays.toString(e.getValue().shape())).append(", \"data_offsets\": [").append(offset)
           .append(", ").append(offset + bytes).append("]}");
+      offset += bytes;
+    }
+    for (Map.Entry<String, long[]> e : int64Rows.entrySet()) {
+      long bytes = 8L * e.getValue().length;
+      header.append(", \"").append(e.getKey()).append("\": {\"dtype\": \"I64\", \"shape\": [1, ")
+          .append(e.getValue().length).append("], \"data_offsets\": [").append(offset).append(", ")
+          .append(offset + bytes).append("]}");
       offset += bytes;
     }
     header.append('}');
@@ -43,6 +55,11 @@ final class HuggingFaceFiles {
         data.asFloatBuffer().put(t.values());
         out.write(data.array());
       }
+      for (long[] row : int64Rows.values()) {
+        ByteBuffer data = ByteBuffer.allocate(8 * row.length).order(ByteOrder.LITTLE_ENDIAN);
+        data.asLongBuffer().put(row);
+        out.write(data.array());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -53,11 +70,12 @@ final class HuggingFaceFiles {
     String type = c.positionOffset() == 0 ? "\"architectures\": [\"BertModel\"], \"model_type\": \"bert\", "
         : "\"architectures\": [\"XLMRobertaModel\"], \"model_type\": \"xlm-roberta\", \"pad_token_id\": "
             + (c.positionOffset() - 1) + ", \"bos_token_id\": 0, \"eos_token_id\": 2, ";
-    write(dir.resolve("config.json"), "{" + type + "\"vocab_size\": " + c.vocabSize() + ", \"hidden_size\": " + c.hiddenSize() + ", \"num_hidden_layers\": "
-        + c.numHiddenLayers() + ", \"num_attention_heads\": " + c.numAttentionHeads() + ", \"intermediate_size\": "
-        + c.intermediateSize() + ", \"hidden_act\": \"" + hiddenAct + "\", \"max_position_embeddings\": "
-        + c.maxPositionEmbeddings() + ", \"type_vocab_size\": " + c.typeVocabSize() + ", \"layer_norm_eps\": "
-        + c.layerNormEps() + ", \"position_embedding_type\": \"absolute\"}");
+    write(dir.resolve("config.json"), "{" + type + "\"vocab_size\": " + c.vocabSize() + ", \"hidden_size\": "
+        + c.hiddenSize() + ", \"num_hidden_layers\": " + c.numHiddenLayers() + ", \"num_attention_heads\": "
+        + c.numAttentionHeads() + ", \"intermediate_size\": " + c.intermediateSize() + ", \"hidden_act\": \""
+        + hiddenAct + "\", \"max_position_embeddings\": " + c.maxPositionEmbeddings() + ", \"type_vocab_size\": "
+        + c.typeVocabSize() + ", \"layer_norm_eps\": " + c.layerNormEps() + ", \"position_embedding_type\": "
+        + "\"absolute\"}");
   }
 
   /** modules.json with Transformer, Pooling (the given mode) and, when asked, Normalize. */

@@ -50,7 +50,8 @@ class XlmRobertaModelTest {
     for (int i = 0; i < OFFSET * h; i++) {
       positions[i] = (float) random.nextGaussian();
     }
-    System.arraycopy(bert.get(BertWeights.POSITION_EMBEDDINGS), 0, positions, OFFSET * h, c.maxPositionEmbeddings() * h);
+    System.arraycopy(bert.get(BertWeights.POSITION_EMBEDDINGS), 0, positions, OFFSET * h,
+        c.maxPositionEmbeddings() * h);
     out.put(BertWeights.POSITION_EMBEDDINGS, positions);
     out.put(BertWeights.TOKEN_TYPE_EMBEDDINGS, Arrays.copyOf(bert.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), h));
     return out;
@@ -65,7 +66,11 @@ class XlmRobertaModelTest {
     tensors.put(prefix + "pooler.dense.bias", new Tensor(new long[] {config.hiddenSize()},
         new float[config.hiddenSize()]));
     tensors.put("lm_head.bias", new Tensor(new long[] {config.vocabSize()}, new float[config.vocabSize()]));
-    HuggingFaceFiles.writeSafetensors(dir.resolve("model.safetensors"), tensors);
+    // the position_ids buffer older files keep: int64 0 … max_position_embeddings − 1
+    long[] positionIds = new long[config.maxPositionEmbeddings()];
+    Arrays.setAll(positionIds, i -> i);
+    HuggingFaceFiles.writeSafetensors(dir.resolve("model.safetensors"), tensors,
+        Map.of(prefix + "embeddings.position_ids", positionIds));
   }
 
   private static EncoderOptions options(String modelDir, String more) {
@@ -199,7 +204,8 @@ class XlmRobertaModelTest {
   }
 
   /**
-   * A file with XLM-R's layout (514 positions, one token type, {@code roberta.} names, the pooler and LM head beside)
+   * A file with XLM-R's layout (514 positions, one token type, {@code roberta.} names, the pooler, LM head and int64
+   * position_ids beside)
    * loads, with or without the prefix, from safetensors or ONNX; 512 tokens fit, and a shorter table's positions
    * bound max_seq_len.
    */
