@@ -105,7 +105,7 @@ final class BertGraph implements AutoCloseable {
   static int width(BertConfig config, List<DenseModule> dense, PoolingStrategy strategy, List<Integer> layers) {
     int pooled = config.hiddenSize() * resolveLayers(layers, config.numHiddenLayers()).size()
         * strategy.widthFactor();
-    return DenseModule.outputWidth(dense, strategy, pooled);
+    return DenseModule.outputWidth(dense, strategy, layers, pooled);
   }
 
   /** Dense module {@code i}'s weights, named apart from {@link BertWeights}' because they come from its own file. */

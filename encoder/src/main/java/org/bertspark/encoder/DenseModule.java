@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * A sentence-transformers {@code Dense} module ({@code models.Dense}): {@code activation(x · Wᵀ + b)} on the pooled
@@ -123,7 +124,7 @@ record DenseModule(Path weights, int in, int out, boolean hasBias, boolean tanh)
    * the sentence embedding, so token vectors (NONE) pass unchanged; a pooled width that is not the first module's
    * in_features (REDUCE_MEAN_MAX, several pooling layers) is refused by name.
    */
-  static int outputWidth(List<DenseModule> dense, PoolingStrategy strategy, int pooled) {
+  static int outputWidth(List<DenseModule> dense, PoolingStrategy strategy, List<Integer> layers, int pooled) {
     if (strategy == PoolingStrategy.NONE) {
       return pooled;
     }
@@ -131,8 +132,9 @@ record DenseModule(Path weights, int in, int out, boolean hasBias, boolean tanh)
     for (DenseModule module : dense) {
       if (module.in != width) {
         throw new IllegalArgumentException("the model's Dense module takes " + module.in + " features but gets "
-            + width + (width == pooled ? " from pooling_strategy " + strategy + " over pooling_layer" : " from the "
-            + "Dense module before it") + "; choose a pooling that gives one layer's hidden size");
+            + width + (width == pooled ? " from pooling_strategy " + strategy + " of pooling_layer "
+            + layers.stream().map(String::valueOf).collect(Collectors.joining(",")) : " from the Dense module before "
+            + "it") + "; choose a pooling of one layer that gives its hidden size");
       }
       width = module.out;
     }

@@ -125,11 +125,12 @@ class DenseModuleTest {
   void aPoolingWiderThanTheDenseInputIsRefusedByName() {
     Path dir = tinyWithDense("wide");
     BertEncoder.check(options(dir, "pooling_strategy=REDUCE_MAX"));
-    assertEquals("the model's Dense module takes 32 features but gets 64 from pooling_strategy REDUCE_MEAN_MAX over "
-        + "pooling_layer; choose a pooling that gives one layer's hidden size",
+    assertEquals("the model's Dense module takes 32 features but gets 64 from pooling_strategy REDUCE_MEAN_MAX of "
+        + "pooling_layer -1; choose a pooling of one layer that gives its hidden size",
         checkError(dir, "pooling_strategy=REDUCE_MEAN_MAX"));
-    assertTrue(checkError(dir, "pooling_layer=-1,-2").startsWith("the model's Dense module takes 32 features but "
-        + "gets 64"));
+    assertEquals("the model's Dense module takes 32 features but gets 64 from pooling_strategy CLS_TOKEN of "
+        + "pooling_layer -1,-2; choose a pooling of one layer that gives its hidden size",
+        checkError(dir, "pooling_layer=-1,-2"));
   }
 
   @Test
