@@ -18,6 +18,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.model.BertWeights;
+import org.bertspark.encoder.model.BuiltinModels;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.model.ModelWeights;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
+import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -135,7 +142,8 @@ class OnnxRuntimeFidelityTest {
   void tokenIdsEqualHuggingFaceTokenizers() throws Exception {
     for (String model : List.of(MINILM, BGE_ZH)) {
       Path dir = BuiltinModels.local().directory(model);
-      Vocabulary vocab = TokenizerFiles.vocabulary(dir.resolve("tokenizer.json"));
+      Vocabulary vocab = ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + model,
+          EncoderOptions.defaults())).vocabulary();
       List<String> texts = new ArrayList<>(HOSTILE);
       texts.addAll(ENGLISH);
       texts.addAll(CHINESE);
@@ -189,7 +197,8 @@ class OnnxRuntimeFidelityTest {
 
   /** all-MiniLM-L6-v2's WordPiece vocabulary as vocab.txt with tokenizer_config.json (lower-casing). */
   static void writeMiniLmVocabulary(Path dir) {
-    Vocabulary vocab = TokenizerFiles.vocabulary(BuiltinModels.local().directory(MINILM).resolve("tokenizer.json"));
+    Vocabulary vocab = ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + MINILM, EncoderOptions.defaults()))
+        .vocabulary();
     List<String> tokens = new ArrayList<>();
     for (int i = 0; i < vocab.size(); i++) {
       tokens.add(vocab.token(i));

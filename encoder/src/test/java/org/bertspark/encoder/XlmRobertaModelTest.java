@@ -16,7 +16,13 @@ import java.util.Map;
 import java.util.Random;
 import org.bertspark.encoder.HuggingFaceFiles.Tensor;
 import org.bertspark.encoder.OnnxRuntimeFidelityTest.OrtInput;
+import org.bertspark.encoder.device.SessionConfig;
+import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.model.BertWeights;
+import org.bertspark.encoder.model.BuiltinModels;
+import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
