@@ -13,7 +13,7 @@ import org.bertspark.encoder.PoolingStrategy;
  * A sentence-transformers {@code Dense} module ({@code models.Dense}): {@code activation(x · Wᵀ + b)} on the pooled
  * vector, between Pooling and Normalize, as LaBSE has. Its folder holds {@code config.json} (in_features,
  * out_features, bias, activation_function) and {@code model.safetensors} ({@code linear.weight} {@code [out, in]},
- * {@code linear.bias}), whose shapes are checked when the model is resolved and whose values are read by
+ * {@code linear.bias}), whose shapes {@link #check} checks beside the model's weights and whose values are read by
  * {@link #kernel} and {@link #bias} when the graph is built.
  *
  * @param weights the module's model.safetensors
@@ -60,10 +60,15 @@ public record DenseModule(Path weights, int in, int out, boolean hasBias, boolea
       throw new IllegalArgumentException("Dense config " + configFile + ": activation_function "
           + BertConfig.shown(activation) + " is not supported: " + TANH + " or " + IDENTITY);
     }
-    Path weights = folder.resolve(HuggingFaceModel.SAFETENSORS);
+    return new DenseModule(folder.resolve(HuggingFaceModel.SAFETENSORS), in, out, hasBias, activation.equals(TANH));
+  }
+
+  /** Fails naming the file unless the weights are there with the shapes the module's config.json gives. */
+  void check() {
     if (!Files.isRegularFile(weights)) {
-      throw new IllegalArgumentException("missing " + HuggingFaceModel.SAFETENSORS + " in " + folder + " (a Dense "
-          + "module needs its weights as safetensors"
+      Path folder = weights.getParent();
+      throw new IllegalArgumentException("missing " + weights.getFileName() + " in " + folder + " (a Dense module "
+          + "needs its weights as safetensors"
           + (Files.isRegularFile(folder.resolve("pytorch_model.bin")) ? "; pytorch_model.bin, PyTorch's pickle "
               + "format, is not read here: save the model with Python's sentence-transformers, e.g. "
               + "SentenceTransformer(\"" + folder.getParent() + "\").save(\"" + folder.getParent()
@@ -75,7 +80,6 @@ public record DenseModule(Path weights, int in, int out, boolean hasBias, boolea
         checkShape(file, BIAS, new long[] {out}, weights);
       }
     }
-    return new DenseModule(weights, in, out, hasBias, activation.equals(TANH));
   }
 
   private static void checkShape(SafetensorsFile file, String name, long[] shape, Path weights) {

@@ -71,7 +71,10 @@ final class HuggingFaceModel {
     try (ModelWeights opened = weights.open()) {
       opened.check(config);
     }
-    return new ModelDirectory(vocab, normalization, config, weights, ModelDefaults.read(dir), DenseModule.read(dir));
+    ModelDefaults defaults = ModelDefaults.read(dir); // first: it checks modules.json's order
+    List<DenseModule> dense = DenseModule.read(dir);
+    dense.forEach(DenseModule::check);
+    return new ModelDirectory(vocab, normalization, config, weights, defaults, dense);
   }
 
   private static ModelWeights safetensors(Path file) {
@@ -111,7 +114,7 @@ final class HuggingFaceModel {
     String act = null;
     for (OnnxFile.Node node : onnx.nodes()) {
       node.outputs().forEach(o -> producers.put(o, node));
-      if (node.op().equals("CumSum") && node.name().startsWith("/embeddings/")) {
+      if (node.op().equals("CumSum") && node.name().contains("/embeddings/")) {
         // RoBERTa's position ids count from padding_idx + 1, which only config.json's pad_token_id tells
         throw new IllegalArgumentException("ONNX file " + onnx.file() + " computes its position ids from the input "
             + "ids (XLM-RoBERTa); add the model's config.json beside it");
