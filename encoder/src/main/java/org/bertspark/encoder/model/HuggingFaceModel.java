@@ -68,12 +68,12 @@ final class HuggingFaceModel {
     } else {
       throw new IllegalArgumentException("missing " + SAFETENSORS + " or a *.onnx file in " + dir);
     }
+    ModelDefaults defaults = ModelDefaults.read(dir); // before the Dense modules: it checks modules.json's order
+    List<DenseModule> dense = DenseModule.read(dir);
     try (ModelWeights opened = weights.open()) {
       opened.check(config);
+      dense.forEach(DenseModule::check);
     }
-    ModelDefaults defaults = ModelDefaults.read(dir); // first: it checks modules.json's order
-    List<DenseModule> dense = DenseModule.read(dir);
-    dense.forEach(DenseModule::check);
     return new ModelDirectory(vocab, normalization, config, weights, defaults, dense);
   }
 
