@@ -13,11 +13,11 @@ import java.util.stream.Stream;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
 
 /**
- * A BERT-architecture model as Hugging Face ships it: {@code config.json} with {@code model.safetensors}, or an ONNX
- * export ({@code *.onnx}, config.json optional: sizes from the initializers' shapes, the head count from the
- * attention's Reshape, the LayerNorm epsilon from its Add, the activation from Erf or Tanh); the tokenizer from
+ * A BERT or XLM-RoBERTa model as Hugging Face ships it: {@code config.json} with {@code model.safetensors}, or an
+ * ONNX export ({@code *.onnx}, config.json optional for BERT: sizes from the initializers' shapes, the head count from
+ * the attention's Reshape, the LayerNorm epsilon from its Add, the activation from Erf or Tanh); the tokenizer from
  * {@code tokenizer.json} or {@code vocab.txt} with {@code tokenizer_config.json}; sentence-transformers' files for
- * the defaults.
+ * the defaults and the Dense modules.
  */
 final class HuggingFaceModel {
   static final String CONFIG = "config.json";

@@ -22,7 +22,7 @@ import org.tensorflow.proto.SavedModel;
  * <ul>
  *   <li>Google's checkpoint directory: {@code bert_config.json}, {@code bert_model.ckpt.*}, {@code vocab.txt}
  *       (names from config_name and ckpt_name); tuned_model_dir replaces the checkpoint, as in bert-as-service;
- *   <li>a Hugging Face model directory or ONNX export of a BERT-architecture model ({@link HuggingFaceModel});
+ *   <li>a Hugging Face model directory or ONNX export of a BERT or XLM-RoBERTa model ({@link HuggingFaceModel});
  *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
  *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
  *       when the directory has it, else inferred from the variable shapes;
