@@ -111,13 +111,17 @@ final class BertGraph implements AutoCloseable {
     return DenseModule.outputWidth(dense, strategy, layers, pooled);
   }
 
-  /** Dense module {@code i}'s weights, named apart from {@link BertWeights}' because they come from its own file. */
+  /** Dense module {@code i}'s scope, apart from {@link BertWeights}' names because its weights have their own file. */
+  private static String denseScope(int i) {
+    return "sentence_transformers/dense_" + i;
+  }
+
   private static String denseKernel(int i) {
-    return BertWeights.kernel("sentence_transformers/dense_" + i);
+    return BertWeights.kernel(denseScope(i));
   }
 
   private static String denseBias(int i) {
-    return BertWeights.bias("sentence_transformers/dense_" + i);
+    return BertWeights.bias(denseScope(i));
   }
 
   static List<Integer> resolveLayers(List<Integer> layers, int numLayers) {
