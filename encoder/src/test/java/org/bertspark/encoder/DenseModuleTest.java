@@ -73,7 +73,7 @@ class DenseModuleTest {
       expected.add(OnnxRuntimeFidelityTest.normalize(onnxRuntime(dense2, onnxRuntime(dense1, x))));
     }
     try (BertEncoder encoder = BertEncoder.open(options(dir, "max_seq_len=NONE"))) {
-      assertEquals(128, encoder.dimension());
+      assertEquals(128, encoder.resolved().width());
       List<Embedding> actual = encoder.encode(texts);
       float max = 0;
       for (int i = 0; i < texts.size(); i++) {
@@ -88,7 +88,7 @@ class DenseModuleTest {
     }
     // token vectors are the Transformer's, as sentence-transformers' token_embeddings
     try (BertEncoder encoder = BertEncoder.open(options(dir, "pooling_strategy=NONE"))) {
-      assertEquals(384, encoder.dimension());
+      assertEquals(384, encoder.resolved().width());
       assertEquals(384, encoder.encode(List.of("a cat")).get(0).tokenVectors()[0].length);
     }
   }

@@ -227,7 +227,7 @@ class XlmRobertaModelTest {
       writeXlmRoberta(dir, config, weights, prefix);
       HuggingFaceFiles.writeVocab(dir, TinyModel.VOCAB, true);
       try (BertEncoder encoder = BertEncoder.open(options(dir.toString(), "max_seq_len=512"))) {
-        assertEquals(32, encoder.dimension());
+        assertEquals(32, encoder.resolved().width());
         List<float[]> vectors = encoder.encode(texts).stream().map(Embedding::vector).toList();
         assertEquals(512, encoder.tokenize(texts.get(2)).size());
         if (first != null) {

@@ -14,6 +14,10 @@ import java.util.List;
  * @param truncated whether word pieces were dropped to fit
  */
 public record InputSequence(List<String> tokens, int[] ids, int[] segmentIds, boolean truncated) {
+  /** The shortest max_seq_len: a pair's [CLS] and two [SEP]. */
+  public static final int MIN_LENGTH = 3;
+  /** The longest: BERT's position table; no model here takes longer sequences. */
+  public static final int MAX_LENGTH = 512;
 
   /**
    * Builds the input for {@code piecesA} (and {@code piecesB}, unless null) in at most {@code maxSeqLen} tokens.

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.testing.TinyModel;
-import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,7 +77,6 @@ class BertConfigTest {
     BertConfig config = BertConfig.readHuggingFace(json);
     assertEquals(new BertConfig(250002, 768, 12, 12, 3072, "gelu", 514, 1, 1e-5f, 2), config);
     assertEquals(512, config.positions());
-    assertEquals(512, SequenceTokenizer.modelMaxSeqLen(config));
 
     ObjectNode bgeM3 = (ObjectNode) new ObjectMapper().readTree(XLM_ROBERTA_JSON);
     bgeM3.put("max_position_embeddings", 8194).put("pad_token_id", 3);
