@@ -158,7 +158,7 @@ public final class ResolvedOptions {
 
   /** The tokenizer these options give with the model's vocabulary. */
   public SequenceTokenizer tokenizer(Vocabulary vocab) {
-    return new SequenceTokenizer(vocab, normalization, options.maxSeqLen(), options.prompt());
+    return new SequenceTokenizer(vocab, normalization, options.maxSeqLen(), options.prompt(), options.chunkStride());
   }
 
   @Override

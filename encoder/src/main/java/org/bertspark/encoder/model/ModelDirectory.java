@@ -95,6 +95,13 @@ public final class ModelDirectory {
     return resolve(options, BuiltinModels.local(), false);
   }
 
+  /** The local directories whose files make the model: model_dir's, and tuned_model_dir's when set. */
+  public static List<Path> directories(EncoderOptions options) {
+    Path dir = directory(options, BuiltinModels.local());
+    return options.tunedModelDir() == null ? List.of(dir)
+        : List.of(dir, localDirectory("tuned_model_dir", options.tunedModelDir()));
+  }
+
   /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */
   private static Path directory(EncoderOptions options, BuiltinModels builtins) {
     String modelDir = options.modelDir() == null ? BuiltinModels.PREFIX + "uncased" : options.modelDir();
