@@ -98,7 +98,7 @@ class JobDuplicatesTest {
 
   /** Sequences run so far by the executor's shared encoder for these options (local mode: this JVM's). */
   private static long sequencesRun(JobOptions options) {
-    try (EncoderCache.Lease lease = EncoderSource.of(spark, options.encoder()).acquire()) {
+    try (EncoderCache.Lease lease = EncoderSource.of(spark, options.encoder()).acquire(1)) {
       return lease.encoder().stats().sequences();
     }
   }

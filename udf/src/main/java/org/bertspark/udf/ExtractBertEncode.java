@@ -132,7 +132,7 @@ final class ExtractBertEncode extends Rule<LogicalPlan> {
     LogicalPlan rewritten = plan.withNewChildren(Scala.seq(newChildren))
         .mapExpressions(e -> replace(e, results));
     return rewritten.output().equals(plan.output()) ? rewritten : new Project(
-        Scala.<NamedExpression>upcast(plan.output()), rewritten);
+        Scala.seq(new ArrayList<NamedExpression>(Scala.list(plan.output()))), rewritten);
   }
 
   /** Batchable calls on {@code input}'s columns, each distinct call once (keyed by its canonical form). */

@@ -172,8 +172,9 @@ public final class ModelDirectory {
    */
   private static String savedActivation(Path savedModelPb) {
     SavedModel model;
+    ModelFiles.checkSize(savedModelPb, ModelFiles.MAX_GRAPH_BYTES, "SavedModel graph");
     try (InputStream in = Files.newInputStream(savedModelPb)) {
-      model = SavedModel.parseFrom(in);
+      model = ModelFiles.guard(savedModelPb, () -> SavedModel.parseFrom(in));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + savedModelPb, e);
     }
