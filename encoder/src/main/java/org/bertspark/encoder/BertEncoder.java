@@ -64,7 +64,7 @@ public final class BertEncoder implements AutoCloseable {
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
-      this.graph = new BertGraph(model.config(), weights::read, this.options.poolingStrategy(),
+      this.graph = new BertGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
           this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
   }

@@ -168,7 +168,8 @@ class HuggingFaceModelTest {
     Path hf = writeModel(tmp.resolve("roberta"), 3);
     HuggingFaceFiles.write(hf.resolve("config.json"), "{\"model_type\": \"roberta\", \"hidden_size\": 32}");
     assertEquals("model " + hf + " has model_type 'roberta' in config.json; supported: bert (BERT-architecture "
-        + "models such as all-MiniLM, BGE, E5, GTE, LaBSE)", checkError(hf));
+        + "models such as all-MiniLM, BGE, E5, GTE, LaBSE), xlm-roberta (multilingual-e5-base/large, bge-m3, "
+        + "paraphrase-multilingual-mpnet)", checkError(hf));
   }
 
   @Test

@@ -13,11 +13,11 @@ import java.util.stream.Stream;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
 
 /**
- * A BERT-architecture model as Hugging Face ships it: {@code config.json} with {@code model.safetensors}, or an ONNX
- * export ({@code *.onnx}, config.json optional: sizes from the initializers' shapes, the head count from the
- * attention's Reshape, the LayerNorm epsilon from its Add, the activation from Erf or Tanh); the tokenizer from
+ * A BERT or XLM-RoBERTa model as Hugging Face ships it: {@code config.json} with {@code model.safetensors}, or an
+ * ONNX export ({@code *.onnx}, config.json optional for BERT: sizes from the initializers' shapes, the head count from
+ * the attention's Reshape, the LayerNorm epsilon from its Add, the activation from Erf or Tanh); the tokenizer from
  * {@code tokenizer.json} or {@code vocab.txt} with {@code tokenizer_config.json}; sentence-transformers' files for
- * the defaults.
+ * the defaults and the Dense modules.
  */
 final class HuggingFaceModel {
   static final String CONFIG = "config.json";
@@ -72,10 +72,13 @@ final class HuggingFaceModel {
     } else {
       throw new IllegalArgumentException("missing " + SAFETENSORS + " or a *.onnx file in " + dir);
     }
+    ModelDefaults defaults = ModelDefaults.read(dir); // before the Dense modules: it checks modules.json's order
+    List<DenseModule> dense = DenseModule.read(dir);
     try (ModelWeights opened = weights.open()) {
       opened.check(config);
+      dense.forEach(DenseModule::check);
     }
-    return new ModelDirectory(vocab, normalization, config, weights, ModelDefaults.read(dir));
+    return new ModelDirectory(vocab, normalization, config, weights, defaults, dense);
   }
 
   private static ModelWeights safetensors(Path file) {
@@ -115,6 +118,11 @@ final class HuggingFaceModel {
     String act = null;
     for (OnnxFile.Node node : onnx.nodes()) {
       node.outputs().forEach(o -> producers.put(o, node));
+      if (node.op().equals("CumSum") && node.name().contains("/embeddings/")) {
+        // RoBERTa's position ids count from padding_idx + 1, which only config.json's pad_token_id tells
+        throw new IllegalArgumentException("ONNX file " + onnx.file() + " computes its position ids from the input "
+            + "ids (XLM-RoBERTa); add the model's config.json beside it");
+      }
       if (act == null && node.name().startsWith("/encoder/layer.0/intermediate/")) {
         act = node.op().equals("Erf") ? "gelu" : node.op().equals("Tanh") ? "gelu_tanh" : null;
       }
@@ -124,7 +132,7 @@ final class HuggingFaceModel {
           + "layer, so its activation is unknown; add the model's config.json beside it");
     }
     return new BertConfig((int) words[0], hidden, layers, heads(onnx, producers, hidden), (int) intermediate[0], act,
-        (int) positions[0], (int) types[0], layerNormEps(onnx, producers));
+        (int) positions[0], (int) types[0], layerNormEps(onnx, producers), 0);
   }
 
   /**

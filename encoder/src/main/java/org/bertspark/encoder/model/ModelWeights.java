@@ -101,16 +101,17 @@ public abstract class ModelWeights implements AutoCloseable {
 
   /**
    * Hugging Face's names ({@link BertWeights#huggingFaceName}, or LayerNorm's legacy
-   * {@link BertWeights#legacyHuggingFaceName}; with or without the {@code bert.} prefix of task models), Linear weights
-   * {@code [out, in]}. In an ONNX export a kernel may instead be an anonymous initializer
-   * {@code [in, out]} found through the MatMul that reads it.
+   * {@link BertWeights#legacyHuggingFaceName}; with or without a prefix of task models,
+   * {@link BertWeights#TASK_MODEL_PREFIXES}), Linear weights {@code [out, in]}. In an ONNX export a kernel may instead
+   * be an anonymous initializer {@code [in, out]} found through the MatMul that reads it.
    *
    * @param matMulKernels ONNX MatMul node name → its weight initializer; empty for safetensors
    */
   static ModelWeights huggingFace(String source, String entry, Map<String, long[]> shapes,
       Map<String, String> matMulKernels, Function<String, float[]> reader, Runnable close) {
-    String prefix = shapes.containsKey("bert." + BertWeights.huggingFaceName(BertWeights.WORD_EMBEDDINGS))
-        ? "bert." : "";
+    String words = BertWeights.huggingFaceName(BertWeights.WORD_EMBEDDINGS);
+    String prefix = BertWeights.TASK_MODEL_PREFIXES.stream().filter(p -> shapes.containsKey(p + words)).findFirst()
+        .orElse("");
     return new ModelWeights(source, entry) {
       @Override
       String fileName(String weight) {
