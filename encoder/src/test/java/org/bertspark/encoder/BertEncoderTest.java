@@ -14,13 +14,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bertspark.encoder.device.CudaLibraries;
 import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.model.BertWeights;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -168,22 +171,41 @@ class BertEncoderTest {
     }
   }
 
-  /** A model with one token type encodes single sentences, and refuses a pair by name instead of a bad lookup. */
+  /**
+   * A model with one token type (XLM-RoBERTa's) encodes a pair with every token in segment 0, as RoBERTa's
+   * tokenizers give, instead of looking up a segment 1 past its table: the same vectors as a model with two equal
+   * token type rows.
+   */
   @Test
-  void aModelWithOneTokenTypeRefusesPairs() {
+  void aModelWithOneTokenTypeEncodesPairsInSegmentZero() {
     BertConfig c = TinyModel.CONFIG;
     BertConfig oneType = new BertConfig(c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
         c.intermediateSize(), c.hiddenAct(), c.maxPositionEmbeddings(), 1);
-    Path model = TinyModel.writeCheckpoint(dir.resolve("one-type"), oneType, 7);
-    try (BertEncoder encoder = open(base.toBuilder().modelDir(model.toString()))) {
-      assertNotNull(encoder.encode(List.of("the cat")).get(0));
-      assertNotNull(encoder.encode(List.of("the cat |||")).get(0)); // no second sentence: a single sequence
-      for (Runnable pair : List.<Runnable>of(() -> encoder.encode(List.of("the cat ||| a dog")),
-          () -> encoder.encodePairs(List.of("the cat"), List.of("a dog")))) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, pair::run);
-        assertTrue(e.getMessage().startsWith("the model has type_vocab_size 1: it cannot encode a sentence pair"),
-            e.getMessage());
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    TinyModel.variables(oneType, 7).forEach(v -> weights.put(v.name(), v.values()));
+    Path one = dir.resolve("one-type");
+    HuggingFaceFiles.writeConfig(one, oneType, "gelu");
+    HuggingFaceFiles.writeSafetensors(one.resolve("model.safetensors"),
+        HuggingFaceFiles.huggingFaceTensors(weights, oneType));
+    HuggingFaceFiles.writeVocab(one, TinyModel.VOCAB, true);
+    float[] type0 = weights.get(BertWeights.TOKEN_TYPE_EMBEDDINGS);
+    float[] twoRows = Arrays.copyOf(type0, 2 * type0.length);
+    System.arraycopy(type0, 0, twoRows, type0.length, type0.length);
+    weights.put(BertWeights.TOKEN_TYPE_EMBEDDINGS, twoRows);
+    Path two = dir.resolve("two-equal-types");
+    HuggingFaceFiles.writeConfig(two, c, "gelu");
+    HuggingFaceFiles.writeSafetensors(two.resolve("model.safetensors"),
+        HuggingFaceFiles.huggingFaceTensors(weights, c));
+    HuggingFaceFiles.writeVocab(two, TinyModel.VOCAB, true);
+    try (BertEncoder encoder = open(base.toBuilder().modelDir(one.toString()));
+        BertEncoder reference = open(base.toBuilder().modelDir(two.toString()))) {
+      List<Embedding> pairs = encoder.encodePairs(List.of("the cat", "a dog"), List.of("a dog", "the cat sat"));
+      List<Embedding> expected = reference.encodePairs(List.of("the cat", "a dog"), List.of("a dog", "the cat sat"));
+      for (int i = 0; i < 2; i++) {
+        assertArrayEquals(expected.get(i).vector(), pairs.get(i).vector(), 1e-6f);
       }
+      assertArrayEquals(pairs.get(0).vector(), encoder.encode(List.of("the cat ||| a dog")).get(0).vector(), 1e-6f);
+      assertFalse(Arrays.equals(pairs.get(0).vector(), encoder.encode(List.of("the cat")).get(0).vector()));
     }
   }
 

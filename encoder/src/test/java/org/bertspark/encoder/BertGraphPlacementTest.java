@@ -26,7 +26,8 @@ class BertGraphPlacementTest {
 
   private static BertGraph graph(ConfigProto config, DeviceSpec device) {
     Function<String, float[]> weights = WEIGHTS::get;
-    return new BertGraph(TinyModel.CONFIG, weights, PoolingStrategy.REDUCE_MEAN, List.of(-1), config, device);
+    return new BertGraph(TinyModel.CONFIG, weights, List.of(), PoolingStrategy.REDUCE_MEAN, List.of(-1), config,
+        device);
   }
 
   private static DeviceSpec gpu(int index) {

@@ -25,6 +25,11 @@ final class HuggingFaceFiles {
 
   /** model.safetensors with float32 tensors in order. */
   static void writeSafetensors(Path file, Map<String, Tensor> tensors) {
+    writeSafetensors(file, tensors, Map.of());
+  }
+
+  /** model.safetensors with float32 tensors, then int64 ones of shape {@code [1, n]} (buffers: position_ids). */
+  static void writeSafetensors(Path file, Map<String, Tensor> tensors, Map<String, long[]> int64Rows) {
     StringBuilder header = new StringBuilder("{\"__metadata__\": {\"format\": \"pt\"}");
     long offset = 0;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -32,6 +37,13 @@ final class HuggingFaceFiles {
       header.append(", \"").append(e.getKey()).append("\": {\"dtype\": \"F32\", \"shape\": ")
           .append(java.util.Arrays.toString(e.getValue().shape())).append(", \"data_offsets\": [").append(offset)
           .append(", ").append(offset + bytes).append("]}");
+      offset += bytes;
+    }
+    for (Map.Entry<String, long[]> e : int64Rows.entrySet()) {
+      long bytes = 8L * e.getValue().length;
+      header.append(", \"").append(e.getKey()).append("\": {\"dtype\": \"I64\", \"shape\": [1, ")
+          .append(e.getValue().length).append("], \"data_offsets\": [").append(offset).append(", ")
+          .append(offset + bytes).append("]}");
       offset += bytes;
     }
     header.append('}');
@@ -44,40 +56,79 @@ final class HuggingFaceFiles {
         data.asFloatBuffer().put(t.values());
         out.write(data.array());
       }
+      for (long[] row : int64Rows.values()) {
+        ByteBuffer data = ByteBuffer.allocate(8 * row.length).order(ByteOrder.LITTLE_ENDIAN);
+        data.asLongBuffer().put(row);
+        out.write(data.array());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** A BertModel config.json. */
+  /** A BertModel config.json, or an XLMRobertaModel one (pad_token_id = position offset − 1) for an offset. */
   static void writeConfig(Path dir, BertConfig c, String hiddenAct) {
-    write(dir.resolve("config.json"), "{\"architectures\": [\"BertModel\"], \"model_type\": \"bert\", "
-        + "\"vocab_size\": " + c.vocabSize() + ", \"hidden_size\": " + c.hiddenSize() + ", \"num_hidden_layers\": "
-        + c.numHiddenLayers() + ", \"num_attention_heads\": " + c.numAttentionHeads() + ", \"intermediate_size\": "
-        + c.intermediateSize() + ", \"hidden_act\": \"" + hiddenAct + "\", \"max_position_embeddings\": "
-        + c.maxPositionEmbeddings() + ", \"type_vocab_size\": " + c.typeVocabSize() + ", \"layer_norm_eps\": "
-        + c.layerNormEps() + ", \"position_embedding_type\": \"absolute\"}");
+    String type = c.positionOffset() == 0 ? "\"architectures\": [\"BertModel\"], \"model_type\": \"bert\", "
+        : "\"architectures\": [\"XLMRobertaModel\"], \"model_type\": \"xlm-roberta\", \"pad_token_id\": "
+            + (c.positionOffset() - 1) + ", \"bos_token_id\": 0, \"eos_token_id\": 2, ";
+    write(dir.resolve("config.json"), "{" + type + "\"vocab_size\": " + c.vocabSize() + ", \"hidden_size\": "
+        + c.hiddenSize() + ", \"num_hidden_layers\": " + c.numHiddenLayers() + ", \"num_attention_heads\": "
+        + c.numAttentionHeads() + ", \"intermediate_size\": " + c.intermediateSize() + ", \"hidden_act\": \""
+        + hiddenAct + "\", \"max_position_embeddings\": " + c.maxPositionEmbeddings() + ", \"type_vocab_size\": "
+        + c.typeVocabSize() + ", \"layer_norm_eps\": " + c.layerNormEps() + ", \"position_embedding_type\": "
+        + "\"absolute\"}");
   }
 
   /** modules.json with Transformer, Pooling (the given mode) and, when asked, Normalize. */
   static void writeSentenceTransformers(Path dir, String poolingMode, boolean normalize) {
-    String modules = "[{\"idx\": 0, \"name\": \"0\", \"path\": \"\", \"type\": "
+    writeSentenceTransformers(dir, poolingMode, List.of(), normalize);
+  }
+
+  /** modules.json with Transformer, Pooling (the given mode), Dense modules in these folders, maybe Normalize. */
+  static void writeSentenceTransformers(Path dir, String poolingMode, List<String> dense, boolean normalize) {
+    StringBuilder modules = new StringBuilder("[{\"idx\": 0, \"name\": \"0\", \"path\": \"\", \"type\": "
         + "\"sentence_transformers.models.Transformer\"}, {\"idx\": 1, \"name\": \"1\", \"path\": \"1_Pooling\", "
-        + "\"type\": \"sentence_transformers.models.Pooling\"}"
-        + (normalize ? ", {\"idx\": 2, \"name\": \"2\", \"path\": \"2_Normalize\", \"type\": "
-            + "\"sentence_transformers.models.Normalize\"}" : "") + "]";
-    write(dir.resolve("modules.json"), modules);
+        + "\"type\": \"sentence_transformers.models.Pooling\"}");
+    int idx = 2;
+    for (String folder : dense) {
+      modules.append(", {\"idx\": ").append(idx).append(", \"name\": \"").append(idx).append("\", \"path\": \"")
+          .append(folder).append("\", \"type\": \"sentence_transformers.models.Dense\"}");
+      idx++;
+    }
+    if (normalize) {
+      modules.append(", {\"idx\": ").append(idx).append(", \"name\": \"").append(idx)
+          .append("\", \"path\": \"").append(idx).append("_Normalize\", \"type\": ")
+          .append("\"sentence_transformers.models.Normalize\"}");
+    }
+    modules.append(']');
+    write(dir.resolve("modules.json"), modules.toString());
     write(dir.resolve("1_Pooling/config.json"), "{\"word_embedding_dimension\": 0, \"pooling_mode_cls_token\": "
         + poolingMode.equals("cls") + ", \"pooling_mode_mean_tokens\": " + poolingMode.equals("mean")
         + ", \"pooling_mode_max_tokens\": " + poolingMode.equals("max")
         + ", \"pooling_mode_mean_sqrt_len_tokens\": false}");
     if (normalize) {
       try {
-        Files.createDirectories(dir.resolve("2_Normalize"));
+        Files.createDirectories(dir.resolve(idx + "_Normalize"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
+  }
+
+  /**
+   * A Dense module's folder as sentence-transformers saves it: config.json and model.safetensors with
+   * {@code linear.weight} {@code [out, in]} and, when {@code bias} is not null, {@code linear.bias}.
+   */
+  static void writeDense(Path folder, int in, float[] weight, float[] bias, String activation) {
+    int out = weight.length / in;
+    write(folder.resolve("config.json"), "{\"in_features\": " + in + ", \"out_features\": " + out + ", \"bias\": "
+        + (bias != null) + ", \"activation_function\": \"" + activation + "\"}");
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    tensors.put("linear.weight", new Tensor(new long[] {out, in}, weight));
+    if (bias != null) {
+      tensors.put("linear.bias", new Tensor(new long[] {out}, bias));
+    }
+    writeSafetensors(folder.resolve("model.safetensors"), tensors);
   }
 
   static void writeVocab(Path dir, List<String> tokens, boolean lowerCase) {

@@ -13,11 +13,11 @@ import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bertspark.encoder.HuggingFaceFiles.Tensor;
 import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.BertWeights;
 import org.bertspark.encoder.model.BuiltinModels;
@@ -34,10 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * say. Our vectors and token ids come from our own graph and tokenizer.
  */
 class OnnxRuntimeFidelityTest {
-  private static final String MINILM = "builtin:all-minilm-l6-v2";
+  static final String MINILM = "builtin:all-minilm-l6-v2";
   private static final String BGE_ZH = "builtin:bge-small-zh-v1.5";
   /** The bound on the largest absolute difference of one vector element. */
-  private static final float TOLERANCE = 1e-4f;
+  static final float TOLERANCE = 1e-4f;
 
   static final List<String> ENGLISH = List.of(
       "A man is eating food.",
@@ -168,27 +168,42 @@ class OnnxRuntimeFidelityTest {
   @Test
   void allMiniLmAsHuggingFaceDirectoryMatchesOnnxRuntime() throws Exception {
     Path builtin = BuiltinModels.local().directory(MINILM);
+    Path dir = tmp.resolve("all-MiniLM-L6-v2");
+    BertConfig config = miniLmConfig();
+    HuggingFaceFiles.writeConfig(dir, config, "gelu");
+    HuggingFaceFiles.writeSafetensors(dir.resolve("model.safetensors"),
+        HuggingFaceFiles.huggingFaceTensors(miniLmWeights(), config));
+    writeMiniLmVocabulary(dir);
+    HuggingFaceFiles.writeSentenceTransformers(dir, "mean", true);
+    float diff = maxDifference(dir.toString(), builtin, ENGLISH, false);
+    System.out.println("all-MiniLM-L6-v2 as a Hugging Face directory vs ONNX Runtime: max abs diff " + diff);
+    assertTrue(diff <= TOLERANCE, "max abs diff " + diff);
+  }
+
+  static BertConfig miniLmConfig() {
+    return ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + MINILM, EncoderOptions.defaults())).config();
+  }
+
+  /** all-MiniLM-L6-v2's weights by {@link BertWeights}' names, in Google's layout. */
+  static Map<String, float[]> miniLmWeights() {
     ModelDirectory onnx = ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + MINILM,
         EncoderOptions.defaults()));
-    BertConfig config = onnx.config();
     Map<String, float[]> google = new LinkedHashMap<>();
     try (ModelWeights weights = onnx.openWeights()) {
-      BertWeights.shapes(config).keySet().forEach(name -> google.put(name, weights.read(name)));
+      BertWeights.shapes(onnx.config()).keySet().forEach(name -> google.put(name, weights.read(name)));
     }
-    Path dir = tmp.resolve("all-MiniLM-L6-v2");
-    HuggingFaceFiles.writeConfig(dir, config, "gelu");
-    Map<String, Tensor> tensors = HuggingFaceFiles.huggingFaceTensors(google, config);
-    HuggingFaceFiles.writeSafetensors(dir.resolve("model.safetensors"), tensors);
-    Vocabulary vocab = onnx.vocabulary();
+    return google;
+  }
+
+  /** all-MiniLM-L6-v2's WordPiece vocabulary as vocab.txt with tokenizer_config.json (lower-casing). */
+  static void writeMiniLmVocabulary(Path dir) {
+    Vocabulary vocab = ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + MINILM, EncoderOptions.defaults()))
+        .vocabulary();
     List<String> tokens = new ArrayList<>();
     for (int i = 0; i < vocab.size(); i++) {
       tokens.add(vocab.token(i));
     }
     HuggingFaceFiles.writeVocab(dir, tokens, true);
-    HuggingFaceFiles.writeSentenceTransformers(dir, "mean", true);
-    float diff = maxDifference(dir.toString(), builtin, ENGLISH, false);
-    System.out.println("all-MiniLM-L6-v2 as a Hugging Face directory vs ONNX Runtime: max abs diff " + diff);
-    assertTrue(diff <= TOLERANCE, "max abs diff " + diff);
   }
 
   /** Our vectors for {@code modelDir} (its defaults) against ONNX Runtime on {@code reference}'s own files. */
@@ -214,17 +229,52 @@ class OnnxRuntimeFidelityTest {
   /** ONNX Runtime on the model's graph, one sentence at a time; mean (mask-weighted) or CLS, then L2-normalized. */
   private static List<float[]> onnxRuntime(Path dir, List<String> texts, boolean cls) throws OrtException,
       IOException {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    List<float[]> out = new ArrayList<>();
-    try (HuggingFaceTokenizer tokenizer = huggingFace(dir);
-        OrtSession session = env.createSession(dir.resolve("model.onnx").toString(),
-            new OrtSession.SessionOptions())) {
+    List<float[]> out = onnxRuntimePooled(dir, texts, cls);
+    out.forEach(OnnxRuntimeFidelityTest::normalize);
+    return out;
+  }
+
+  /** x / max(‖x‖, 1e-12) in place, as sentence-transformers' Normalize. */
+  static float[] normalize(float[] pooled) {
+    double norm = 0;
+    for (float v : pooled) {
+      norm += v * v;
+    }
+    for (int j = 0; j < pooled.length; j++) {
+      pooled[j] /= (float) Math.max(Math.sqrt(norm), 1e-12);
+    }
+    return pooled;
+  }
+
+  /** ONNX Runtime on the model's graph, one sentence at a time; mean (mask-weighted) or CLS. */
+  static List<float[]> onnxRuntimePooled(Path dir, List<String> texts, boolean cls) throws OrtException,
+      IOException {
+    List<OrtInput> inputs = new ArrayList<>();
+    try (HuggingFaceTokenizer tokenizer = huggingFace(dir)) {
       for (String text : texts) {
         Encoding e = tokenizer.encode(text);
+        inputs.add(new OrtInput(e.getIds(), e.getTypeIds()));
+      }
+    }
+    return onnxRuntimeSequences(dir, inputs, cls);
+  }
+
+  /** One unpadded sequence for ONNX Runtime: token ids and token type ids. */
+  record OrtInput(long[] ids, long[] typeIds) {}
+
+  /** ONNX Runtime on the model's graph ({@code dir/model.onnx}), one sequence at a time; mean or CLS. */
+  static List<float[]> onnxRuntimeSequences(Path dir, List<OrtInput> sequences, boolean cls) throws OrtException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    List<float[]> out = new ArrayList<>();
+    try (OrtSession session = env.createSession(dir.resolve("model.onnx").toString(),
+        new OrtSession.SessionOptions())) {
+      for (OrtInput sequence : sequences) {
+        long[] mask = new long[sequence.ids().length];
+        Arrays.fill(mask, 1);
         Map<String, OnnxTensor> inputs = new HashMap<>();
-        inputs.put("input_ids", OnnxTensor.createTensor(env, new long[][] {e.getIds()}));
-        inputs.put("attention_mask", OnnxTensor.createTensor(env, new long[][] {e.getAttentionMask()}));
-        inputs.put("token_type_ids", OnnxTensor.createTensor(env, new long[][] {e.getTypeIds()}));
+        inputs.put("input_ids", OnnxTensor.createTensor(env, new long[][] {sequence.ids()}));
+        inputs.put("attention_mask", OnnxTensor.createTensor(env, new long[][] {mask}));
+        inputs.put("token_type_ids", OnnxTensor.createTensor(env, new long[][] {sequence.typeIds()}));
         try (OrtSession.Result result = session.run(inputs)) {
           float[][] hidden = ((float[][][]) result.get(0).getValue())[0];
           float[] pooled = new float[hidden[0].length];
@@ -237,13 +287,6 @@ class OnnxRuntimeFidelityTest {
               }
             }
           }
-          double norm = 0;
-          for (float v : pooled) {
-            norm += v * v;
-          }
-          for (int j = 0; j < pooled.length; j++) {
-            pooled[j] /= (float) Math.max(Math.sqrt(norm), 1e-12);
-          }
           out.add(pooled);
         } finally {
           inputs.values().forEach(OnnxTensor::close);
@@ -253,7 +296,7 @@ class OnnxRuntimeFidelityTest {
     return out;
   }
 
-  private static HuggingFaceTokenizer huggingFace(Path dir) throws IOException {
+  static HuggingFaceTokenizer huggingFace(Path dir) throws IOException {
     return HuggingFaceTokenizer.builder().optTokenizerPath(dir.resolve("tokenizer.json")).optTruncation(false)
         .optPadding(false).build();
   }

@@ -86,9 +86,10 @@ public final class BertEmbeddingJob {
     EncoderSource source = EncoderSource.of(spark, options.encoder());
     ResolvedOptions resolved = checkModel(spark, source);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-        counters);
-    input = spread(spark, input, options.partitions());
+    // spread before counting: corrupt records then count in the stage that writes (DataFormat.read)
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
+        options.readOptions(), rows -> spread(spark, rows, options.partitions()), counters);
+    options.outputFormat().checkWritable(spark, input.schema());
     String fingerprint = fingerprint(spark, source);
     PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters, fingerprint);
     ReusedOutput.Joined reused = null;

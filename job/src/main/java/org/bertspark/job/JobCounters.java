@@ -5,6 +5,7 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.bertspark.spark.EncodeCounts;
 import org.bertspark.spark.EncodePhase;
+import org.bertspark.tfrecord.DroppedRecords;
 
 /**
  * What the job did to its rows, summed over tasks with Spark accumulators. Encoding runs in the write's result
@@ -41,8 +42,11 @@ final class JobCounters implements EncodeCounts.Sink {
   final LongAccumulator realTokens;
   /** Positions computed, padding included. */
   final LongAccumulator paddedTokens;
-  /** TFRecord input records skipped by mode=DROPMALFORMED (a failed task attempt adds nothing). */
-  final LongAccumulator tfrecordDropped;
+  /**
+   * TFRecord input records skipped by mode=DROPMALFORMED (a failed task attempt adds nothing; counted per file, so a
+   * re-run of the reading stage under --partitions does not count them again).
+   */
+  final DroppedRecords tfrecordDropped;
   /** Each task's encoding phase (one entry per task): the encode-phase rate and the model load time. */
   final CollectionAccumulator<EncodePhase> phases;
 
@@ -61,7 +65,8 @@ final class JobCounters implements EncodeCounts.Sink {
     truncated = sc.longAccumulator("bert truncated");
     realTokens = sc.longAccumulator("bert real tokens");
     paddedTokens = sc.longAccumulator("bert padded tokens");
-    tfrecordDropped = sc.longAccumulator("bert tfrecord dropped records");
+    tfrecordDropped = new DroppedRecords();
+    sc.register(tfrecordDropped, "bert tfrecord dropped records");
     phases = sc.collectionAccumulator("bert encode phases");
   }
 

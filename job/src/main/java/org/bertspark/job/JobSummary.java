@@ -134,6 +134,7 @@ public record JobSummary(
     m.put("input", input);
     m.put("output", output);
     m.put("output_schema", schema.toDDL());
+    m.put("spark_version", org.apache.spark.package$.MODULE$.SPARK_VERSION()); // this driver's: 3.5 or 4 build
     m.put("input_rows", inputRows);
     if (DataFormat.JSON.sparkName().equals(options.get("input_format"))
         || DataFormat.CSV.sparkName().equals(options.get("input_format"))) {

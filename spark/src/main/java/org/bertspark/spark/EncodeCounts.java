@@ -19,9 +19,11 @@ import org.bertspark.encoder.Embeddings;
  * @param windows sequences the rows with a vector were encoded as: one each, or their windows (long_text chunks, mean)
  * @param mostWindows the most windows of one row
  * @param reused rows whose vector was copied from an earlier output, not encoded
+ * @param graphRuns batches BERT ran
  */
 public record EncodeCounts(long rows, long encoded, long nullText, long blankText, long noWordPieces,
-    long truncated, long realTokens, long paddedTokens, long duplicates, long windows, long mostWindows, long reused) {
+    long truncated, long realTokens, long paddedTokens, long duplicates, long windows, long mostWindows, long reused,
+    long graphRuns) {
 
   /** Where a task's counts go (Spark accumulators or SQL metrics). */
   public interface Sink extends Serializable {
@@ -66,6 +68,7 @@ public record EncodeCounts(long rows, long encoded, long nullText, long blankTex
     encoded -= reused;
     return new EncodeCounts(rows.size(), encoded, reasons[Embedding.NullReason.NULL_TEXT.ordinal()],
         reasons[Embedding.NullReason.BLANK_TEXT.ordinal()], reasons[Embedding.NullReason.NO_WORD_PIECES.ordinal()],
-        truncated, realTokens, paddedTokens, encoded - computedVectors, windows, mostWindows, reused);
+        truncated, realTokens, paddedTokens, encoded - computedVectors, windows, mostWindows, reused,
+        computed.graphRuns());
   }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.Embedding;
@@ -19,8 +21,10 @@ import org.bertspark.encoder.device.SessionConfig;
  * A partition's rows with their encodings, for the job and for SQL alike: rows stream through in chunks of
  * max_batch_size (never a whole partition in memory), each chunk encoded with one encoder call per {@link Call}, and
  * come out in input order. Rows with equal inputs are encoded once per task, while it remembers them
- * ({@link RecentEncodings}); their vectors are the same either way. An empty partition never loads a model; each chunk holds its encoders' leases only while it
- * is encoded, so an executor keeps no more models open than its cache allows.
+ * ({@link RecentEncodings}); their vectors are the same either way. An empty partition never loads a model. A task
+ * takes its encoders' leases when it first needs them and keeps them until its rows are encoded (or the task ends,
+ * for an iterator left unfinished), and the cache keeps as many models open as the task's distinct option sets: no
+ * chunk ever reloads a model.
  *
  * @param <T> input rows
  * @param <R> output rows
@@ -103,6 +107,10 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   private final List<Embeddings> results = new ArrayList<>();
   /** Per call, the task's recent inputs: duplicates are encoded once. */
   private final List<RecentEncodings> recent = new ArrayList<>();
+  /** Per call, its lease (null until first needed), held until the input is encoded. */
+  private final List<EncoderCache.Lease> leases = new ArrayList<>();
+  private final int distinctModels;
+  private boolean releaseAtTaskEnd;
   private int next;
   /**
    * This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait, most
@@ -126,6 +134,8 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     this.counts = counts;
     this.chunkSize = calls.stream().mapToInt(c -> c.source().options().maxBatchSize()).min().orElseThrow();
     calls.forEach(c -> recent.add(new RecentEncodings(RecentEncodings.MAX_BYTES)));
+    calls.forEach(c -> leases.add(null));
+    this.distinctModels = (int) calls.stream().map(c -> c.source().options()).distinct().count();
   }
 
   @Override
@@ -139,8 +149,22 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     while (chunk.size() < chunkSize && input.hasNext()) {
       chunk.add(copy.apply(input.next()));
     }
-    for (int c = 0; c < calls.size() && !chunk.isEmpty(); c++) {
-      results.add(encode(calls.get(c), recent.get(c)));
+    boolean more = input.hasNext();
+    if (more && !releaseAtTaskEnd && TaskContext.get() != null) {
+      // more chunks follow: a consumer that stops early (LIMIT) or a failing task still gives the leases back
+      releaseAtTaskEnd = true;
+      TaskContext.get().addTaskCompletionListener((TaskCompletionListener) context -> releaseLeases());
+    }
+    try {
+      for (int c = 0; c < calls.size() && !chunk.isEmpty(); c++) {
+        results.add(encode(c, recent.get(c)));
+      }
+    } catch (RuntimeException | Error e) {
+      releaseLeases();
+      throw e;
+    }
+    if (!more) {
+      releaseLeases();
     }
     if (chunk.isEmpty() && phaseStart >= 0) {
       counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait, threads));
@@ -153,7 +177,8 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
    * The chunk's encodings for {@code call}: rows whose encoding is known take it, rows whose key the task has seen
    * take its encoding, the first row of each other key is encoded, in one encoder call (none when every key was seen).
    */
-  private Embeddings encode(Call<T> call, RecentEncodings seen) {
+  private Embeddings encode(int c, RecentEncodings seen) {
+    Call<T> call = calls.get(c);
     int n = chunk.size();
     Embedding[] embeddings = new Embedding[n];
     Embedding.NullReason[] reasons = new Embedding.NullReason[n];
@@ -179,7 +204,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
       }
     }
     Embeddings computed = distinct.isEmpty() ? Embeddings.of(new Embedding[0], new Embedding.NullReason[0])
-        : encode(call, distinct);
+        : encode(c, distinct);
     for (int i = 0; i < computed.size(); i++) {
       seen.put(distinctKeys.get(i), new RecentEncodings.Result(computed.get(i), computed.nullReason(i)));
     }
@@ -195,16 +220,28 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     return rows;
   }
 
-  private Embeddings encode(Call<T> call, List<T> rows) {
-    long asked = System.nanoTime();
-    try (EncoderCache.Lease lease = call.source().acquire()) {
+  private Embeddings encode(int c, List<T> rows) {
+    Call<T> call = calls.get(c);
+    if (leases.get(c) == null) {
+      long asked = System.nanoTime();
+      leases.set(c, call.source().acquire(distinctModels));
       longestWait = Math.max(longestWait, System.nanoTime() - asked);
-      long start = System.currentTimeMillis();
-      Embeddings embeddings = call.input().encode(lease.encoder(), rows);
-      threads = Math.max(threads, SessionConfig.threads(lease.encoder().options()));
-      phaseStart = phaseStart < 0 ? start : phaseStart;
-      phaseEnd = System.currentTimeMillis();
-      return embeddings;
+    }
+    EncoderCache.Lease lease = leases.get(c);
+    long start = System.currentTimeMillis();
+    Embeddings embeddings = call.input().encode(lease.encoder(), rows);
+    threads = Math.max(threads, SessionConfig.threads(lease.encoder().options()));
+    phaseStart = phaseStart < 0 ? start : phaseStart;
+    phaseEnd = System.currentTimeMillis();
+    return embeddings;
+  }
+
+  private synchronized void releaseLeases() {
+    for (int c = 0; c < leases.size(); c++) {
+      if (leases.get(c) != null) {
+        leases.get(c).close();
+        leases.set(c, null);
+      }
     }
   }
 

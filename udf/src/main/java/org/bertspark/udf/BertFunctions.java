@@ -8,8 +8,6 @@ import org.apache.spark.QueryContext;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.ExperimentalMethods;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.FunctionIdentifier;
-import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
@@ -20,10 +18,7 @@ import org.apache.spark.sql.types.StringType;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.LongText;
-import scala.Function1;
 import scala.Option;
-import scala.Tuple3;
-import scala.collection.Seq;
 
 /**
  * The SQL functions {@code bert_encode}, {@code bert_tokenize}, {@code bert_chunks} and {@code bert_cosine}: their documentation, argument
@@ -45,10 +40,7 @@ public final class BertFunctions {
 
   /** Registers the functions and the batched execution of {@code bert_encode} in this session. */
   public static void register(SparkSession spark) {
-    FunctionRegistry registry = spark.sessionState().functionRegistry();
-    for (Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>> f : functions()) {
-      registry.registerFunction(f._1(), f._2(), f._3());
-    }
+    SqlFunctions.register(spark.sessionState().functionRegistry());
     ExperimentalMethods experimental = spark.experimental();
     if (experimental.extraOptimizations().forall(rule -> !(rule instanceof ExtractBertEncode))) {
       List<Rule<LogicalPlan>> rules = new ArrayList<>(Scala.list(experimental.extraOptimizations()));
@@ -60,7 +52,8 @@ public final class BertFunctions {
     }
   }
 
-  static List<Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>>> functions() {
+  /** Each function's name and documentation; {@link SqlFunctions} registers them, built by {@link #build}. */
+  static List<ExpressionInfo> functions() {
     return List.of(
         function(ENCODE, BertEncode.class, "misc_funcs",
             "_FUNC_(text[, options]) - The BERT sentence vector of `text`, as an array of floats.\n"
@@ -125,15 +118,12 @@ public final class BertFunctions {
     return out.toString();
   }
 
-  private static Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>> function(
+  private static ExpressionInfo function(
       String name, Class<? extends Expression> type, String group, String usage, String arguments, String examples) {
-    ExpressionInfo info = new ExpressionInfo(
-        type.getName(), null, name, usage, arguments, examples, "", group, SINCE, "", SOURCE);
-    Function1<Seq<Expression>, Expression> builder = args -> build(name, Scala.list(args));
-    return new Tuple3<>(FunctionIdentifier.apply(name), info, builder);
+    return new ExpressionInfo(type.getName(), null, name, usage, arguments, examples, "", group, SINCE, "", SOURCE);
   }
 
-  private static Expression build(String name, List<Expression> args) {
+  static Expression build(String name, List<Expression> args) {
     int n = args.size();
     switch (name) {
       case ENCODE -> {
@@ -151,7 +141,7 @@ public final class BertFunctions {
         if (options.longText() != LongText.TRUNCATE && n == 3) {
           throw analysisError(ENCODE + ": long_text=mean takes single texts, not (text_a, text_b) pairs");
         }
-        return new BertEncode(Scala.seq(texts), optionsText, options);
+        return new BertEncode(Scala.seq(texts), optionsText, options, scala.collection.immutable.Map$.MODULE$.empty());
       }
       case TOKENIZE -> {
         if (n < 1 || n > 2) {
@@ -215,8 +205,8 @@ public final class BertFunctions {
   }
 
   /**
-   * The encoder options among spark.bert.* keys. Other spark.bert.* keys belong to the job (input, output, …) and
-   * are not ours to reject.
+   * The encoder options among spark.bert.* keys. Other spark.bert.* keys (spark.bert.encoder_cache_size) are read
+   * elsewhere and are not ours to reject.
    */
   static Map<String, String> confDefaults(SQLConf conf) {
     Map<String, String> values = new LinkedHashMap<>();

@@ -20,14 +20,22 @@ import java.util.regex.Pattern;
  *
  * @param hiddenAct gelu (exact, erf) or gelu_tanh (tanh approximation)
  * @param layerNormEps LayerNorm's epsilon: 1e-12 in Google's models, read from Hugging Face's config
+ * @param positionOffset the position table's row of the first token: 0 for BERT; {@code padding_idx + 1} for
+ *     XLM-RoBERTa, whose rows up to padding_idx are not positions of real tokens (Hugging Face's
+ *     {@code create_position_ids_from_input_ids})
  */
 public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads,
-    int intermediateSize, String hiddenAct, int maxPositionEmbeddings, int typeVocabSize, float layerNormEps) {
+    int intermediateSize, String hiddenAct, int maxPositionEmbeddings, int typeVocabSize, float layerNormEps,
+    int positionOffset) {
 
   /** Google's modeling.py: tf.contrib.layers.layer_norm's epsilon. */
   static final float GOOGLE_LAYER_NORM_EPS = 1e-12f;
-  /** Hugging Face's model_type values this encoder runs. */
-  static final String SUPPORTED_MODEL_TYPE = "bert";
+  /** Hugging Face's model_type of BERT. */
+  static final String BERT = "bert";
+  /** Hugging Face's model_type of XLM-RoBERTa: BERT's layers, positions counted from padding_idx + 1. */
+  static final String XLM_ROBERTA = "xlm-roberta";
+  /** XLMRobertaConfig's pad_token_id where config.json leaves it out. */
+  private static final int XLM_ROBERTA_PAD_TOKEN_ID = 1;
 
   /** Google's BERT uses 64-wide attention heads in every released size. */
   private static final int HEAD_SIZE = 64;
@@ -42,7 +50,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
   public BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads, int intermediateSize,
       String hiddenAct, int maxPositionEmbeddings, int typeVocabSize) {
     this(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct,
-        maxPositionEmbeddings, typeVocabSize, GOOGLE_LAYER_NORM_EPS);
+        maxPositionEmbeddings, typeVocabSize, GOOGLE_LAYER_NORM_EPS, 0);
   }
 
   public BertConfig {
@@ -66,7 +74,10 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
           "hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numAttentionHeads);
     }
     atLeast("intermediate_size", intermediateSize, 1);
-    atLeast("max_position_embeddings", maxPositionEmbeddings, MIN_POSITIONS);
+    if (positionOffset < 0 || positionOffset > Integer.MAX_VALUE - MIN_POSITIONS) {
+      throw new IllegalArgumentException("pad_token_id " + (positionOffset - 1) + " is out of range");
+    }
+    atLeast("max_position_embeddings", maxPositionEmbeddings, positionOffset + MIN_POSITIONS);
     atLeast("type_vocab_size", typeVocabSize, 1);
     // Each weight matrix is read into one Java array.
     fitsArray("vocab_size × hidden_size", vocabSize, hiddenSize);
@@ -74,6 +85,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     fitsArray("type_vocab_size × hidden_size", typeVocabSize, hiddenSize);
     fitsArray("hidden_size × hidden_size", hiddenSize, hiddenSize);
     fitsArray("hidden_size × intermediate_size", hiddenSize, intermediateSize);
+  }
+
+  /** The positions a sequence may take: the position table less the rows before {@link #positionOffset}. */
+  public int positions() {
+    return maxPositionEmbeddings - positionOffset;
   }
 
   private static void atLeast(String key, int value, int min) {
@@ -96,27 +112,36 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
 
   /** Reads Google's {@code bert_config.json}. */
   static BertConfig read(Path json) {
-    return read(json, jsonObject(json), false);
+    return read(json, jsonObject(json), false, 0);
   }
 
   /**
-   * Reads a Hugging Face {@code config.json}: model_type must be bert; hidden_act gelu is the erf form,
-   * gelu_new and gelu_pytorch_tanh the tanh approximation.
+   * Reads a Hugging Face {@code config.json}: model_type must be bert or xlm-roberta (whose positions start at
+   * pad_token_id + 1); hidden_act gelu is the erf form, gelu_new and gelu_pytorch_tanh the tanh approximation.
    */
   static BertConfig readHuggingFace(Path json) {
     JsonNode root = jsonObject(json);
     String type = root.path("model_type").asText("");
-    if (!type.equals(SUPPORTED_MODEL_TYPE)) {
+    if (!type.equals(BERT) && !type.equals(XLM_ROBERTA)) {
       throw new IllegalArgumentException("model " + json.getParent() + " has model_type " + shown(type) + " in "
-          + json.getFileName() + "; supported: " + SUPPORTED_MODEL_TYPE + " (BERT-architecture models such as "
-          + "all-MiniLM, BGE, E5, GTE, LaBSE)");
+          + json.getFileName() + "; supported: " + BERT + " (BERT-architecture models such as all-MiniLM, BGE, E5, "
+          + "GTE, LaBSE), " + XLM_ROBERTA + " (multilingual-e5-base/large, bge-m3, paraphrase-multilingual-mpnet)");
     }
     String positions = root.path("position_embedding_type").asText("absolute");
     if (!positions.equals("absolute")) {
       throw new IllegalArgumentException("model config " + json + ": position_embedding_type " + shown(positions)
           + " is not supported: absolute");
     }
-    return read(json, root, true);
+    int positionOffset = 0;
+    if (type.equals(XLM_ROBERTA)) {
+      JsonNode pad = root.get("pad_token_id");
+      if (pad != null && !pad.isNull() && !(pad.canConvertToInt() && pad.isIntegralNumber() && pad.intValue() >= 0)) {
+        throw new IllegalArgumentException("BERT config " + json + ": 'pad_token_id' must be an integer of at least "
+            + "0");
+      }
+      positionOffset = (pad == null || pad.isNull() ? XLM_ROBERTA_PAD_TOKEN_ID : pad.intValue()) + 1;
+    }
+    return read(json, root, true, positionOffset);
   }
 
   /** The hidden_act names of Hugging Face's ACT2FN that are our two GELU forms. */
@@ -132,7 +157,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
   private static JsonNode jsonObject(Path json) {
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(json.toFile());
+      ModelFiles.checkSize(json, ModelFiles.MAX_JSON_BYTES, "BERT config");
+      root = ModelFiles.guard(json, () -> new ObjectMapper().readTree(json.toFile()));
     } catch (JsonProcessingException e) {
       // Jackson's message quotes the text it choked on: give the place only, and no cause that would quote it
       JsonLocation at = e.getLocation();
@@ -147,7 +173,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     return root;
   }
 
-  private static BertConfig read(Path json, JsonNode root, boolean huggingFace) {
+  private static BertConfig read(Path json, JsonNode root, boolean huggingFace, int positionOffset) {
     int vocab = intKey(root, "vocab_size", json);
     int hidden = intKey(root, "hidden_size", json);
     int layers = intKey(root, "num_hidden_layers", json);
@@ -165,7 +191,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
         throw new IllegalArgumentException("'layer_norm_eps' must be a number, got " + eps);
       }
       return new BertConfig(vocab, hidden, layers, heads, intermediate, huggingFaceActivation(act), positions,
-          types, eps.floatValue());
+          types, eps.floatValue(), positionOffset);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("BERT config " + json + ": " + e.getMessage(), e);
     }

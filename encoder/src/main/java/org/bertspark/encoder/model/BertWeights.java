@@ -1,6 +1,7 @@
 package org.bertspark.encoder.model;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,12 @@ public final class BertWeights {
   public static final String INTERMEDIATE = "intermediate/dense";
   public static final String OUTPUT = "output/dense";
   public static final String OUTPUT_NORM = "output/LayerNorm";
+
+  /**
+   * What Hugging Face's task models ({@code BertForMaskedLM}, {@code XLMRobertaForMaskedLM} …) put before the base
+   * model's names, their base_model_prefix: XLM-RoBERTa's names are BERT's after {@code roberta.}.
+   */
+  static final List<String> TASK_MODEL_PREFIXES = List.of("bert.", "roberta.");
 
   private static final String GOOGLE_ROOT = "bert/";
   private static final String KERNEL = "/kernel";
@@ -88,8 +95,8 @@ public final class BertWeights {
   }
 
   /**
-   * The Hugging Face (PyTorch {@code BertModel}) name of a weight, without the {@code bert.} prefix that task models
-   * add: {@code bert/encoder/layer_0/attention/self/query/kernel} → {@code encoder.layer.0.attention.self.query.weight}.
+   * The Hugging Face (PyTorch {@code BertModel}, {@code XLMRobertaModel}) name of a weight, without the prefix that
+   * task models add ({@link #TASK_MODEL_PREFIXES}): {@code bert/encoder/layer_0/attention/self/query/kernel} → {@code encoder.layer.0.attention.self.query.weight}.
    */
   static String huggingFaceName(String name) {
     if (isTable(name)) {
@@ -99,6 +106,17 @@ public final class BertWeights {
     String leaf = name.substring(slash + 1);
     return huggingFaceModule(name.substring(0, slash))
         + (leaf.equals("kernel") || leaf.equals("gamma") ? ".weight" : ".bias");
+  }
+
+  /**
+   * The legacy Hugging Face name of a LayerNorm weight, {@code embeddings.LayerNorm.gamma}/{@code .beta}, as the Hub's
+   * own bert-base-uncased/cased files still store them (transformers renames them on load); null for other weights.
+   */
+  static String legacyHuggingFaceName(String name) {
+    int slash = name.lastIndexOf('/');
+    String leaf = name.substring(slash + 1);
+    return leaf.equals("gamma") || leaf.equals("beta") ? huggingFaceModule(name.substring(0, slash)) + "." + leaf
+        : null;
   }
 
   /**

@@ -15,7 +15,8 @@ import org.bertspark.encoder.tokenizer.InputSequence;
  * The option defaults a model's own files set, from sentence-transformers' conventions: {@code modules.json} with its
  * Pooling module ({@code 1_Pooling/config.json}: pooling_strategy, on the last layer) and Normalize module
  * (normalize), {@code sentence_bert_config.json} (max_seq_length) and {@code config_sentence_transformers.json}
- * (named prompts, the default one). Null where the model says nothing.
+ * (named prompts, the default one). Null where the model says nothing. Its Dense modules are part of the model, not
+ * defaults: {@link DenseModule}.
  */
 public record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer, Boolean normalize, Integer maxSeqLen,
     Map<String, String> prompts, String defaultPrompt) {
@@ -39,14 +40,22 @@ public record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer,
         String type = module.path("type").asText("");
         switch (type) {
           case MODULE + "Transformer" -> { }
-          case MODULE + "Pooling" -> pooling = pooling(inside(dir, module.path("path").asText("")));
+          case MODULE + "Pooling" -> pooling = pooling(moduleFolder(dir, module).resolve("config.json"));
+          case DenseModule.TYPE -> {
+            // the graph applies Dense modules after pooling and the encoder normalizes after the graph
+            if (pooling == null || normalize) {
+              throw new IllegalArgumentException("model " + dir + ": modules.json lists a Dense module "
+                  + (pooling == null ? "before the Pooling module" : "after the Normalize module")
+                  + "; supported: Transformer, Pooling, Dense modules, Normalize in this order");
+            }
+          }
           case MODULE + "Normalize" -> normalize = true;
           default -> unsupported.add(BertConfig.shown(type));
         }
       }
       if (!unsupported.isEmpty()) {
         throw new IllegalArgumentException("model " + dir + ": modules.json lists " + String.join(", ", unsupported)
-            + "; supported sentence-transformers modules: Transformer, Pooling, Normalize");
+            + "; supported sentence-transformers modules: Transformer, Pooling, Dense, Normalize");
       }
     }
     Integer maxSeqLen = null;
@@ -72,14 +81,14 @@ public record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer,
         Map.copyOf(prompts), defaultPrompt);
   }
 
-  /** The Pooling module's config.json, which must lie inside the model directory. */
-  private static Path inside(Path dir, String module) {
-    Path config = dir.resolve(module).resolve("config.json").normalize();
-    if (!config.startsWith(dir.normalize())) {
-      throw new IllegalArgumentException("model " + dir + ": modules.json points the Pooling module outside the "
-          + "model directory");
+  /** The folder of a modules.json entry, which must lie inside the model directory. */
+  static Path moduleFolder(Path dir, JsonNode module) {
+    Path folder = dir.resolve(module.path("path").asText("")).normalize();
+    if (!folder.startsWith(dir.normalize())) {
+      throw new IllegalArgumentException("model " + dir + ": modules.json points the "
+          + module.path("type").asText("").replace(MODULE, "") + " module outside the model directory");
     }
-    return config;
+    return folder;
   }
 
   /**

@@ -22,11 +22,12 @@ import org.tensorflow.proto.SavedModel;
  * <ul>
  *   <li>Google's checkpoint directory: {@code bert_config.json}, {@code bert_model.ckpt.*}, {@code vocab.txt}
  *       (names from config_name and ckpt_name); tuned_model_dir replaces the checkpoint, as in bert-as-service;
- *   <li>a Hugging Face model directory or ONNX export of a BERT-architecture model ({@link HuggingFaceModel});
+ *   <li>a Hugging Face model directory or ONNX export of a BERT or XLM-RoBERTa model ({@link HuggingFaceModel});
  *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
  *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
  *       when the directory has it, else inferred from the variable shapes;
- *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): see {@link BuiltinModels}.
+ *   <li>{@code builtin:uncased|cased|multi_cased|all-minilm-l6-v2|bge-small-zh-v1.5} (uncased when model_dir is
+ *       unset): see {@link BuiltinModels}.
  * </ul>
  */
 public final class ModelDirectory {
@@ -43,6 +44,7 @@ public final class ModelDirectory {
   private final BertConfig config;
   private final WeightsFile weights;
   private final ModelDefaults defaults;
+  private final List<DenseModule> dense;
   private final Path checkpointPrefix;
   private final String variablePrefix;
 
@@ -59,18 +61,20 @@ public final class ModelDirectory {
           throw new IllegalStateException("the checkpoint " + checkpointPrefix + " was not checked: resolve the model");
         };
     this.defaults = ModelDefaults.NONE;
+    this.dense = List.of();
     this.checkpointPrefix = checkpointPrefix;
     this.variablePrefix = variablePrefix;
   }
 
   /** A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own normalization. */
   ModelDirectory(Path vocabFile, Normalization normalization, BertConfig config, WeightsFile weights,
-      ModelDefaults defaults) {
+      ModelDefaults defaults, List<DenseModule> dense) {
     this.vocabFile = vocabFile;
     this.normalization = normalization;
     this.config = config;
     this.weights = weights;
     this.defaults = defaults;
+    this.dense = dense;
     this.checkpointPrefix = null;
     this.variablePrefix = null;
   }
@@ -169,8 +173,9 @@ public final class ModelDirectory {
    */
   private static String savedActivation(Path savedModelPb) {
     SavedModel model;
+    ModelFiles.checkSize(savedModelPb, ModelFiles.MAX_GRAPH_BYTES, "SavedModel graph");
     try (InputStream in = Files.newInputStream(savedModelPb)) {
-      model = SavedModel.parseFrom(in);
+      model = ModelFiles.guard(savedModelPb, () -> SavedModel.parseFrom(in));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + savedModelPb, e);
     }
@@ -216,6 +221,11 @@ public final class ModelDirectory {
   /** Option defaults from the model's sentence-transformers files. */
   public ModelDefaults defaults() {
     return defaults;
+  }
+
+  /** The sentence-transformers Dense modules applied after pooling, in order; empty for most models. */
+  public List<DenseModule> dense() {
+    return dense;
   }
 
   /** The checkpoint path without its {@code .index} / {@code .data-*} suffix; null for Hugging Face models. */

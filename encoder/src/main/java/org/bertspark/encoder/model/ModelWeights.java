@@ -48,7 +48,7 @@ public abstract class ModelWeights implements AutoCloseable {
   /** A weight's values in Google's layout; call {@link #check} first. */
   public final float[] read(String weight) {
     String name = fileName(weight);
-    float[] values = readFile(name);
+    float[] values = ModelFiles.guard(source + ", " + entry + " '" + name + "'", () -> readFile(name));
     if (!transposed(weight)) {
       return values;
     }
@@ -100,20 +100,26 @@ public abstract class ModelWeights implements AutoCloseable {
   }
 
   /**
-   * Hugging Face's names ({@link BertWeights#huggingFaceName}, with or without the {@code bert.} prefix of task
-   * models), Linear weights {@code [out, in]}. In an ONNX export a kernel may instead be an anonymous initializer
-   * {@code [in, out]} found through the MatMul that reads it.
+   * Hugging Face's names ({@link BertWeights#huggingFaceName}, or LayerNorm's legacy
+   * {@link BertWeights#legacyHuggingFaceName}; with or without a prefix of task models,
+   * {@link BertWeights#TASK_MODEL_PREFIXES}), Linear weights {@code [out, in]}. In an ONNX export a kernel may instead
+   * be an anonymous initializer {@code [in, out]} found through the MatMul that reads it.
    *
    * @param matMulKernels ONNX MatMul node name → its weight initializer; empty for safetensors
    */
   static ModelWeights huggingFace(String source, String entry, Map<String, long[]> shapes,
       Map<String, String> matMulKernels, Function<String, float[]> reader, Runnable close) {
-    String prefix = shapes.containsKey("bert." + BertWeights.huggingFaceName(BertWeights.WORD_EMBEDDINGS))
-        ? "bert." : "";
+    String words = BertWeights.huggingFaceName(BertWeights.WORD_EMBEDDINGS);
+    String prefix = BertWeights.TASK_MODEL_PREFIXES.stream().filter(p -> shapes.containsKey(p + words)).findFirst()
+        .orElse("");
     return new ModelWeights(source, entry) {
       @Override
       String fileName(String weight) {
         String name = prefix + BertWeights.huggingFaceName(weight);
+        String legacy = BertWeights.legacyHuggingFaceName(weight);
+        if (legacy != null && !shapes.containsKey(name) && shapes.containsKey(prefix + legacy)) {
+          return prefix + legacy;
+        }
         if (BertWeights.isKernel(weight) && !shapes.containsKey(name)) {
           String matMul = matMulKernels.get(BertWeights.onnxMatMulNode(weight));
           return matMul != null ? matMul : name;

@@ -26,20 +26,15 @@ public final class SequenceTokenizer {
    */
   private final List<String> promptPieces;
 
-  /** A pair's second sentence has segment id 1: the model needs two token types. */
-  private final int typeVocabSize;
-
   /**
    * @param maxSeqLen word pieces per sequence at most, [CLS]/[SEP] included
    * @param prompt text put before every first sentence; null or empty for none
    * @param chunkStride word pieces a window of long text shares with the one before; null for a quarter of the window
-   * @param typeVocabSize the model's token types: a pair needs two
    */
   public SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
-      Integer chunkStride, int typeVocabSize) {
+      Integer chunkStride) {
     this.vocab = vocab;
     this.chunkStride = chunkStride;
-    this.typeVocabSize = typeVocabSize;
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
     this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
@@ -93,12 +88,6 @@ public final class SequenceTokenizer {
     piecesA = withPrompt(piecesA);
     if (piecesB == null || piecesB.isEmpty()) {
       return InputSequence.of(vocab, piecesA, null, maxSeqLen);
-    }
-    // Checked here, per input, because only the data says whether there are pairs; an out-of-range segment id
-    // would fail inside TensorFlow on CPU and give zeros on a GPU.
-    if (typeVocabSize == 1) {
-      throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
-          + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
   }

@@ -47,6 +47,67 @@ class BertConfigTest {
     assertEquals(new BertConfig(30522, 768, 12, 12, 3072, "gelu", 512, 2), BertConfig.read(json));
   }
 
+  /** multilingual-e5-base's config.json (XLMRobertaModel), verbatim but for the dropout and initializer keys. */
+  private static final String XLM_ROBERTA_JSON = """
+      {
+        "architectures": ["XLMRobertaModel"],
+        "bos_token_id": 0,
+        "eos_token_id": 2,
+        "hidden_act": "gelu",
+        "hidden_size": 768,
+        "intermediate_size": 3072,
+        "layer_norm_eps": 1e-05,
+        "max_position_embeddings": 514,
+        "model_type": "xlm-roberta",
+        "num_attention_heads": 12,
+        "num_hidden_layers": 12,
+        "output_past": true,
+        "pad_token_id": 1,
+        "position_embedding_type": "absolute",
+        "torch_dtype": "float32",
+        "type_vocab_size": 1,
+        "use_cache": true,
+        "vocab_size": 250002
+      }
+      """;
+
+  @Test
+  void xlmRobertaPositionsStartAfterThePaddingIndex() throws IOException {
+    Path json = Files.writeString(dir.resolve("config.json"), XLM_ROBERTA_JSON);
+    BertConfig config = BertConfig.readHuggingFace(json);
+    assertEquals(new BertConfig(250002, 768, 12, 12, 3072, "gelu", 514, 1, 1e-5f, 2), config);
+    assertEquals(512, config.positions());
+
+    ObjectNode bgeM3 = (ObjectNode) new ObjectMapper().readTree(XLM_ROBERTA_JSON);
+    bgeM3.put("max_position_embeddings", 8194).put("pad_token_id", 3);
+    Files.writeString(json, bgeM3.toString());
+    assertEquals(4, BertConfig.readHuggingFace(json).positionOffset());
+    assertEquals(8190, BertConfig.readHuggingFace(json).positions());
+
+    bgeM3.remove("pad_token_id");
+    Files.writeString(json, bgeM3.toString());
+    assertEquals(2, BertConfig.readHuggingFace(json).positionOffset(), "XLMRobertaConfig's default pad_token_id, 1");
+
+    bgeM3.put("pad_token_id", -1);
+    Files.writeString(json, bgeM3.toString());
+    assertEquals("BERT config " + json + ": 'pad_token_id' must be an integer of at least 0",
+        assertThrows(IllegalArgumentException.class, () -> BertConfig.readHuggingFace(json)).getMessage());
+
+    bgeM3.put("pad_token_id", 1).put("max_position_embeddings", 4);
+    Files.writeString(json, bgeM3.toString());
+    assertEquals("BERT config " + json + ": max_position_embeddings 4 is less than 5",
+        assertThrows(IllegalArgumentException.class, () -> BertConfig.readHuggingFace(json)).getMessage());
+  }
+
+  @Test
+  void bertPositionsStartAtZeroWhateverItsPadTokenId() throws IOException {
+    ObjectNode bert = (ObjectNode) new ObjectMapper().readTree(XLM_ROBERTA_JSON);
+    bert.put("model_type", "bert").put("max_position_embeddings", 512).put("pad_token_id", 0);
+    Path json = Files.writeString(dir.resolve("config.json"), bert.toString());
+    assertEquals(0, BertConfig.readHuggingFace(json).positionOffset());
+    assertEquals(512, BertConfig.readHuggingFace(json).positions());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
       "intermediate_size", "hidden_act", "max_position_embeddings", "type_vocab_size"})
