@@ -53,7 +53,7 @@ class JobHostileFilesTest {
         JobOptions.parse(args)));
     assertFalse(Files.exists(Path.of(out, "_SUCCESS")), "nothing committed");
     assertFalse(Files.exists(Path.of(out, JobSummary.FILE_NAME)), "no summary of a failed run");
-    return BertEmbeddingJob.cause(e);
+    return FailureLine.cause(e);
   }
 
   /** As {@link #failure} for a model problem, which the driver must find before Spark runs any job. */

@@ -30,6 +30,29 @@ class SqlRunnerTest {
   }
 
   @Test
+  void helpAndHints() {
+    Result help = run("--help");
+    assertEquals(0, help.status(), help.err());
+    assertTrue(help.out().contains("./submit.sh sql [spark options --]") && help.out().contains("--format table|json"),
+        help.out());
+    Result master = run("--master", "local[2]", "-e", "SELECT 1");
+    assertEquals(2, master.status());
+    List<String> lines = master.err().lines().toList();
+    assertTrue(lines.get(lines.size() - 1).contains("--master is a Spark option: Spark options go before a '--'"),
+        master.err());
+  }
+
+  /** A task's failure arrives wrapped with the executor's stack trace in its message: one line, its innermost cause. */
+  @Test
+  void aFailedTaskIsOneLine() {
+    Result failed = run("-e", "SELECT assert_true(id < 0, 'id ' || id || ' is not negative') FROM range(3)");
+    assertEquals(1, failed.status());
+    assertEquals(1, failed.err().lines().count(), failed.err());
+    assertTrue(failed.err().startsWith("bert-spark failed: ") && failed.err().contains("is not negative"),
+        failed.err());
+  }
+
+  @Test
   void badArgumentsPrintUsageAndExit2() {
     for (String[] args : List.of(new String[] {}, new String[] {"-e"}, new String[] {"--format", "csv", "-e", "x"},
         new String[] {"-e", "SELECT 1", "-f", "a.sql"}, new String[] {"--conf", "novalue", "-e", "SELECT 1"},
