@@ -157,20 +157,45 @@ log_dir="${BERT_SPARK_LOG_DIR:-$ROOT/logs}"
 mkdir -p "$log_dir"
 log_file="$log_dir/$([[ $main_class == "$SQL_CLASS" ]] && echo sql || echo job)-$(date +%Y%m%d-%H%M%S)-$$.log"
 log_options=("-Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties" "-Dbert.spark.log=$log_file")
-# TensorFlow's C++ lines come from native code, straight to stderr: its INFO lines (oneDNN, CPU features) say nothing
-# to act on, its warnings (hundreds from grappler's mixed precision pass under --fp16) only with --verbose.
+# TensorFlow's C++ INFO lines (oneDNN, CPU features) say nothing to act on; its warnings go where the rest goes.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 if ((verbose)); then
   log_options+=(-Dbert.spark.console=warn)
-  export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 else
   log_options+=(-Dbert.spark.console=off)
-  export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 fi
 
+# TensorFlow's native code writes to stderr itself, partly through absl, which TF_CPP_MIN_LOG_LEVEL does not reach
+# (hundreds of INFO lines from grappler's mixed precision pass under --fp16): unless --verbose, its lines go to the log
+# file instead of the terminal. The filter splits at \r as well as \n, and passes a partial line on at once, so Spark's progress bar moves.
+native_logs_to_file() {
+  perl -e '
+    open(my $log, ">>", $ARGV[0]) or die "$ARGV[0]: $!";
+    select($log); $| = 1; select(STDOUT); $| = 1;
+    my $native = qr/(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] |WARNING: All log messages before absl::InitializeLog|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] \S+:\d+\] )/;
+    my $buf = "";
+    while (sysread(STDIN, my $chunk, 65536)) {
+      $buf .= $chunk;
+      while ($buf =~ s/\A([^\r\n]*(?:\r\n?|\n))//) {
+        my $line = $1;
+        if ($line =~ /\A(.*?)($native.*)\z/s) { print STDOUT $1; print $log $2; } else { print STDOUT $line; }
+      }
+      if ($buf ne "" && $buf !~ /\A(?:[IWEF]\d|WARNING: All|\d{4}-)/) { print STDOUT $buf; $buf = ""; }
+    }
+    print STDOUT $buf;' "$log_file"
+}
+launch() {
+  if ((verbose)); then
+    exec "$@"
+  fi
+  { "$@" 2>&1 1>&3 3>&- | native_logs_to_file 1>&2; } 3>&1
+}
+
 if [[ -n "${SPARK_HOME:-}" ]]; then
-  exec "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
+  launch "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
     --driver-java-options "${log_options[*]}${user_java_options:+ $user_java_options}" \
     --class "$main_class" "$JAR" "${app_args[@]+"${app_args[@]}"}"
+  exit
 fi
 
 # No Spark distribution: SparkSubmit in this JVM, so the driver's memory and Java options are this JVM's.
@@ -184,7 +209,7 @@ if [[ -n "$user_java_options" ]]; then
   mapfile -d '' -t -O "${#jvm_options[@]}" jvm_options < <(xargs printf '%s\0' <<<"$user_java_options")
 fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-exec "$JAVA" "${JAVA17_OPENS[@]}" "${jvm_options[@]}" \
+launch "$JAVA" "${JAVA17_OPENS[@]}" "${jvm_options[@]}" \
   -cp "$JAR:$(cat "$SPARK_CLASSPATH_FILE")" org.apache.spark.deploy.SparkSubmit \
   "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
   --class "$main_class" "$JAR" "${app_args[@]+"${app_args[@]}"}"

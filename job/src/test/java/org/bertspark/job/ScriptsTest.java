@@ -211,6 +211,39 @@ class ScriptsTest {
     assertFalse(Files.exists(calls), "nothing changed, yet a build ran");
   }
 
+  /**
+   * TensorFlow's native lines (absl's, which TF_CPP_MIN_LOG_LEVEL does not reach, and its own) go to the run's log
+   * file, even inside Spark's progress bar; everything else on stderr passes, the exit status too. --verbose keeps them.
+   */
+  @Test
+  void nativeLogLinesGoToTheLogFile() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("tf-java/bin"));
+    Path java = Files.writeString(bin.resolve("java"), String.join("\n", "#!/usr/bin/env bash",
+        "printf 'row-1\\n'",
+        "printf '\\r[Stage 0:>   (0 + 1) / 1]' >&2",
+        "printf 'I0000 00:00:1796487842.230158    9273 auto_mixed_precision.cc:2329] Running\\n' >&2",
+        "printf 'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n' >&2",
+        "printf '2026-12-05 15:51:27.429298: W tensorflow/core/util/port.cc:153] a warning\\n' >&2",
+        "printf '\\r[Stage 0:>   (1 + 1) / 1]\\r        \\r' >&2",
+        "printf 'bert-spark failed: x: y\\n' >&2",
+        "exit 3", ""));
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Map<String, String> env = Map.of("JAVA_HOME", bin.getParent().toString());
+    Result quiet = submit(env, false, "--input", "in", "--output", "out");
+    assertEquals(3, quiet.exitCode, quiet.stderr);
+    assertEquals(List.of("row-1"), quiet.args);
+    assertEquals("\r[Stage 0:>   (0 + 1) / 1]\r[Stage 0:>   (1 + 1) / 1]\r        \rbert-spark failed: x: y\n",
+        quiet.stderr);
+    try (Stream<Path> logs = Files.list(root.resolve("logs"))) {
+      String log = Files.readString(logs.findFirst().orElseThrow());
+      assertTrue(log.contains("auto_mixed_precision.cc:2329] Running") && log.contains("absl::InitializeLog")
+          && log.contains("a warning"), log);
+    }
+    Result verbose = submit(env, false, "--verbose", "--", "--input", "in", "--output", "out");
+    assertEquals(3, verbose.exitCode, verbose.stderr);
+    assertTrue(verbose.stderr.contains("auto_mixed_precision.cc:2329] Running"), verbose.stderr);
+  }
+
   /** CUDA reads an empty CUDA_VISIBLE_DEVICES as no GPU, and stops at the first entry that is not a device. */
   @Test
   void gpuDiscoveryHonoursAnEmptyCudaVisibleDevices() throws Exception {

@@ -52,6 +52,16 @@ class SqlRunnerTest {
         failed.err());
   }
 
+  /** A corrupt file queried directly (tfrecord.`path`) is reported as corrupt, not as a format Spark cannot query. */
+  @Test
+  void aCorruptFileQueriedDirectlyNamesTheCorruption() throws Exception {
+    Path file = Files.write(tmp.resolve("bad.tfrecord"), new byte[] {10, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5});
+    Result failed = run("-e", "SELECT * FROM tfrecord.`" + file + "`");
+    assertEquals(1, failed.status());
+    assertTrue(failed.err().contains("TFRecord in ") && failed.err().contains(file.getFileName().toString())
+        && !failed.err().contains("UNSUPPORTED_DATASOURCE_FOR_DIRECT_QUERY"), failed.err());
+  }
+
   @Test
   void badArgumentsPrintUsageAndExit2() {
     for (String[] args : List.of(new String[] {}, new String[] {"-e"}, new String[] {"--format", "csv", "-e", "x"},
