@@ -114,7 +114,9 @@ public final class SqlRunner {
       for (String statement : statements) {
         last = spark.sql(statement);
       }
-      if (format.equals("json")) {
+      if (last.schema().isEmpty()) {
+        last.collect(); // a command without a result (INSERT, CREATE VIEW, SET …) prints nothing, not an empty table
+      } else if (format.equals("json")) {
         for (Iterator<String> rows = last.toJSON().toLocalIterator(); rows.hasNext(); ) {
           out.println(rows.next());
         }

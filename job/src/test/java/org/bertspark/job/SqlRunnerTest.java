@@ -138,6 +138,10 @@ class SqlRunnerTest {
     assertEquals("{\"text\":\"hello world\",\"tokens\":" + expectedTokens + ",\"c\":" + (1 / Math.sqrt(2)) + "}\n",
         json.out());
 
+    Result command = run("-e", "CREATE TEMPORARY VIEW v AS SELECT 1 AS one");
+    assertEquals(0, command.status(), command.err());
+    assertEquals("", command.out(), "a command without a result prints no empty table");
+
     Result table = run("-e", "SELECT 1 AS one, 'x;y' AS s");
     assertEquals(0, table.status(), table.err());
     assertTrue(table.out().contains("|one|s  |") && table.out().contains("|1  |x;y|"), table.out());
