@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.model.BertWeights;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -15,10 +17,10 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.VarHandleOp;
 import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
@@ -36,7 +38,6 @@ final class BertGraph implements AutoCloseable {
   private final Placeholder<TInt32> inputMask;
   private final Placeholder<TInt32> segmentIds;
   private final Operand<TFloat32> output;
-  private final int width;
 
   /**
    * @param weights a name of {@link BertWeights} → its values, row-major in Google's layout
@@ -47,7 +48,6 @@ final class BertGraph implements AutoCloseable {
       ConfigProto sessionConfig, DeviceSpec device) {
     List<Integer> resolved = resolveLayers(layers, config.numHiddenLayers());
     int depth = resolved.stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
-    this.width = config.hiddenSize() * resolved.size() * strategy.widthFactor();
     this.graph = new Graph();
     Session started = null;
     try {
@@ -99,11 +99,6 @@ final class BertGraph implements AutoCloseable {
     Set<String> devices = new TreeSet<>();
     graph.operations().forEachRemaining(op -> devices.add(((GraphOperation) op).device()));
     return devices;
-  }
-
-  /** Floats per sequence (pooled) or per token (NONE). */
-  int width() {
-    return width;
   }
 
   /**

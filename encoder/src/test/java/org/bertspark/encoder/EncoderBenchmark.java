@@ -11,6 +11,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import org.bertspark.encoder.device.Bf16Advice;
+import org.bertspark.encoder.device.ProcessGpus;
+import org.bertspark.encoder.device.SessionConfig;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.tokenizer.InputSequence;
+import org.bertspark.encoder.tokenizer.Vocabulary;
+import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.ndarray.Shape;
@@ -241,7 +248,7 @@ public final class EncoderBenchmark {
       Integer maxSeqLen, int fixedLength) implements Runner {
     @Override
     public Batch run(List<String> texts) {
-      int cap = maxSeqLen == null ? EncoderOptions.MODEL_MAX_SEQ_LEN : maxSeqLen;
+      int cap = maxSeqLen == null ? InputSequence.MAX_LENGTH : maxSeqLen;
       List<float[]> vectors = new ArrayList<>(texts.size());
       long real = 0;
       long padded = 0;

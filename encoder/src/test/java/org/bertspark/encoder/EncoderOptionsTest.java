@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.bertspark.encoder.model.ModelDefaults;
 import org.junit.jupiter.api.Test;
 
 class EncoderOptionsTest {
@@ -87,7 +88,7 @@ class EncoderOptionsTest {
     assertEquals(25, DEFAULTS.maxSeqLen());
     assertEquals(256, DEFAULTS.maxBatchSize());
     assertNull(DEFAULTS.poolingStrategy(), "the model's");
-    EncoderOptions google = DEFAULTS.resolvedFor(ModelDefaults.NONE);
+    EncoderOptions google = ResolvedOptions.withDefaults(DEFAULTS, ModelDefaults.NONE);
     assertEquals(PoolingStrategy.REDUCE_MEAN, google.poolingStrategy());
     assertEquals(List.of(-2), google.poolingLayer());
     assertEquals(false, google.normalize());

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,7 +104,7 @@ class GoogleFidelityTest {
         assertNotNull(e, text);
         float[][] expected = expected(e.tokens(), layers, maskClsSep, strategy, layerCache);
         float[][] actual = strategy == PoolingStrategy.NONE ? e.tokenVectors() : new float[][] {e.vector()};
-        assertEquals(encoder.dimension(), actual[0].length);
+        assertEquals(encoder.resolved().width(), actual[0].length);
         assertClose(expected, actual, strategy + " " + layers + " on '" + text + "'");
       }
       if (maxSeqLen != null) {

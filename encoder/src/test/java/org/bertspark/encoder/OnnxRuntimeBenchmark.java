@@ -12,6 +12,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.bertspark.encoder.model.BuiltinModels;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
+import org.bertspark.encoder.tokenizer.Vocabulary;
 
 /**
  * Our encoder against ONNX Runtime on a built-in model's own ONNX graph (BENCHMARKS.md, "Sentence embedding models"):
@@ -48,7 +52,7 @@ public final class OnnxRuntimeBenchmark {
     List<String> texts = EncoderBenchmark.glosses(wordnet, count);
     EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE,num_threads=" + threads
         + ",max_batch_size=" + Math.max(batch, INPUT_ORDER_BATCH), EncoderOptions.defaults());
-    SequenceTokenizer tokenizer = SequenceTokenizer.get(options);
+    SequenceTokenizer tokenizer = TokenizerCache.get(options);
     Vocabulary vocab = ModelDirectory.resolve(options).vocabulary();
     List<long[]> ids = new ArrayList<>();
     for (String text : texts) {

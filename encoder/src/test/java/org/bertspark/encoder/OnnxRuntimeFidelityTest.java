@@ -18,6 +18,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.HuggingFaceFiles.Tensor;
+import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.model.BertWeights;
+import org.bertspark.encoder.model.BuiltinModels;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.model.ModelWeights;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
+import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -135,12 +142,13 @@ class OnnxRuntimeFidelityTest {
   void tokenIdsEqualHuggingFaceTokenizers() throws Exception {
     for (String model : List.of(MINILM, BGE_ZH)) {
       Path dir = BuiltinModels.local().directory(model);
-      Vocabulary vocab = TokenizerFiles.vocabulary(dir.resolve("tokenizer.json"));
+      Vocabulary vocab = ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + model,
+          EncoderOptions.defaults())).vocabulary();
       List<String> texts = new ArrayList<>(HOSTILE);
       texts.addAll(ENGLISH);
       texts.addAll(CHINESE);
       try (HuggingFaceTokenizer reference = huggingFace(dir)) {
-        SequenceTokenizer ours = SequenceTokenizer.get(EncoderOptions.parse("model_dir=" + model
+        SequenceTokenizer ours = TokenizerCache.get(EncoderOptions.parse("model_dir=" + model
             + ",max_seq_len=NONE", EncoderOptions.defaults()));
         for (String text : texts) {
           Encoding expected = reference.encode(text);
@@ -171,7 +179,7 @@ class OnnxRuntimeFidelityTest {
     HuggingFaceFiles.writeConfig(dir, config, "gelu");
     Map<String, Tensor> tensors = HuggingFaceFiles.huggingFaceTensors(google, config);
     HuggingFaceFiles.writeSafetensors(dir.resolve("model.safetensors"), tensors);
-    Vocabulary vocab = TokenizerFiles.vocabulary(builtin.resolve("tokenizer.json"));
+    Vocabulary vocab = onnx.vocabulary();
     List<String> tokens = new ArrayList<>();
     for (int i = 0; i < vocab.size(); i++) {
       tokens.add(vocab.token(i));

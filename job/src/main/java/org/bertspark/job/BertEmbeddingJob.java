@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncoderSource;
 
 /**
@@ -70,7 +71,7 @@ public final class BertEmbeddingJob {
     options.checkPaths(hadoopConf);
     JobCounters counters = JobCounters.register(spark.sparkContext());
     EncoderSource source = EncoderSource.of(spark, options.encoder());
-    checkModel(spark, source);
+    ResolvedOptions resolved = checkModel(spark, source);
 
     Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
         counters);
@@ -82,7 +83,7 @@ public final class BertEmbeddingJob {
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
     }
-    JobSummary summary = JobSummary.of(options, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
+    JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
     summary.write(hadoopConf);
     return summary;
   }
@@ -92,15 +93,17 @@ public final class BertEmbeddingJob {
    * against config, vocabulary, max_seq_len, pooling_layer), reading no weight: the driver never loads the model. In
    * local mode the driver is the executor, so every model is checked; on a cluster only one whose directories the
    * driver sees, since executors may have the model where the driver has not (--archives, their own disks).
+   * Returns the options resolved for the model, for the summary; null where the driver did not read it.
    */
-  private static void checkModel(SparkSession spark, EncoderSource source) {
+  private static ResolvedOptions checkModel(SparkSession spark, EncoderSource source) {
     EncoderOptions options = source.options();
     if (spark.sparkContext().isLocal()) {
-      BertEncoder.check(source.localOptions());
+      return BertEncoder.check(source.localOptions());
     } else if (seenByDriver(options.modelDir()) && (options.tunedModelDir() == null
         || seenByDriver(options.tunedModelDir()))) {
-      BertEncoder.check(options);
+      return BertEncoder.check(options);
     }
+    return null;
   }
 
   private static boolean seenByDriver(String dir) {

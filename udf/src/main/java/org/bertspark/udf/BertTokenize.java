@@ -3,10 +3,10 @@ package org.bertspark.udf;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ImplicitCastInputTypes;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback;
 import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
@@ -17,7 +17,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.SequenceTokenizer;
+import org.bertspark.encoder.TokenizerCache;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.bertspark.spark.EncoderSource;
 import scala.collection.IndexedSeq;
 import scala.collection.Seq;
@@ -48,7 +49,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
       return null;
     }
     if (tokenizer == null) {
-      tokenizer = SequenceTokenizer.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
+      tokenizer = TokenizerCache.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
     }
     List<String> tokens = value instanceof ArrayData words ? tokenizer.tokenizeWords(PreTokenized.words(words))
         : tokenizer.tokenize(value.toString());
