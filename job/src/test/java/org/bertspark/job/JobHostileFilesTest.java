@@ -83,6 +83,18 @@ class JobHostileFilesTest {
     }
   }
 
+  /** A JSON file without a known extension is read as Parquet, and fails saying so and naming --input_format. */
+  @Test
+  void aFileReadInTheWrongFormatNamesInputFormat() throws IOException {
+    Path json = Files.writeString(tmp.resolve("sentences.data"), "{\"text\": \"hello\"}\n");
+    String out = tmp.resolve("out-" + System.nanoTime()).toString();
+    JobOptions options = JobOptions.parse("--input", json.toString(), "--output", out, "--model_dir", model.toString());
+    Exception e = assertThrows(Exception.class, () -> BertEmbeddingJob.run(spark, options));
+    String line = FailureLine.cause(e) + options.inputFormatHint(FailureLine.cause(e));
+    assertMentions(line, "sentences.data", "is not a Parquet file", "read as Parquet (no known extension)",
+        "--input_format json");
+  }
+
   @Test
   void corruptParquetNamesTheFile() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("bad-parquet"));
