@@ -4,6 +4,8 @@
 #   ./submit.sh                                   encode data/sample_sentences.jsonl with the default model into ./out
 #   ./submit.sh [spark options --] --input PATH --output PATH [job options]      (./submit.sh --help lists them)
 #   ./submit.sh sql [spark options --] (-e SQL | -f FILE) [--format table|json] [--limit N]   Spark SQL, bert_encode()
+#   ./submit.sh connect [spark options]           a Spark Connect server (Spark 4 build) on 127.0.0.1:15002, bert_*
+#                                                 functions and tfrecord included, until stopped (Ctrl-C, SIGTERM)
 #
 # Builds the project first when job/target/bert-spark.jar is missing or older than the sources. Runs
 # $SPARK_HOME/bin/spark-submit when SPARK_HOME is set, else Spark from the Maven repository in this JVM:
@@ -16,6 +18,7 @@ JAR="$ROOT/job/target/bert-spark.jar"
 SPARK_CLASSPATH_FILE="$ROOT/job/target/spark-classpath.txt"
 JOB_CLASS=org.bertspark.job.BertEmbeddingJob
 SQL_CLASS=org.bertspark.job.SqlRunner
+CONNECT_CLASS=org.apache.spark.sql.connect.service.SparkConnectServer
 # What spark-submit adds on Java 17 (org.apache.spark.launcher.JavaModuleOptions), kept in the parent pom.
 read -ra JAVA17_OPENS <<<"$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$ROOT/pom.xml")"
 
@@ -23,6 +26,10 @@ main_class=$JOB_CLASS
 if [[ "${1:-}" == sql ]]; then
   main_class=$SQL_CLASS
   shift
+elif [[ "${1:-}" == connect ]]; then
+  main_class=$CONNECT_CLASS
+  shift
+  set -- "$@" -- # all Spark options: the server takes no arguments of its own
 fi
 
 # [spark options --] application arguments
@@ -71,10 +78,15 @@ build_needed() {
   done
   [[ -n "$(find "${sources[@]}" -newer "$JAR" -type f -print -quit 2>/dev/null)" ]]
 }
+# The Spark 4 build (mvn -Pspark4) is rebuilt as one: its classpath has Scala 2.13's Spark.
+profile=()
+if [[ -f "$SPARK_CLASSPATH_FILE" ]] && grep -q '/spark-core_2\.13/' "$SPARK_CLASSPATH_FILE"; then
+  profile=(-Pspark4)
+fi
 if build_needed; then
-  echo "bert-spark: building (mvn -B -q -DskipTests package; the first build downloads Spark and the 400 MB model)..." >&2
+  echo "bert-spark: building (mvn -B -q -DskipTests ${profile[*]:+${profile[*]} }package; the first build downloads Spark and the 400 MB model)..." >&2
   # Maven prints on stdout; it goes to stderr so that stdout holds only what the command prints.
-  (cd "$ROOT" && mvn -B -q -DskipTests package) >&2
+  (cd "$ROOT" && mvn -B -q -DskipTests "${profile[@]+"${profile[@]}"}" package) >&2
 fi
 
 # The GPU build's CUDA libraries (mvn -Pgpu), for the JVMs started here; cluster executors need
@@ -190,6 +202,20 @@ launch() {
   fi
   { "$@" 2>&1 1>&3 3>&- | native_logs_to_file 1>&2; } 3>&1
 }
+
+if [[ $main_class == "$CONNECT_CLASS" ]]; then
+  if [[ -z "${SPARK_HOME:-}" ]] && ! grep -q '/spark-connect_' "$SPARK_CLASSPATH_FILE"; then
+    echo "bert-spark: Spark Connect needs the Spark 4 build (Spark 3.5.9 has no Connect server on Maven Central," >&2
+    echo "bert-spark: and 3.5's cannot bind to loopback only): mvn -B -Pspark4 -DskipTests package, then again." >&2
+    exit 2
+  fi
+  # Ours first: a --conf of the user's comes later and wins; so does the properties file's binding address.
+  connect_conf=(--conf spark.sql.extensions=org.bertspark.udf.BertExtensions)
+  if [[ ! -f "$properties_file" || -z "$(property spark.connect.grpc.binding.address "$properties_file")" ]]; then
+    connect_conf+=(--conf spark.connect.grpc.binding.address=127.0.0.1)
+  fi
+  submit_args=("${connect_conf[@]}" "${submit_args[@]+"${submit_args[@]}"}")
+fi
 
 if [[ -n "${SPARK_HOME:-}" ]]; then
   launch "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \

@@ -2,18 +2,23 @@ package org.bertspark.job;
 
 import java.io.File;
 import java.net.URI;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.ModelFingerprint;
 import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncoderSource;
+import org.bertspark.spark.TaskSlots;
 
 /**
  * The spark-submit application: reads sentences, adds BERT vectors to every row, writes them with every input column,
@@ -73,19 +78,57 @@ public final class BertEmbeddingJob {
     EncoderSource source = EncoderSource.of(spark, options.encoder());
     ResolvedOptions resolved = checkModel(spark, source);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-        counters);
-    if (options.partitions() > 0) {
-      input = input.repartition(options.partitions());
+    // spread before counting: corrupt records then count in the stage that writes (DataFormat.read)
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
+        options.readOptions(), rows -> spread(spark, rows, options.partitions()), counters);
+    options.outputFormat().checkWritable(spark, input.schema());
+    String fingerprint = fingerprint(spark, source);
+    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters, fingerprint);
+    ReusedOutput.Joined reused = null;
+    if (options.reuse() != null) {
+      reused = ReusedOutput.join(spark, options, fingerprint, input, encoder.outputSchema(), hadoopConf);
+      if (reused.used()) {
+        input = reused.input();
+        encoder = new PartitionEncoder(input.schema(), options, source, counters, fingerprint);
+      } else {
+        System.err.println("bert-spark: not reusing " + reused.path() + ": " + reused.reason()
+            + "; encoding every row");
+      }
     }
-    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters);
     Dataset<Row> output = input.mapPartitions(encoder, Encoders.row(encoder.outputSchema()));
+    // mapPartitions drops column metadata; the fingerprint goes with the vectors where the format keeps it
+    String vectorCol = "`" + options.outputCol().replace("`", "``") + "`";
+    output = output.withColumn(options.outputCol(), functions.col(vectorCol).as(options.outputCol(),
+        encoder.outputSchema().apply(options.outputCol()).metadata()));
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
     }
-    JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
+    JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters,
+        (System.nanoTime() - start) / 1e9, fingerprint, reused);
     summary.write(hadoopConf);
     return summary;
+  }
+
+  /**
+   * The fingerprint of the model and options ({@link ModelFingerprint}), computed in a task: from the model files the
+   * tasks read, which the driver may not see.
+   */
+  private static String fingerprint(SparkSession spark, EncoderSource source) {
+    return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.of(0), 1)
+        .map(ignored -> ModelFingerprint.of(source.localOptions())).first();
+  }
+
+  /**
+   * The input in {@code partitions} partitions where given; otherwise an input with fewer partitions than the
+   * application has task slots (one small file, say) is spread over them, since each task's encoder runs with the
+   * cores of one slot ({@link TaskSlots}).
+   */
+  static Dataset<Row> spread(SparkSession spark, Dataset<Row> input, int partitions) {
+    if (partitions > 0) {
+      return input.repartition(partitions);
+    }
+    int slots = TaskSlots.slots(spark.sparkContext());
+    return input.rdd().getNumPartitions() < slots ? input.repartition(slots) : input;
   }
 
   /**

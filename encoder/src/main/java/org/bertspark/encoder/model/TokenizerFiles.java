@@ -99,8 +99,9 @@ final class TokenizerFiles {
 
   /** A JSON file's object (or array), with an error naming the file. */
   static JsonNode read(Path json, boolean array) {
+    ModelFiles.checkSize(json, ModelFiles.MAX_JSON_BYTES, "JSON file");
     try {
-      JsonNode root = new ObjectMapper().readTree(json.toFile());
+      JsonNode root = ModelFiles.guard(json, () -> new ObjectMapper().readTree(json.toFile()));
       if (root == null || (array ? !root.isArray() : !root.isObject())) {
         throw new IllegalArgumentException(json + " is not a JSON " + (array ? "array" : "object"));
       }
