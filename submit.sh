@@ -46,22 +46,37 @@ done
 if [[ $main_class == "$JOB_CLASS" && ${#app_args[@]} -eq 0 ]]; then
   echo "bert-spark: no arguments, so encoding the sample sentences with the default model (BERT-base uncased)." >&2
   echo "bert-spark: ./submit.sh --help lists the options." >&2
-  # ./out is replaced only when an earlier run wrote it (its _SUMMARY.json); a folder of the user's is never touched.
+  # ./out is replaced only when it holds nothing but what an earlier bare run wrote there (its _SUMMARY.json and Spark's
+  # part files): a folder of the user's, or another run's output inside it (--output out/vectors), is never touched.
   mode=errorifexists
-  if [[ -f "$PWD/out/_SUMMARY.json" ]]; then
+  if [[ -e "$PWD/out" ]]; then
+    if [[ ! -f "$PWD/out/_SUMMARY.json" ]]; then
+      echo "bert-spark: $PWD/out exists and is not the output of an earlier run (no _SUMMARY.json): not replacing it." >&2
+      echo "bert-spark: move it away, or give --input and --output." >&2
+      exit 2
+    fi
+    foreign="$(find "$PWD/out" -mindepth 1 -maxdepth 1 ! \( -type f \( -name 'part-*' -o -name '.part-*.crc' \
+      -o -name '_SUCCESS' -o -name '._SUCCESS.crc' -o -name '_SUMMARY.json' -o -name '._SUMMARY.json.crc' \) \) \
+      -print -quit)"
+    if [[ -n "$foreign" ]]; then
+      echo "bert-spark: $PWD/out holds $foreign, which an earlier bare ./submit.sh did not write: not replacing it." >&2
+      echo "bert-spark: move it away, or give --input and --output." >&2
+      exit 2
+    fi
     mode=overwrite
-  elif [[ -e "$PWD/out" ]]; then
-    echo "bert-spark: $PWD/out exists and is not the output of an earlier run (no _SUMMARY.json): not replacing it." >&2
-    echo "bert-spark: move it away, or give --input and --output." >&2
-    exit 2
   fi
   app_args=(--input "$ROOT/data/sample_sentences.jsonl" --output "$PWD/out" --mode "$mode" --show_tokens)
 fi
 
+# Every module's pom and sources (the modules as the parent pom lists them), and the parent pom.
 build_needed() {
   [[ ! -f "$JAR" || ! -f "$SPARK_CLASSPATH_FILE" ]] && return 0
-  [[ -n "$(find "$ROOT/pom.xml" "$ROOT"/{encoder,udf,job}/pom.xml "$ROOT"/{encoder,udf,job}/src/main \
-      -newer "$JAR" -type f -print -quit 2>/dev/null)" ]]
+  local modules sources=("$ROOT/pom.xml")
+  read -ra modules <<<"$(sed -n 's:.*<module>\(.*\)</module>.*:\1:p' "$ROOT/pom.xml" | tr '\n' ' ')"
+  for module in "${modules[@]}"; do
+    sources+=("$ROOT/$module/pom.xml" "$ROOT/$module/src/main")
+  done
+  [[ -n "$(find "${sources[@]}" -newer "$JAR" -type f -print -quit 2>/dev/null)" ]]
 }
 # The Spark 4 build (mvn -Pspark4) is rebuilt as one: its classpath has Scala 2.13's Spark.
 profile=()
@@ -70,22 +85,10 @@ if [[ -f "$SPARK_CLASSPATH_FILE" ]] && grep -q '/spark-core_2\.13/' "$SPARK_CLAS
 fi
 if build_needed; then
   echo "bert-spark: building (mvn -B -q -DskipTests ${profile[*]:+${profile[*]} }package; the first build downloads Spark and the 400 MB model)..." >&2
-  (cd "$ROOT" && mvn -B -q -DskipTests "${profile[@]+"${profile[@]}"}" package)
+  # Maven prints on stdout; it goes to stderr so that stdout holds only what the command prints.
+  (cd "$ROOT" && mvn -B -q -DskipTests "${profile[@]+"${profile[@]}"}" package) >&2
 fi
 
-# TensorFlow's C++ INFO lines (oneDNN, CPU features, MLIR) say nothing to act on; warnings and errors stay.
-# TF_CPP_MIN_LOG_LEVEL=1 hides TensorFlow's own; the few that its absl logging prints regardless are left out of
-# stderr here (their form: I1205 16:35:11.343821 1234 file.cc:401] ...). TF_CPP_MIN_LOG_LEVEL=0 shows them all.
-export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
-# Called just before Spark starts, after this script's own messages.
-filter_tensorflow_info() {
-  if [[ "$TF_CPP_MIN_LOG_LEVEL" != 0 ]]; then
-    # The filter outlives Ctrl-C and SIGTERM, so Spark's shutdown lines still come through.
-    exec 2> >(trap '' INT TERM
-      exec grep --line-buffered -v -E \
-        '^(I[0-9]{4} [0-9:.]+ +[0-9]+ [^ ]+\.cc:[0-9]+\] |WARNING: All log messages before absl::InitializeLog\(\) is called)' >&2)
-  fi
-}
 # The GPU build's CUDA libraries (mvn -Pgpu), for the JVMs started here; cluster executors need
 # spark.executorEnv.BERT_SPARK_CUDA_LIBS (README, "GPUs").
 if [[ -z "${BERT_SPARK_CUDA_LIBS:-}" && -d "$ROOT/job/target/cuda" ]]; then
@@ -156,7 +159,49 @@ if [[ -f "$properties_file" ]]; then
 fi
 : "${user_java_options:=$conf_java_options}"
 : "${driver_memory:=$conf_driver_memory}"
-log_conf="-Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties"
+# Spark's and TensorFlow's logs: into a file of this run (the failure line names it), on stderr with spark-submit's
+# --verbose (before the --).
+verbose=0
+for arg in "${spark_args[@]+"${spark_args[@]}"}"; do
+  [[ "$arg" == --verbose || "$arg" == -v ]] && verbose=1
+done
+log_dir="${BERT_SPARK_LOG_DIR:-$ROOT/logs}"
+mkdir -p "$log_dir"
+log_file="$log_dir/$([[ $main_class == "$SQL_CLASS" ]] && echo sql || echo job)-$(date +%Y%m%d-%H%M%S)-$$.log"
+log_options=("-Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties" "-Dbert.spark.log=$log_file")
+# TensorFlow's C++ INFO lines (oneDNN, CPU features) say nothing to act on; its warnings go where the rest goes.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
+if ((verbose)); then
+  log_options+=(-Dbert.spark.console=warn)
+else
+  log_options+=(-Dbert.spark.console=off)
+fi
+
+# TensorFlow's native code writes to stderr itself, partly through absl, which TF_CPP_MIN_LOG_LEVEL does not reach
+# (hundreds of INFO lines from grappler's mixed precision pass under --fp16): unless --verbose, its lines go to the log
+# file instead of the terminal. The filter splits at \r as well as \n, and passes a partial line on at once, so Spark's progress bar moves.
+native_logs_to_file() {
+  perl -e '
+    open(my $log, ">>", $ARGV[0]) or die "$ARGV[0]: $!";
+    select($log); $| = 1; select(STDOUT); $| = 1;
+    my $native = qr/(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] |WARNING: All log messages before absl::InitializeLog|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] \S+:\d+\] )/;
+    my $buf = "";
+    while (sysread(STDIN, my $chunk, 65536)) {
+      $buf .= $chunk;
+      while ($buf =~ s/\A([^\r\n]*(?:\r\n?|\n))//) {
+        my $line = $1;
+        if ($line =~ /\A(.*?)($native.*)\z/s) { print STDOUT $1; print $log $2; } else { print STDOUT $line; }
+      }
+      if ($buf ne "" && $buf !~ /\A(?:[IWEF]\d|WARNING: All|\d{4}-)/) { print STDOUT $buf; $buf = ""; }
+    }
+    print STDOUT $buf;' "$log_file"
+}
+launch() {
+  if ((verbose)); then
+    exec "$@"
+  fi
+  { "$@" 2>&1 1>&3 3>&- | native_logs_to_file 1>&2; } 3>&1
+}
 
 if [[ $main_class == "$CONNECT_CLASS" ]]; then
   if [[ -z "${SPARK_HOME:-}" ]] && ! grep -q '/spark-connect_' "$SPARK_CLASSPATH_FILE"; then
@@ -172,11 +217,11 @@ if [[ $main_class == "$CONNECT_CLASS" ]]; then
   submit_args=("${connect_conf[@]}" "${submit_args[@]+"${submit_args[@]}"}")
 fi
 
-filter_tensorflow_info
 if [[ -n "${SPARK_HOME:-}" ]]; then
-  exec "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
-    --driver-java-options "$log_conf${user_java_options:+ $user_java_options}" \
+  launch "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
+    --driver-java-options "${log_options[*]}${user_java_options:+ $user_java_options}" \
     --class "$main_class" "$JAR" "${app_args[@]+"${app_args[@]}"}"
+  exit
 fi
 
 # No Spark distribution: SparkSubmit in this JVM, so the driver's memory and Java options are this JVM's.
@@ -184,13 +229,13 @@ jvm_options=()
 if [[ -n "$driver_memory" ]]; then
   jvm_options+=("-Xmx$driver_memory")
 fi
-jvm_options+=("$log_conf")
+jvm_options+=("${log_options[@]}")
 if [[ -n "$user_java_options" ]]; then
   # Split as a shell would (quotes, backslashes), without evaluating anything.
   mapfile -d '' -t -O "${#jvm_options[@]}" jvm_options < <(xargs printf '%s\0' <<<"$user_java_options")
 fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-exec "$JAVA" "${JAVA17_OPENS[@]}" "${jvm_options[@]}" \
+launch "$JAVA" "${JAVA17_OPENS[@]}" "${jvm_options[@]}" \
   -cp "$JAR:$(cat "$SPARK_CLASSPATH_FILE")" org.apache.spark.deploy.SparkSubmit \
   "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
   --class "$main_class" "$JAR" "${app_args[@]+"${app_args[@]}"}"

@@ -155,6 +155,8 @@ public final class EncoderOption<T> {
   public String key() { return key; }
   /** Whether the option is a switch: given alone it means true (the job's {@code --cpu}). */
   public boolean isFlag() { return type.flag(); }
+  /** Whether the option alone means true: a flag, or a true/false option left to the model unless set (normalize). */
+  public boolean takesBareFlag() { return type.bare(); }
   /** What the value looks like in a usage line, e.g. {@code N|NONE}; null for a flag. */
   public String valueName() { return valueName; }
   /** What the option does, in Markdown (README's table shows it as is). */
@@ -210,8 +212,12 @@ public final class EncoderOption<T> {
   }
 
   /** How a value reads from and writes to a string, and which values are allowed (described by {@code expects}). */
-  private record Type<T>(String expects, boolean flag, Function<String, T> reader, Function<T, String> writer,
-      Predicate<T> allowed) {}
+  private record Type<T>(String expects, boolean flag, boolean bare, Function<String, T> reader,
+      Function<T, String> writer, Predicate<T> allowed) {
+    Type(String expects, boolean flag, Function<String, T> reader, Function<T, String> writer, Predicate<T> allowed) {
+      this(expects, flag, flag, reader, writer, allowed);
+    }
+  }
 
   private static Type<String> text() {
     return new Type<>("a name", false, s -> s, s -> s, s -> s != null && !s.isEmpty());
@@ -255,7 +261,7 @@ public final class EncoderOption<T> {
 
   /** Empty means unset (null): the model's default applies ({@link ResolvedOptions}). */
   private static <T> Type<T> modelOr(Type<T> type) {
-    return new Type<>(type.expects(), false, s -> s.isEmpty() ? null : type.reader().apply(s),
+    return new Type<>(type.expects(), false, type.bare(), s -> s.isEmpty() ? null : type.reader().apply(s),
         v -> v == null ? "" : type.writer().apply(v), v -> v == null || type.allowed().test(v));
   }
 

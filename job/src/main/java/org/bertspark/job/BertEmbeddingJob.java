@@ -40,15 +40,15 @@ public final class BertEmbeddingJob {
       options = JobOptions.parse(args);
       options.checkPaths(SparkHadoopUtil.get().newConfiguration(conf)); // spark.hadoop.* applied, Spark not started
     } catch (JobOptions.UsageException e) {
-      System.err.println(e.getMessage());
-      System.err.println(e.usage());
+      System.err.println(JobOptions.SHORT_USAGE);
+      System.err.println(e.getMessage()); // the error last, with hints for the common slips
       System.exit(USAGE_EXIT_CODE);
       return;
     }
     // Spark's progress bar is off unless asked for; a long encode wants it, an explicit setting wins.
     conf.setIfMissing("spark.ui.showConsoleProgress", "true");
     SparkSession spark = SparkSession.builder().appName("bert-spark").config(conf).getOrCreate();
-    boolean failed = false;
+    String failure = null;
     try {
       JobSummary summary = run(spark, options);
       System.out.println("bert-spark summary (" + JobSummary.FILE_NAME + "):");
@@ -58,23 +58,15 @@ public final class BertEmbeddingJob {
     } catch (Exception | Error e) { // SparkException is checked, though Scala code throws it undeclared
       // Spark has logged the stack traces; the user needs the cause, which Spark wraps in stage and write failures.
       // Errors too: an OutOfMemoryError on the driver is one line naming it, not a stack trace.
-      System.err.println("bert-spark failed: " + cause(e));
-      failed = true;
+      String cause = FailureLine.cause(e);
+      failure = cause + options.inputFormatHint(cause);
     } finally {
-      spark.stop();
+      spark.stop(); // first, so that the progress bar's line is cleared before the failure's
     }
-    if (failed) {
+    if (failure != null) {
+      System.err.println("bert-spark failed: " + failure + FailureLine.logPointer());
       System.exit(FAILURE_EXIT_CODE);
     }
-  }
-
-  /** The innermost exception's class and message: the cause of a failure, however deep Spark wrapped it. */
-  static String cause(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getClass().getName() + ": " + root.getMessage();
   }
 
   /** Runs the job on {@code spark}: read, encode, write, summary (also written into the output directory). */

@@ -27,6 +27,9 @@ import scopt.Read$;
  */
 public final class JobOptions {
   static final String PROGRAM = "submit.sh [spark options --]";
+  /** What a wrong command line is answered with before its error: the shape of a right one, and where help is. */
+  static final String SHORT_USAGE = "usage: ./submit.sh [spark options --] --input PATH --output PATH [options]"
+      + " (./submit.sh --help lists them; ./submit.sh sql --help for SQL)";
   /** Help text columns beside the option names (scopt indents continuation lines to the same column). */
   private static final int USAGE_TEXT_WIDTH = 76;
 
@@ -85,21 +88,52 @@ public final class JobOptions {
   public String reuse() { return reuse; }
   public EncoderOptions encoder() { return encoder; }
 
-  /** Parses arguments; wrong or missing options throw {@link UsageException} carrying the errors and the usage. */
+  /** Parses arguments; wrong or missing options throw {@link UsageException} carrying the errors and hints. */
   public static JobOptions parse(String... args) {
     Parser parser = new Parser();
     Option<JobOptions> parsed = parser.parse(
-        JavaConverters.asScalaBufferConverter(List.of(args)).asScala(), new JobOptions());
+        JavaConverters.asScalaBufferConverter(bareFlagsAsTrue(args)).asScala(), new JobOptions());
     if (parsed.isEmpty()) {
-      throw new UsageException(String.join("\n", parser.errors), parser.usage());
+      List<String> lines = new ArrayList<>(parser.errors);
+      lines.addAll(UsageHints.of(parser.errors, "./submit.sh", "--input PATH --output PATH"));
+      throw new UsageException(String.join("\n", lines));
     }
     JobOptions o = parsed.get();
     try {
       o.finish();
     } catch (IllegalArgumentException e) {
-      throw new UsageException("Error: " + e.getMessage(), parser.usage());
+      throw new UsageException("Error: " + e.getMessage());
     }
     return o;
+  }
+
+  /**
+   * A true/false option that may also be left to the model (--normalize) is a bare flag when no true or false
+   * follows it, as the flags are: scopt knows options with a value or without, not both.
+   */
+  private static List<String> bareFlagsAsTrue(String... args) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      out.add(arg);
+      boolean valueFollows = i + 1 < args.length && args[i + 1].toLowerCase(Locale.ROOT).matches("true|false");
+      if (!valueFollows && EncoderOption.all().stream().anyMatch(
+          o -> o.takesBareFlag() && !o.isFlag() && arg.equals("--" + o.key()))) {
+        out.add("true");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A hint for a failure's {@code cause} when the input was read as Parquet but is not: the format is taken from the
+   * extension, else Parquet, so a JSON or CSV file without its extension lands here.
+   */
+  String inputFormatHint(String cause) {
+    return inputFormat == DataFormat.PARQUET && cause.contains("is not a Parquet file")
+        ? "; the input was read as Parquet" + (inputFormatName == null ? " (no known extension)" : "")
+            + ": give its format with --input_format json, csv, text, orc or tfrecord"
+        : "";
   }
 
   /**
@@ -115,7 +149,7 @@ public final class JobOptions {
         OutputOverlap.check("--reuse", List.of(reuse), output, overwrite, hadoopConf);
       }
     } catch (IllegalArgumentException e) {
-      throw new UsageException("Error: " + e.getMessage(), usage());
+      throw new UsageException("Error: " + e.getMessage());
     }
   }
 
@@ -228,6 +262,8 @@ public final class JobOptions {
       note("\nEncoder (bert-as-service's options):");
       EncoderOption.all().forEach(this::encoderOption);
       help("help").text("print this usage");
+      note("\nSpark SQL with bert_encode(), bert_tokenize(), bert_cosine() (./submit.sh sql --help):\n"
+          + "  ./submit.sh sql [spark options --] (-e SQL | -f FILE.sql) [--format table|json] [--limit N]");
     }
 
     /** An option with a value, stored by {@code set}. */
@@ -252,7 +288,8 @@ public final class JobOptions {
       if (option.isFlag()) {
         flag(key, usageText(option), c -> c.encoderValues.put(key, "true"));
       } else {
-        value(key, option.valueName(), usageText(option), (c, v) -> c.encoderValues.put(key, v));
+        String valueName = option.takesBareFlag() ? "[" + option.valueName() + "]" : option.valueName();
+        value(key, valueName, usageText(option), (c, v) -> c.encoderValues.put(key, v));
       }
     }
 
@@ -306,18 +343,12 @@ public final class JobOptions {
     }
   }
 
-  /** Wrong or missing options: the caller prints both parts and exits with status 2. */
+  /** Wrong or missing options: the caller prints {@link #SHORT_USAGE}, then the message, and exits with status 2. */
   public static final class UsageException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
-    private final String usage;
 
-    UsageException(String errors, String usage) {
+    UsageException(String errors) {
       super(errors);
-      this.usage = usage;
-    }
-
-    public String usage() {
-      return usage;
     }
   }
 }

@@ -7,12 +7,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.catalyst.util.QuotingUtils;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.LongText;
@@ -129,11 +133,22 @@ public record JobSummary(
     return wallSeconds > 0 ? inputRows / wallSeconds : 0;
   }
 
+  /**
+   * The schema as Spark's DDL, but a user-defined type (Spark ML's vector) by its own name, as printSchema shows it,
+   * rather than the struct it is stored as.
+   */
+  private static String ddl(StructType schema) {
+    return Arrays.stream(schema.fields())
+        .map(f -> f.dataType() instanceof UserDefinedType<?> udt
+            ? QuotingUtils.quoteIfNeeded(f.name()) + " " + udt.typeName() : f.toDDL())
+        .collect(Collectors.joining(","));
+  }
+
   public String toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("input", input);
     m.put("output", output);
-    m.put("output_schema", schema.toDDL());
+    m.put("output_schema", ddl(schema));
     m.put("spark_version", org.apache.spark.package$.MODULE$.SPARK_VERSION()); // this driver's: 3.5 or 4 build
     m.put("input_rows", inputRows);
     if (DataFormat.JSON.sparkName().equals(options.get("input_format"))

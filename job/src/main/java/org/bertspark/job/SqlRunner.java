@@ -28,10 +28,26 @@ import org.bertspark.udf.BertExtensions;
  * Exit status: 0 done, 1 a statement failed, 2 bad arguments.
  */
 public final class SqlRunner {
-  static final String USAGE = "usage: SqlRunner [--conf key=value]... (-e \"SQL\" | -f FILE.sql) [--format table|json]"
-      + " [--limit N]";
   /** Rows a table shows by default: the driver holds them all to lay the table out. */
   static final int DEFAULT_LIMIT = 1000;
+  static final String USAGE = "usage: ./submit.sh sql [spark options --] [--conf key=value]... (-e \"SQL\" | -f FILE.sql)"
+      + " [--format table|json] [--limit N]   (./submit.sh sql --help)";
+  private static final String HELP = String.join("\n",
+      "Runs Spark SQL with bert_encode(), bert_tokenize() and bert_cosine() loaded, and prints the last statement's rows.",
+      "",
+      "  ./submit.sh sql [spark options --] [--conf key=value]... (-e \"SQL\" | -f FILE.sql) [--format table|json]"
+          + " [--limit N]",
+      "",
+      "  -e SQL                 statements separated by ;",
+      "  -f FILE.sql            the same, from a file",
+      "  --format table|json    a table of at most --limit rows (default), or every row as one JSON object a line",
+      "  --limit N              rows a table shows (default " + DEFAULT_LIMIT + ")",
+      "  --conf key=value       a Spark or bert-spark setting, e.g. spark.bert.model_dir=builtin:all-minilm-l6-v2,"
+          + " spark.bert.max_seq_len=64",
+      "",
+      "Spark options (spark-submit's: --master, --driver-memory, ...) go before a '--'. Logs go to stderr;"
+          + " exit status 0 done, 1 a statement failed, 2 bad arguments.",
+      "The job: ./submit.sh --help.");
 
   private SqlRunner() {}
 
@@ -70,6 +86,10 @@ public final class SqlRunner {
             }
           }
           case "--limit" -> limit = positive(value(args, ++i, arg), arg);
+          case "--help", "-h" -> {
+            out.println(HELP);
+            return 0;
+          }
           default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
         }
       }
@@ -77,23 +97,27 @@ public final class SqlRunner {
         throw new IllegalArgumentException("no SQL: give -e \"SQL\" or -f FILE.sql");
       }
     } catch (IllegalArgumentException e) {
-      err.println(e.getMessage());
       err.println(USAGE);
+      err.println("Error: " + e.getMessage()); // the error last, with a hint for the common slips
+      UsageHints.of(List.of(e.getMessage()), "./submit.sh sql", "-e SQL").forEach(err::println);
       return 2;
     }
     List<String> statements = splitStatements(sql);
     if (statements.isEmpty()) {
-      err.println("no SQL statement in the input");
       err.println(USAGE);
+      err.println("Error: no SQL statement in the input");
       return 2;
     }
     SparkSession spark = session(conf);
+    String failure = null;
     try {
       Dataset<Row> last = null;
       for (String statement : statements) {
         last = spark.sql(statement);
       }
-      if (format.equals("json")) {
+      if (last.schema().isEmpty()) {
+        last.collect(); // a command without a result (INSERT, CREATE VIEW, SET …) prints nothing, not an empty table
+      } else if (format.equals("json")) {
         for (Iterator<String> rows = last.toJSON().toLocalIterator(); rows.hasNext(); ) {
           out.println(rows.next());
         }
@@ -111,13 +135,16 @@ public final class SqlRunner {
         }
       }
       out.flush();
-      return 0;
-    } catch (Exception e) {
-      err.println("error: " + e.getMessage());
-      return 1;
+    } catch (Exception | Error e) { // a task's failure arrives wrapped, with the executor's trace in its message
+      failure = FailureLine.cause(e);
     } finally {
       spark.stop();
     }
+    if (failure != null) {
+      err.println("bert-spark failed: " + failure + FailureLine.logPointer());
+      return 1;
+    }
+    return 0;
   }
 
   /** A command's result that is text: one string column, printed line by line rather than as one boxed cell. */

@@ -1,5 +1,6 @@
 package org.bertspark.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -30,6 +31,7 @@ import org.apache.spark.Success$;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -47,6 +49,7 @@ import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.spark.EncoderSource;
+import org.bertspark.udf.BertFunctions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -434,9 +437,33 @@ class JobEndToEndTest {
   void sparkMlVectors() {
     String in = write(inputFrame(1), "parquet", "in-vector");
     String out = tmp.resolve("out-vector").toString();
-    run("--input", in, "--output", out, "--model_dir", model, "--vector_type", "vector", "--output_col", "features");
+    JobSummary summary = run("--input", in, "--output", out, "--model_dir", model, "--vector_type", "vector",
+        "--output_col", "features");
+    assertTrue(summary.toJson().contains(",features vector\""), "the type as printSchema names it: " + summary.toJson());
 
     Dataset<Row> written = spark.read().parquet(out);
+    // SQL takes the vectors as they are: bert_cosine, and vector_to_array for anything else.
+    BertFunctions.register(spark);
+    written.createOrReplaceTempView("vectors");
+    for (Row row : spark.sql("SELECT features, bert_cosine(features, features), "
+        + "bert_cosine(features, vector_to_array(features)), vector_to_array(features) FROM vectors").collectAsList()) {
+      if (!row.isNullAt(0)) {
+        assertEquals(1.0, row.getDouble(1), 1e-6);
+        assertEquals(1.0, row.getDouble(2), 1e-6);
+        assertArrayEquals(((Vector) row.get(0)).toArray(),
+            row.<Double>getList(3).stream().mapToDouble(Double::doubleValue).toArray());
+      }
+    }
+    spark.createDataFrame(List.of(RowFactory.create(Vectors.sparse(4, new int[] {1, 3}, new double[] {2, -1}))),
+        new StructType().add("v", SQLDataTypes.VectorType())).createOrReplaceTempView("sparse");
+    assertEquals(List.of(0.0, 2.0, 0.0, -1.0),
+        spark.sql("SELECT vector_to_array(v) FROM sparse").first().getList(0));
+    double[] v = {0, 2, 0, -1};
+    double[] w = {0, 1, 0, 0.5};
+    double cosine = (v[1] * w[1] + v[3] * w[3])
+        / Math.sqrt((v[1] * v[1] + v[3] * v[3]) * (w[1] * w[1] + w[3] * w[3]));
+    assertEquals(cosine, spark.sql("SELECT bert_cosine(v, array(0, 1, 0, 0.5)) FROM sparse").first().getDouble(0),
+        1e-12);
     assertEquals(SQLDataTypes.VectorType(), written.schema().apply("features").dataType());
     List<Embedding> expected = reference(options(), input, false);
     for (Row row : written.collectAsList()) {

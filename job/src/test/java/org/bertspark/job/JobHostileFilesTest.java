@@ -57,7 +57,7 @@ class JobHostileFilesTest {
         JobOptions.parse(args)));
     assertFalse(Files.exists(Path.of(out, "_SUCCESS")), "nothing committed");
     assertFalse(Files.exists(Path.of(out, JobSummary.FILE_NAME)), "no summary of a failed run");
-    return BertEmbeddingJob.cause(e);
+    return FailureLine.cause(e);
   }
 
   /** As {@link #failure} for a model problem, which the driver must find before Spark runs any job. */
@@ -85,6 +85,18 @@ class JobHostileFilesTest {
     for (String part : parts) {
       assertTrue(message.contains(part), "'" + part + "' in: " + message);
     }
+  }
+
+  /** A JSON file without a known extension is read as Parquet, and fails saying so and naming --input_format. */
+  @Test
+  void aFileReadInTheWrongFormatNamesInputFormat() throws IOException {
+    Path json = Files.writeString(tmp.resolve("sentences.data"), "{\"text\": \"hello\"}\n");
+    String out = tmp.resolve("out-" + System.nanoTime()).toString();
+    JobOptions options = JobOptions.parse("--input", json.toString(), "--output", out, "--model_dir", model.toString());
+    Exception e = assertThrows(Exception.class, () -> BertEmbeddingJob.run(spark, options));
+    String line = FailureLine.cause(e) + options.inputFormatHint(FailureLine.cause(e));
+    assertMentions(line, "sentences.data", "is not a Parquet file", "read as Parquet (no known extension)",
+        "--input_format json");
   }
 
   @Test

@@ -49,7 +49,8 @@ class JobOptionsTest {
     String usage = JobOptions.usage().replaceAll("\\s+", " ");
     for (EncoderOption<?> option : EncoderOption.all()) {
       String help = option.help().replace("`", "");
-      String name = option.isFlag() ? "--" + option.key() + " " : "--" + option.key() + " " + option.valueName() + " ";
+      String value = option.takesBareFlag() ? "[" + option.valueName() + "]" : option.valueName();
+      String name = option.isFlag() ? "--" + option.key() + " " : "--" + option.key() + " " + value + " ";
       assertTrue(usage.contains(name + help), name + help + "\nnot in:\n" + usage);
     }
     assertTrue(usage.contains("--max_seq_len N|NONE word pieces per sequence"), usage);
@@ -92,7 +93,31 @@ class JobOptionsTest {
     JobOptions.UsageException e = assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse());
     assertTrue(e.getMessage().contains("--input"), e.getMessage());
     assertTrue(e.getMessage().contains("--output"), e.getMessage());
-    assertTrue(e.usage().contains("--pooling_strategy"), e.usage());
+  }
+
+  /** --normalize alone is true, as README says of true/false options; a value or its absence still decide. */
+  @Test
+  void triStateOptionsTakeTheBareFlag() {
+    assertEquals(Boolean.TRUE, JobOptions.parse("--input", "in", "--normalize", "--output", "out").encoder().normalize());
+    assertEquals(Boolean.TRUE, JobOptions.parse("--input", "in", "--output", "out", "--normalize").encoder().normalize());
+    assertEquals(Boolean.FALSE,
+        JobOptions.parse("--input", "in", "--output", "out", "--normalize", "FALSE").encoder().normalize());
+    assertEquals(null, JobOptions.parse("--input", "in", "--output", "out").encoder().normalize());
+  }
+
+  /** The common slips end in a line saying what to do: a Spark option after the job's, an unquoted glob. */
+  @Test
+  void commonSlipsGetAHintLast() {
+    String[] lines = assertThrows(JobOptions.UsageException.class,
+        () -> JobOptions.parse("--master", "local[2]", "--input", "in", "--output", "out")).getMessage().split("\n");
+    assertTrue(lines[0].contains("Unknown option --master"), String.join("\n", lines));
+    assertTrue(lines[lines.length - 1].contains("--master is a Spark option: Spark options go before a '--'"),
+        String.join("\n", lines));
+    String glob = assertThrows(JobOptions.UsageException.class,
+        () -> JobOptions.parse("--input", "data/a.parquet", "data/b.parquet", "--output", "out")).getMessage();
+    assertTrue(glob.endsWith("quote it ('data/*.parquet') so that Spark expands it, not the shell"), glob);
+    assertTrue(JobOptions.SHORT_USAGE.contains("./submit.sh sql --help"), JobOptions.SHORT_USAGE);
+    assertTrue(JobOptions.usage().contains("./submit.sh sql [spark options --] (-e SQL | -f FILE.sql)"));
   }
 
   @Test

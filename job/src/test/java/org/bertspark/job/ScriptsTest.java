@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,10 @@ class ScriptsTest {
   }
 
   private Result submit(boolean withSparkHome, String... args) throws Exception {
+    return submit(Map.of(), withSparkHome, args);
+  }
+
+  private Result submit(Map<String, String> extraEnv, boolean withSparkHome, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("submit.sh").toString()));
     Collections.addAll(cmd, args);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
@@ -70,6 +75,7 @@ class ScriptsTest {
       env.put("SPARK_HOME", sparkHome.toString());
     }
     env.put("JAVA_HOME", javaHome.toString());
+    env.putAll(extraEnv);
     Path out = tmp.resolve("stdout");
     Path err = tmp.resolve("stderr");
     int code = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start().waitFor();
@@ -82,8 +88,10 @@ class ScriptsTest {
     return args.get(args.indexOf(option) + 1);
   }
 
+  /** Our driver Java options, a pattern: the logging configuration and this run's log file (logs/job-TIME-PID.log). */
   private String logConf() {
-    return "-Dlog4j2.configurationFile=file:" + root + "/conf/log4j2.properties";
+    return Pattern.quote("-Dlog4j2.configurationFile=file:" + root + "/conf/log4j2.properties -Dbert.spark.log="
+        + root + "/logs/") + "job-\\d{8}-\\d{6}-\\d+\\.log -Dbert\\.spark\\.console=off";
   }
 
   @Test
@@ -91,7 +99,8 @@ class ScriptsTest {
     Result r = submit(true, "--master", "local[2]", "--driver-java-options", "-Dfoo=1 -Dbar='a b'", "--",
         "--input", "in", "--output", "out");
     assertEquals(0, r.exitCode, r.stderr);
-    assertEquals(logConf() + " -Dfoo=1 -Dbar='a b'", after(r.args, "--driver-java-options"));
+    assertTrue(after(r.args, "--driver-java-options").matches(logConf() + Pattern.quote(" -Dfoo=1 -Dbar='a b'")),
+        r.args.toString());
     assertEquals("local[2]", after(r.args, "--master"));
     assertEquals(List.of("--input", "in", "--output", "out"), r.args.subList(r.args.size() - 4, r.args.size()));
   }
@@ -101,7 +110,7 @@ class ScriptsTest {
     Result r = submit(true, "--conf", "spark.driver.extraJavaOptions=-Dbaz=3", "--", "--input", "in", "--output",
         "out");
     assertEquals(0, r.exitCode, r.stderr);
-    assertEquals(logConf() + " -Dbaz=3", after(r.args, "--driver-java-options"));
+    assertTrue(after(r.args, "--driver-java-options").matches(logConf() + " -Dbaz=3"), r.args.toString());
   }
 
   @Test
@@ -120,7 +129,9 @@ class ScriptsTest {
     List<String> jvm = r.args.subList(0, main);
     assertTrue(jvm.contains("-Xmx3g"), jvm.toString());
     assertFalse(jvm.contains("-Xmx1g"), jvm.toString());
-    assertEquals(List.of(logConf(), "-Dq=x y", "-Dr=2"), jvm.subList(jvm.indexOf(logConf()), jvm.size() - 2));
+    int ours = jvm.indexOf("-Dlog4j2.configurationFile=file:" + root + "/conf/log4j2.properties");
+    assertTrue(String.join(" ", jvm.subList(ours, jvm.size() - 2)).matches(logConf() + " -Dq=x y -Dr=2"),
+        jvm.toString());
     assertEquals(props.toString(), after(r.args, "--properties-file"));
     assertFalse(r.args.contains("--driver-java-options"), r.args.toString());
   }
@@ -152,6 +163,85 @@ class ScriptsTest {
     Result again = submit(false);
     assertEquals(0, again.exitCode, again.stderr);
     assertEquals("overwrite", after(again.args, "--mode"));
+  }
+
+  /** A later run's output inside ./out (--output out/vectors) is not the bare run's to replace. */
+  @Test
+  void defaultRunKeepsAnotherRunsOutputInsideOut() throws Exception {
+    Path out = Files.createDirectories(work.resolve("out"));
+    Files.writeString(out.resolve(JobSummary.FILE_NAME), "{}");
+    Files.writeString(out.resolve("part-00000-x.snappy.parquet"), "");
+    Files.writeString(out.resolve("_SUCCESS"), "");
+    Path other = Files.writeString(Files.createDirectories(out.resolve("vectors")).resolve(JobSummary.FILE_NAME), "{}");
+    Result refused = submit(false);
+    assertEquals(2, refused.exitCode, refused.stderr);
+    assertTrue(refused.stderr.contains("vectors"), refused.stderr);
+    assertTrue(refused.args.isEmpty(), refused.args.toString());
+    assertTrue(Files.exists(other));
+  }
+
+  /**
+   * A build (here: any module's sources or pom newer than the jar) prints on stderr only, so stdout holds what the
+   * command prints (submit.sh sql --format json > f).
+   */
+  @Test
+  void buildWhenAnyModuleChangedAndKeepStdoutClean() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("mvn-bin"));
+    Path mvn = Files.writeString(bin.resolve("mvn"),
+        "#!/usr/bin/env bash\nprintf '\\e[0m\\e[0mmvn-ran\\n'\necho mvn-ran >> \"" + tmp + "/mvn-calls\"\n");
+    Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(root.resolve("pom.xml"), Files.readString(root.resolve("pom.xml"))); // modules listed there
+    FileTime newer = FileTime.fromMillis(System.currentTimeMillis() + 120_000);
+    List<Path> changes = List.of(root.resolve("spark/src/main/java/A.java"), root.resolve("tfrecord/pom.xml"),
+        root.resolve("udf/src/main/scala/B.scala"));
+    Path calls = tmp.resolve("mvn-calls");
+    for (Path change : changes) {
+      Files.createDirectories(change.getParent());
+      Files.setLastModifiedTime(Files.writeString(change, ""), newer);
+      Files.deleteIfExists(calls);
+      Result r = submit(Map.of("PATH", bin + ":" + System.getenv("PATH")), false, "sql", "-e", "SELECT 1");
+      assertEquals(0, r.exitCode, r.stderr);
+      assertTrue(Files.exists(calls), change + " changed, no build: " + r.stderr);
+      assertTrue(r.stderr.contains("mvn-ran"), r.stderr);
+      assertFalse(String.join("\n", r.args).contains("mvn-ran"), r.args.toString());
+      Files.setLastModifiedTime(change, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+    }
+    Files.deleteIfExists(calls);
+    assertEquals(0, submit(Map.of("PATH", bin + ":" + System.getenv("PATH")), false, "sql", "-e", "SELECT 1").exitCode);
+    assertFalse(Files.exists(calls), "nothing changed, yet a build ran");
+  }
+
+  /**
+   * TensorFlow's native lines (absl's, which TF_CPP_MIN_LOG_LEVEL does not reach, and its own) go to the run's log
+   * file, even inside Spark's progress bar; everything else on stderr passes, the exit status too. --verbose keeps them.
+   */
+  @Test
+  void nativeLogLinesGoToTheLogFile() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("tf-java/bin"));
+    Path java = Files.writeString(bin.resolve("java"), String.join("\n", "#!/usr/bin/env bash",
+        "printf 'row-1\\n'",
+        "printf '\\r[Stage 0:>   (0 + 1) / 1]' >&2",
+        "printf 'I0000 00:00:1796487842.230158    9273 auto_mixed_precision.cc:2329] Running\\n' >&2",
+        "printf 'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n' >&2",
+        "printf '2026-12-05 15:51:27.429298: W tensorflow/core/util/port.cc:153] a warning\\n' >&2",
+        "printf '\\r[Stage 0:>   (1 + 1) / 1]\\r        \\r' >&2",
+        "printf 'bert-spark failed: x: y\\n' >&2",
+        "exit 3", ""));
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Map<String, String> env = Map.of("JAVA_HOME", bin.getParent().toString());
+    Result quiet = submit(env, false, "--input", "in", "--output", "out");
+    assertEquals(3, quiet.exitCode, quiet.stderr);
+    assertEquals(List.of("row-1"), quiet.args);
+    assertEquals("\r[Stage 0:>   (0 + 1) / 1]\r[Stage 0:>   (1 + 1) / 1]\r        \rbert-spark failed: x: y\n",
+        quiet.stderr);
+    try (Stream<Path> logs = Files.list(root.resolve("logs"))) {
+      String log = Files.readString(logs.findFirst().orElseThrow());
+      assertTrue(log.contains("auto_mixed_precision.cc:2329] Running") && log.contains("absl::InitializeLog")
+          && log.contains("a warning"), log);
+    }
+    Result verbose = submit(env, false, "--verbose", "--", "--input", "in", "--output", "out");
+    assertEquals(3, verbose.exitCode, verbose.stderr);
+    assertTrue(verbose.stderr.contains("auto_mixed_precision.cc:2329] Running"), verbose.stderr);
   }
 
   /** submit.sh connect: Spark Connect's server with our extensions, on loopback unless the user binds it elsewhere. */

@@ -30,6 +30,39 @@ class SqlRunnerTest {
   }
 
   @Test
+  void helpAndHints() {
+    Result help = run("--help");
+    assertEquals(0, help.status(), help.err());
+    assertTrue(help.out().contains("./submit.sh sql [spark options --]") && help.out().contains("--format table|json"),
+        help.out());
+    Result master = run("--master", "local[2]", "-e", "SELECT 1");
+    assertEquals(2, master.status());
+    List<String> lines = master.err().lines().toList();
+    assertTrue(lines.get(lines.size() - 1).contains("--master is a Spark option: Spark options go before a '--'"),
+        master.err());
+  }
+
+  /** A task's failure arrives wrapped with the executor's stack trace in its message: one line, its innermost cause. */
+  @Test
+  void aFailedTaskIsOneLine() {
+    Result failed = run("-e", "SELECT assert_true(id < 0, 'id ' || id || ' is not negative') FROM range(3)");
+    assertEquals(1, failed.status());
+    assertEquals(1, failed.err().lines().count(), failed.err());
+    assertTrue(failed.err().startsWith("bert-spark failed: ") && failed.err().contains("is not negative"),
+        failed.err());
+  }
+
+  /** A corrupt file queried directly (tfrecord.`path`) is reported as corrupt, not as a format Spark cannot query. */
+  @Test
+  void aCorruptFileQueriedDirectlyNamesTheCorruption() throws Exception {
+    Path file = Files.write(tmp.resolve("bad.tfrecord"), new byte[] {10, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5});
+    Result failed = run("-e", "SELECT * FROM tfrecord.`" + file + "`");
+    assertEquals(1, failed.status());
+    assertTrue(failed.err().contains("TFRecord in ") && failed.err().contains(file.getFileName().toString())
+        && !failed.err().contains("UNSUPPORTED_DATASOURCE_FOR_DIRECT_QUERY"), failed.err());
+  }
+
+  @Test
   void badArgumentsPrintUsageAndExit2() {
     for (String[] args : List.of(new String[] {}, new String[] {"-e"}, new String[] {"--format", "csv", "-e", "x"},
         new String[] {"-e", "SELECT 1", "-f", "a.sql"}, new String[] {"--conf", "novalue", "-e", "SELECT 1"},
@@ -104,6 +137,10 @@ class SqlRunnerTest {
     String expectedTokens = "[" + String.join(",", tokens.stream().map(t -> "\"" + t + "\"").toList()) + "]";
     assertEquals("{\"text\":\"hello world\",\"tokens\":" + expectedTokens + ",\"c\":" + (1 / Math.sqrt(2)) + "}\n",
         json.out());
+
+    Result command = run("-e", "CREATE TEMPORARY VIEW v AS SELECT 1 AS one");
+    assertEquals(0, command.status(), command.err());
+    assertEquals("", command.out(), "a command without a result prints no empty table");
 
     Result table = run("-e", "SELECT 1 AS one, 'x;y' AS s");
     assertEquals(0, table.status(), table.err());

@@ -21,14 +21,16 @@ import org.bertspark.encoder.LongText;
 import scala.Option;
 
 /**
- * The SQL functions {@code bert_encode}, {@code bert_tokenize}, {@code bert_chunks} and {@code bert_cosine}: their documentation, argument
- * checks and option resolution. {@link BertExtensions} installs them through {@code spark.sql.extensions};
+ * The SQL functions {@code bert_encode}, {@code bert_tokenize}, {@code bert_chunks}, {@code bert_cosine} and
+ * {@code vector_to_array}: their documentation, argument checks and option resolution. {@link BertExtensions}
+ * installs them through {@code spark.sql.extensions};
  * {@link #register} installs them in a running session.
  */
 public final class BertFunctions {
   static final String ENCODE = "bert_encode";
   static final String TOKENIZE = "bert_tokenize";
   static final String COSINE = "bert_cosine";
+  static final String VECTOR_TO_ARRAY = "vector_to_array";
   static final String CHUNKS = "bert_chunks";
   /** Spark conf prefix of the session defaults: spark.bert.model_dir, spark.bert.pooling_strategy, … */
   public static final String CONF_PREFIX = "spark.bert.";
@@ -101,11 +103,18 @@ public final class BertFunctions {
         function(COSINE, BertCosine.class, "math_funcs",
             "_FUNC_(vec_a, vec_b) - The cosine similarity of two vectors of equal length, as a double.",
             "\n    Arguments:\n"
-                + "      * vec_a, vec_b - arrays of floats or doubles; null, or all zeros, gives null.\n",
+                + "      * vec_a, vec_b - arrays of floats or doubles, or Spark ML vectors (the job's\n"
+                + "          --vector_type vector); null, or all zeros, gives null.\n",
             "\n    Examples:\n"
                 + "      > SELECT _FUNC_(array(1.0, 0.0), array(1.0, 1.0));\n"
                 + "       0.7071067811865475\n"
-                + "      > SELECT id FROM docs ORDER BY _FUNC_(embedding, bert_encode('query')) DESC LIMIT 10;\n"));
+                + "      > SELECT id FROM docs ORDER BY _FUNC_(embedding, bert_encode('query')) DESC LIMIT 10;\n"),
+        function(VECTOR_TO_ARRAY, VectorToArray.class, "collection_funcs",
+            "_FUNC_(vector) - A Spark ML vector (dense or sparse) as an array of doubles.",
+            "\n    Arguments:\n"
+                + "      * vector - a Spark ML vector, e.g. the job's --vector_type vector column; null gives null.\n",
+            "\n    Examples:\n"
+                + "      > SELECT size(_FUNC_(embedding)) FROM vectors;\n"));
   }
 
   /** Each option's default, "the model's" where the model's files decide, one line each (DESCRIBE FUNCTION). */
@@ -161,10 +170,21 @@ public final class BertFunctions {
         if (n != 2) {
           throw analysisError(COSINE + " takes (vec_a, vec_b); got " + n + " arguments");
         }
-        return new BertCosine(args.get(0), args.get(1));
+        return new BertCosine(asArray(args.get(0)), asArray(args.get(1)));
+      }
+      case VECTOR_TO_ARRAY -> {
+        if (n != 1) {
+          throw analysisError(VECTOR_TO_ARRAY + " takes (vector); got " + n + " arguments");
+        }
+        return new VectorToArray(args.get(0));
       }
       default -> throw new IllegalArgumentException(name);
     }
+  }
+
+  /** A Spark ML vector argument read as its array of doubles; anything else as it is. */
+  private static Expression asArray(Expression arg) {
+    return arg.resolved() && VectorToArray.isVector(arg.dataType()) ? new VectorToArray(arg) : arg;
   }
 
   private static String constantOptions(String function, Expression arg) {

@@ -167,7 +167,8 @@ public final class BuiltinModels {
       modified = Files.getLastModifiedTime(jar);
     } catch (IOException e) {
       throw new IllegalArgumentException("the built-in model " + modelDir + " needs " + jar
-          + ", which is not in the local Maven repository; fetch it with: mvn dependency:get -Dartifact="
+          + ", which is not in the local Maven repository; fetch it (the jar alone: its dependencies are the"
+          + " embedding library's, not needed here) with: mvn dependency:get -Dtransitive=false -Dartifact="
           + model.coordinates());
     }
     try {

