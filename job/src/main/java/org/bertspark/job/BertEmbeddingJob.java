@@ -14,7 +14,6 @@ import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncoderSource;
-import org.bertspark.spark.TaskSlots;
 
 /**
  * The spark-submit application: reads sentences, adds BERT vectors to every row, writes them with every input column,
@@ -84,7 +83,10 @@ public final class BertEmbeddingJob {
 
     Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
         counters);
-    input = spread(spark, input, options.partitions());
+    if (options.partitions() > 0) {
+      input = input.repartition(options.partitions());
+    }
+    source = source.forTasks(spark.sparkContext(), input.rdd().getNumPartitions());
     PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters);
     Dataset<Row> output = input.mapPartitions(encoder, Encoders.row(encoder.outputSchema()));
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
@@ -93,19 +95,6 @@ public final class BertEmbeddingJob {
     JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
     summary.write(hadoopConf);
     return summary;
-  }
-
-  /**
-   * The input in {@code partitions} partitions where given; otherwise an input with fewer partitions than the
-   * application has task slots (one small file, say) is spread over them, since each task's encoder runs with the
-   * cores of one slot ({@link TaskSlots}).
-   */
-  static Dataset<Row> spread(SparkSession spark, Dataset<Row> input, int partitions) {
-    if (partitions > 0) {
-      return input.repartition(partitions);
-    }
-    int slots = TaskSlots.slots(spark.sparkContext());
-    return input.rdd().getNumPartitions() < slots ? input.repartition(slots) : input;
   }
 
   /**
