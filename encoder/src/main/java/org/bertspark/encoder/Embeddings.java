@@ -13,6 +13,17 @@ public final class Embeddings extends AbstractList<Embedding> implements RandomA
     this.reasons = reasons;
   }
 
+  /**
+   * Encodings gathered from elsewhere (an input's earlier encoding, reused): element i is {@code embeddings[i]}, or
+   * null for the reason {@code reasons[i]}.
+   */
+  public static Embeddings of(Embedding[] embeddings, Embedding.NullReason[] reasons) {
+    if (embeddings.length != reasons.length) {
+      throw new IllegalArgumentException(embeddings.length + " embeddings but " + reasons.length + " reasons");
+    }
+    return new Embeddings(embeddings.clone(), reasons.clone());
+  }
+
   @Override
   public Embedding get(int index) {
     return embeddings[index];

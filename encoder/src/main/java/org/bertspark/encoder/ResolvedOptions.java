@@ -159,7 +159,8 @@ public final class ResolvedOptions {
 
   /** The tokenizer these options give with the model's vocabulary. */
   public SequenceTokenizer tokenizer(Vocabulary vocab) {
-    return new SequenceTokenizer(vocab, normalization, options.maxSeqLen(), options.prompt(), typeVocabSize);
+    return new SequenceTokenizer(vocab, normalization, options.maxSeqLen(), options.prompt(), options.chunkStride(),
+        typeVocabSize);
   }
 
   @Override

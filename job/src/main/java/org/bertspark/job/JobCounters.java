@@ -19,7 +19,7 @@ final class JobCounters implements EncodeCounts.Sink {
   final LongAccumulator rows;
   /** Rows kept with a malformed JSON or CSV record (read PERMISSIVE). */
   final LongAccumulator corruptRecords;
-  /** Rows with a vector. */
+  /** Rows with a vector encoded in this run (not reused). */
   final LongAccumulator encoded;
   /** Null vectors, by reason: null text. */
   final LongAccumulator nullText;
@@ -27,6 +27,14 @@ final class JobCounters implements EncodeCounts.Sink {
   final LongAccumulator blankText;
   /** Null vectors, by reason: text with characters but no word piece (only control characters or marks, say). */
   final LongAccumulator noWordPieces;
+  /** Rows whose vector was copied from an earlier output (--reuse), not encoded. */
+  final LongAccumulator reused;
+  /** Rows with a vector taken from an earlier row of their task with the same input, not encoded again. */
+  final LongAccumulator duplicates;
+  /** Sequences encoded for rows with a vector: one each, or their windows (long_text chunks, mean). */
+  final LongAccumulator windows;
+  /** The most windows of one row. */
+  final MaxAccumulator mostWindows;
   /** Rows whose word pieces were cut to max_seq_len. */
   final LongAccumulator truncated;
   /** Word pieces fed, [CLS]/[SEP] included. */
@@ -45,6 +53,11 @@ final class JobCounters implements EncodeCounts.Sink {
     nullText = sc.longAccumulator("bert null text");
     blankText = sc.longAccumulator("bert blank text");
     noWordPieces = sc.longAccumulator("bert no word pieces");
+    duplicates = sc.longAccumulator("bert duplicates");
+    reused = sc.longAccumulator("bert reused");
+    windows = sc.longAccumulator("bert windows");
+    mostWindows = new MaxAccumulator();
+    sc.register(mostWindows, "bert most windows per row");
     truncated = sc.longAccumulator("bert truncated");
     realTokens = sc.longAccumulator("bert real tokens");
     paddedTokens = sc.longAccumulator("bert padded tokens");
@@ -63,6 +76,10 @@ final class JobCounters implements EncodeCounts.Sink {
     nullText.add(c.nullText());
     blankText.add(c.blankText());
     noWordPieces.add(c.noWordPieces());
+    duplicates.add(c.duplicates());
+    reused.add(c.reused());
+    windows.add(c.windows());
+    mostWindows.add(c.mostWindows());
     truncated.add(c.truncated());
     realTokens.add(c.realTokens());
     paddedTokens.add(c.paddedTokens());

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.LongText;
 import org.bertspark.encoder.ResolvedOptions;
 import scala.Option;
 import scala.collection.JavaConverters;
@@ -51,6 +52,7 @@ public final class JobOptions {
   private VectorType vectorType;
   private int partitions;
   private boolean showTokens;
+  private String reuse;
   private final Map<String, String> encoderValues = new LinkedHashMap<>();
   private EncoderOptions encoder;
 
@@ -74,6 +76,8 @@ public final class JobOptions {
   /** Partitions to repartition into before encoding; 0 keeps the input's. */
   public int partitions() { return partitions; }
   public boolean showTokens() { return showTokens; }
+  /** An earlier output whose vectors rows with the same text take instead of being encoded; null for none. */
+  public String reuse() { return reuse; }
   public EncoderOptions encoder() { return encoder; }
 
   /** Parses arguments; wrong or missing options throw {@link UsageException} carrying the errors and the usage. */
@@ -100,6 +104,9 @@ public final class JobOptions {
   public void checkPaths(Configuration hadoopConf) {
     try {
       OutputOverlap.check(input, output, hadoopConf);
+      if (reuse != null) {
+        OutputOverlap.check("--reuse", List.of(reuse), output, hadoopConf);
+      }
     } catch (IllegalArgumentException e) {
       throw new UsageException("Error: " + e.getMessage(), usage());
     }
@@ -136,6 +143,14 @@ public final class JobOptions {
     }
     if (partitions < 0) {
       throw new IllegalArgumentException("--partitions must be positive, got " + partitions);
+    }
+    if (textBCol != null && encoder.longText() != LongText.TRUNCATE) {
+      throw new IllegalArgumentException("--long_text " + encoder.longText().name().toLowerCase(Locale.ROOT)
+          + " takes single texts: it cannot be used with --text_b_col");
+    }
+    if (reuse != null && encoder.longText() == LongText.CHUNKS) {
+      throw new IllegalArgumentException("--reuse copies one vector per text: it cannot be used with --long_text "
+          + "chunks");
     }
     if (showTokens && outputCol.equals(PartitionEncoder.TOKENS_COL)) {
       throw new IllegalArgumentException("--output_col cannot be 'tokens' with --show_tokens");
@@ -189,6 +204,8 @@ public final class JobOptions {
             return c;
           });
       flag("show_tokens", "add a 'tokens' column: the word pieces fed to BERT", c -> c.showTokens = true);
+      value("reuse", "PATH", "an earlier output (same model and options): rows with its texts copy its vectors",
+          (c, v) -> c.reuse = v);
 
       note("\nEncoder (bert-as-service's options):");
       EncoderOption.all().forEach(this::encoderOption);

@@ -23,12 +23,17 @@ final class OutputOverlap {
    * filesystem cannot be reached.
    */
   static void check(List<String> inputs, String output, Configuration conf) {
+    check("--input", inputs, output, conf);
+  }
+
+  /** As {@link #check(List, String, Configuration)}, for the paths of another option that the job reads. */
+  static void check(String option, List<String> inputs, String output, Configuration conf) {
     Path out = qualify(new Path(output), conf);
     for (String input : inputs) {
       for (Path in : expand(new Path(input), conf)) {
         String how = overlap(in, out);
         if (how != null) {
-          throw new IllegalArgumentException("--output " + output + " " + how + " input " + in + " (--input "
+          throw new IllegalArgumentException("--output " + output + " " + how + " input " + in + " (" + option + " "
               + input + "): writing there would delete or mix with the input; choose another --output");
         }
       }

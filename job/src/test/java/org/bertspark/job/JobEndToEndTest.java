@@ -370,7 +370,7 @@ class JobEndToEndTest {
     JobOptions job = JobOptions.parse("--input", "unused", "--output", "unused", "--model_dir", model,
         "--max_batch_size", "5");
     PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job, EncoderSource.of(spark, job.encoder()),
-        JobCounters.register(spark.sparkContext()));
+        JobCounters.register(spark.sparkContext()), "no fingerprint");
     AtomicInteger pulled = new AtomicInteger();
     Iterator<Row> endless = new Iterator<>() {
       @Override

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.tokenizer.Vocabulary;
@@ -89,6 +90,13 @@ public final class ModelDirectory {
    */
   public static ModelDirectory forTokenizer(EncoderOptions options) {
     return resolve(options, BuiltinModels.local(), false);
+  }
+
+  /** The local directories whose files make the model: model_dir's, and tuned_model_dir's when set. */
+  public static List<Path> directories(EncoderOptions options) {
+    Path dir = directory(options, BuiltinModels.local());
+    return options.tunedModelDir() == null ? List.of(dir)
+        : List.of(dir, localDirectory("tuned_model_dir", options.tunedModelDir()));
   }
 
   /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */

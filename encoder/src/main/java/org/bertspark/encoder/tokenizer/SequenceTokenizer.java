@@ -18,6 +18,8 @@ public final class SequenceTokenizer {
   private final Vocabulary vocab;
   private final WordPieceTokenizer wordPieces;
   private final int maxSeqLen;
+  /** chunk_stride; null for a quarter of the window. */
+  private final Integer chunkStride;
   /**
    * The prompt's word pieces, put before every first sentence: the same pieces as tokenizing prompt + text when the
    * prompt ends in a space or punctuation (E5's "query: "), and unaffected by option values being trimmed.
@@ -30,11 +32,13 @@ public final class SequenceTokenizer {
   /**
    * @param maxSeqLen word pieces per sequence at most, [CLS]/[SEP] included
    * @param prompt text put before every first sentence; null or empty for none
+   * @param chunkStride word pieces a window of long text shares with the one before; null for a quarter of the window
    * @param typeVocabSize the model's token types: a pair needs two
    */
   public SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
-      int typeVocabSize) {
+      Integer chunkStride, int typeVocabSize) {
     this.vocab = vocab;
+    this.chunkStride = chunkStride;
     this.typeVocabSize = typeVocabSize;
     this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
@@ -97,6 +101,53 @@ public final class SequenceTokenizer {
           + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
+  }
+
+  /**
+   * The windows of a long text (long_text chunks or mean): its word pieces cut into windows that fit max_seq_len
+   * with the prompt, overlapping by chunk_stride ({@link Window#split}), with their character offsets into the text.
+   * A text without word pieces has none. {@code |||} is plain text here: a document is one sentence.
+   */
+  public List<Window> windows(String text) {
+    return Window.split(wordPieces.pieces(text), room(), stride());
+  }
+
+  /** As {@link #windows(String)}, for pre-tokenized words: offsets are word indices. */
+  public List<Window> wordWindows(List<String> words) {
+    return Window.split(wordPieces.wordPieces(words), room(), stride());
+  }
+
+  /** The input for a window: [CLS], the prompt, the window's pieces, [SEP]; never truncated. */
+  public InputSequence sequence(Window window) {
+    return InputSequence.of(vocab, withPrompt(window.pieces()), null, maxSeqLen);
+  }
+
+  /** Fails unless a window fits max_seq_len with the prompt and chunk_stride is less than it. */
+  public void checkWindows() {
+    stride();
+  }
+
+  /** Word pieces per window: max_seq_len less [CLS], [SEP] and the prompt. */
+  private int room() {
+    int room = maxSeqLen - 2 - promptPieces.size();
+    if (room < 1) {
+      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no word piece for a window after "
+          + "[CLS], [SEP] and the prompt's " + promptPieces.size() + " pieces");
+    }
+    return room;
+  }
+
+  private int stride() {
+    int room = room();
+    if (chunkStride == null) {
+      return room / 4;
+    }
+    if (chunkStride >= room) {
+      throw new IllegalArgumentException("chunk_stride " + chunkStride + " must be less than the window, " + room
+          + " word pieces (max_seq_len " + maxSeqLen + " less [CLS], [SEP]"
+          + (promptPieces.isEmpty() ? "" : " and the prompt") + ")");
+    }
+    return chunkStride;
   }
 
   private List<String> withPrompt(List<String> pieces) {
