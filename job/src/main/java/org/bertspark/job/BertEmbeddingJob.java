@@ -18,7 +18,6 @@ import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.ModelFingerprint;
 import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncoderSource;
-import org.bertspark.spark.TaskSlots;
 
 /**
  * The spark-submit application: reads sentences, adds BERT vectors to every row, writes them with every input column,
@@ -78,18 +77,21 @@ public final class BertEmbeddingJob {
     EncoderSource source = EncoderSource.of(spark, options.encoder());
     ResolvedOptions resolved = checkModel(spark, source);
 
-    // spread before counting: corrupt records then count in the stage that writes (DataFormat.read)
+    // --partitions repartitions before counting: corrupt records then count in the stage that writes (DataFormat.read)
+    int partitions = options.partitions();
     Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
-        options.readOptions(), rows -> spread(spark, rows, options.partitions()), counters);
+        options.readOptions(), rows -> partitions > 0 ? rows.repartition(partitions) : rows, counters);
     options.outputFormat().checkWritable(spark, input.schema());
     String fingerprint = fingerprint(spark, source);
-    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters, fingerprint);
+    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, forTasks(spark, source, input), counters,
+        fingerprint);
     ReusedOutput.Joined reused = null;
     if (options.reuse() != null) {
       reused = ReusedOutput.join(spark, options, fingerprint, input, encoder.outputSchema(), hadoopConf);
       if (reused.used()) {
         input = reused.input();
-        encoder = new PartitionEncoder(input.schema(), options, source, counters, fingerprint);
+        encoder = new PartitionEncoder(input.schema(), options, forTasks(spark, source, input), counters,
+            fingerprint);
       } else {
         System.err.println("bert-spark: not reusing " + reused.path() + ": " + reused.reason()
             + "; encoding every row");
@@ -118,17 +120,9 @@ public final class BertEmbeddingJob {
         .map(ignored -> ModelFingerprint.of(source.localOptions())).first();
   }
 
-  /**
-   * The input in {@code partitions} partitions where given; otherwise an input with fewer partitions than the
-   * application has task slots (one small file, say) is spread over them, since each task's encoder runs with the
-   * cores of one slot ({@link TaskSlots}).
-   */
-  static Dataset<Row> spread(SparkSession spark, Dataset<Row> input, int partitions) {
-    if (partitions > 0) {
-      return input.repartition(partitions);
-    }
-    int slots = TaskSlots.slots(spark.sparkContext());
-    return input.rdd().getNumPartitions() < slots ? input.repartition(slots) : input;
+  /** The source for the tasks that encode {@code input}: they get the cores of the task slots they leave idle. */
+  private static EncoderSource forTasks(SparkSession spark, EncoderSource source, Dataset<Row> input) {
+    return source.forTasks(spark.sparkContext(), input.rdd().getNumPartitions());
   }
 
   /**

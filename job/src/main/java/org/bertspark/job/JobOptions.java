@@ -249,8 +249,7 @@ public final class JobOptions {
           (c, v) -> c.outputCol = v);
       value("vector_type", "TYPE", "array (array<float>, default) | vector (Spark ML vector)",
           (c, v) -> c.vectorTypeName = v);
-      opt("partitions", intRead()).valueName("N").text("repartition into N partitions before encoding (default: "
-          + "an input with fewer partitions than task slots is spread over them)")
+      opt("partitions", intRead()).valueName("N").text("repartition into N partitions before encoding")
           .action((v, c) -> {
             c.partitions = (Integer) v;
             return c;

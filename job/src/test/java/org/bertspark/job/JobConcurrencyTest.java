@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Tasks sharing one executor's encoder give the vectors of one task alone, without deadlock, whatever the task
  * slots: local[4] against local[1], and two executor JVMs of two cores each running two tasks (task.cpus 1) or one
- * (task.cpus 2) at a time. Each task's encoder runs with the cores of one slot, and an input of one partition is
- * spread over the slots.
+ * (task.cpus 2) at a time. Each task's encoder runs with the cores of its slot; an input of one partition runs as
+ * one task with the idle slots' cores too.
  */
 class JobConcurrencyTest {
   private static final int ROWS = 1200;
@@ -98,15 +98,15 @@ class JobConcurrencyTest {
 
   @Test
   void fourTasksSharingOneEncoder() {
-    // local mode books one core per task, and runs more tasks at once than the JVM has cores only if asked to
+    // local[4]: four one-core slots, whatever the machine's cores
     assertRan(encode("local-4", () -> local("local[4]"), PARTITIONS), 1);
   }
 
   @Test
-  void oneFileSpreadOverTheTaskSlots() {
+  void oneFileTakesTheIdleSlotsCores() {
     Run run = encode("local-2-one-file", () -> local("local[2]"), 1);
-    assertRan(run, 1);
-    assertEquals(2, run.summary().tasks(), "tasks");
+    assertRan(run, 2);
+    assertEquals(1, run.summary().tasks(), "tasks");
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -21,7 +22,7 @@ import org.bertspark.encoder.EncoderOptions;
  * executor's shared one from {@link EncoderCache} (at most {@value #CACHE_SIZE_KEY} models per JVM, or as many as one
  * task uses at once), for the options
  * with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once per host), the GPU Spark gave the
- * task ({@link TaskGpu}) and num_threads 0 as the cores of one task slot ({@link TaskSlots}).
+ * task ({@link TaskGpu}) and num_threads 0 as the cores of the task's slot ({@link TaskSlots}).
  */
 public final class EncoderSource implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -35,15 +36,26 @@ public final class EncoderSource implements Serializable {
   private final int cacheSize;
   /** Remote model directories' versions, pinned on the driver ({@link ModelLocalizer#pin}). */
   private final HashMap<String, String> pinned;
+  /** The share of the application's task slots that the stage's tasks fill ({@link TaskSlots}); 1 when unknown. */
+  private final double busyShare;
   /** The options with local model paths, worked out once per deserialized copy: once per task. */
   private transient EncoderOptions local;
 
   private EncoderSource(EncoderOptions options, Broadcast<SerializableConfiguration> hadoopConf, int cacheSize,
-      Map<String, String> pinned) {
+      Map<String, String> pinned, double busyShare) {
     this.options = options;
     this.hadoopConf = hadoopConf;
     this.cacheSize = cacheSize;
     this.pinned = new HashMap<>(pinned);
+    this.busyShare = busyShare;
+  }
+
+  /**
+   * This source for a stage of {@code tasks} tasks: where they leave task slots idle, each task's encoder gets the
+   * idle slots' cores too (num_threads 0).
+   */
+  public EncoderSource forTasks(SparkContext sc, int tasks) {
+    return new EncoderSource(options, hadoopConf, cacheSize, pinned, TaskSlots.busyShare(sc, tasks));
   }
 
   /** A source for {@code options} in {@code spark}'s session, made on the driver. */
@@ -62,7 +74,7 @@ public final class EncoderSource implements Serializable {
     int cacheSize = cacheSize(spark.conf().get(CACHE_SIZE_KEY, Integer.toString(DEFAULT_CACHE_SIZE)));
     List<EncoderSource> sources = new ArrayList<>(options.size());
     for (EncoderOptions o : options) {
-      sources.add(new EncoderSource(o, conf, cacheSize, ModelLocalizer.pin(o, hadoopConf)));
+      sources.add(new EncoderSource(o, conf, cacheSize, ModelLocalizer.pin(o, hadoopConf), 1));
     }
     return sources;
   }
@@ -76,7 +88,7 @@ public final class EncoderSource implements Serializable {
     SparkEnv env = SparkEnv.get();
     int cacheSize = env == null ? DEFAULT_CACHE_SIZE
         : cacheSize(env.conf().get(CACHE_SIZE_KEY, Integer.toString(DEFAULT_CACHE_SIZE)));
-    return new EncoderSource(options, null, cacheSize, pinned);
+    return new EncoderSource(options, null, cacheSize, pinned, 1);
   }
 
   private static int cacheSize(String value) {
@@ -119,7 +131,7 @@ public final class EncoderSource implements Serializable {
    *     a query with more option sets than {@value #CACHE_SIZE_KEY} never reloads a model between its chunks
    */
   public EncoderCache.Lease acquire(int together) {
-    return EncoderCache.acquire(TaskSlots.forThisTask(TaskGpu.forThisTask(localOptions())),
+    return EncoderCache.acquire(TaskSlots.forThisTask(TaskGpu.forThisTask(localOptions()), busyShare),
         Math.max(cacheSize, together));
   }
 }
