@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.bertspark.encoder.tokenizer.Tokenizer;
 import org.tensorflow.DeviceSpec;
 
 /**
@@ -32,7 +33,6 @@ public final class BertEncoder implements AutoCloseable {
   private static final int MIN_BATCH = 8;
 
   private final EncoderOptions options;
-  private final Vocabulary vocab;
   private final SequenceTokenizer tokenizer;
   private final BertGraph graph;
   private final int tokensPerRun;
@@ -44,9 +44,8 @@ public final class BertEncoder implements AutoCloseable {
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
     this.options = options.resolvedFor(model.defaults());
-    this.vocab = checkedVocabulary(this.options, model);
     BertConfig config = model.config();
-    this.tokenizer = SequenceTokenizer.of(vocab, model, this.options);
+    this.tokenizer = SequenceTokenizer.of(checkedTokenizer(this.options, model), model, this.options);
     DeviceSpec device = ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
@@ -69,23 +68,26 @@ public final class BertEncoder implements AutoCloseable {
    */
   public static void check(EncoderOptions options) {
     ModelDirectory model = ModelDirectory.resolve(options);
-    checkedVocabulary(options.resolvedFor(model.defaults()), model);
+    checkedTokenizer(options.resolvedFor(model.defaults()), model);
+    model.requireWeights();
   }
 
-  /** The vocabulary, after checking it and the options against the model's config. */
-  private static Vocabulary checkedVocabulary(EncoderOptions options, ModelDirectory model) {
+  /** The model's tokenizer, after checking it and the options against the model's config. */
+  private static Tokenizer checkedTokenizer(EncoderOptions options, ModelDirectory model) {
     BertConfig config = model.config();
     if (options.maxSeqLen() != null && options.maxSeqLen() > SequenceTokenizer.modelMaxSeqLen(config)) {
       throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
           + config.maxPositionEmbeddings() + " positions (" + model.vocabFile().getParent() + ")");
     }
     BertGraph.resolveLayers(options.poolingLayer(), config.numHiddenLayers());
-    Vocabulary vocab = model.vocabulary();
-    if (vocab.size() != config.vocabSize()) {
-      throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + vocab.size()
+    Tokenizer tokenizer = model.tokenizer(options.casedTokenization());
+    // a Google vocabulary is the embedding table's rows; Hugging Face's tables may have rows no token uses
+    boolean google = model.checkpointPrefix() != null;
+    if (google ? tokenizer.size() != config.vocabSize() : tokenizer.size() > config.vocabSize()) {
+      throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + tokenizer.size()
           + " tokens but the model's config says vocab_size " + config.vocabSize());
     }
-    return vocab;
+    return tokenizer;
   }
 
   public EncoderOptions options() {
@@ -228,9 +230,8 @@ public final class BertEncoder implements AutoCloseable {
       System.arraycopy(s.ids(), 0, ids, offset, s.length());
       System.arraycopy(s.segmentIds(), 0, segments, offset, s.length());
       for (int t = 0; t < s.length(); t++) {
-        // mask_cls_sep hides [CLS] and [SEP] from attention and pooling alike
-        boolean special = s.ids()[t] == vocab.clsId() || s.ids()[t] == vocab.sepId();
-        mask[offset + t] = options.maskClsSep() && special ? 0 : 1;
+        // mask_cls_sep hides [CLS] and [SEP] (the template's tokens) from attention and pooling alike
+        mask[offset + t] = options.maskClsSep() && s.special()[t] ? 0 : 1;
       }
       real += s.length();
     }

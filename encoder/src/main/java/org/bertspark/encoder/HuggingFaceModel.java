@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.bertspark.encoder.WordPieceTokenizer.Normalization;
 
 /**
  * A BERT-architecture model as Hugging Face ships it: {@code config.json} with {@code model.safetensors}, or an ONNX
@@ -35,19 +34,7 @@ final class HuggingFaceModel {
   static ModelDirectory resolve(Path dir) {
     Path configFile = dir.resolve(CONFIG);
     BertConfig config = Files.isRegularFile(configFile) ? BertConfig.readHuggingFace(configFile) : null;
-    Path tokenizerJson = dir.resolve(TokenizerFiles.TOKENIZER_JSON);
-    Path vocab;
-    Normalization normalization;
-    if (Files.isRegularFile(tokenizerJson)) {
-      vocab = tokenizerJson;
-      normalization = TokenizerFiles.normalization(tokenizerJson);
-    } else if (Files.isRegularFile(dir.resolve("vocab.txt"))) {
-      vocab = dir.resolve("vocab.txt");
-      normalization = TokenizerFiles.configNormalization(dir.resolve(TokenizerFiles.TOKENIZER_CONFIG));
-    } else {
-      throw new IllegalArgumentException("missing tokenizer.json or vocab.txt in " + dir
-          + " (a Hugging Face model directory needs one of them)");
-    }
+    Path vocab = TokenizerFiles.file(dir);
     Path safetensors = dir.resolve(SAFETENSORS);
     Path onnx = onnxFile(dir);
     ModelDirectory.WeightsFile weights;
@@ -65,13 +52,17 @@ final class HuggingFaceModel {
       throw new IllegalArgumentException("model " + dir + " has only " + PYTORCH_BIN
           + ", PyTorch's pickle format, which is not read here: save it as safetensors with Python, e.g. "
           + "AutoModel.from_pretrained(\"" + dir + "\").save_pretrained(\"" + dir + "\", safe_serialization=True)");
+    } else if (config != null) {
+      weights = null; // config and tokenizer files only: enough to tokenize
     } else {
       throw new IllegalArgumentException("missing " + SAFETENSORS + " or a *.onnx file in " + dir);
     }
-    try (ModelWeights opened = weights.open()) {
-      opened.check(config);
+    if (weights != null) {
+      try (ModelWeights opened = weights.open()) {
+        opened.check(config);
+      }
     }
-    return new ModelDirectory(vocab, normalization, config, weights, ModelDefaults.read(dir));
+    return new ModelDirectory(vocab, () -> TokenizerFiles.tokenizer(dir), config, weights, ModelDefaults.read(dir));
   }
 
   private static ModelWeights safetensors(Path file) {

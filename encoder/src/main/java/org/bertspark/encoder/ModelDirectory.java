@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
-import org.bertspark.encoder.WordPieceTokenizer.Normalization;
+import java.util.function.Supplier;
+import org.bertspark.encoder.tokenizer.HuggingFaceTokenizer;
+import org.bertspark.encoder.tokenizer.Tokenizer;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
@@ -36,7 +38,8 @@ public final class ModelDirectory {
   }
 
   private final Path vocabFile;
-  private final Normalization normalization;
+  /** A Hugging Face model's own tokenizer, read on demand; null for Google's models. */
+  private final Supplier<HuggingFaceTokenizer> huggingFaceTokenizer;
   private final BertConfig config;
   private final WeightsFile weights;
   private final ModelDefaults defaults;
@@ -46,7 +49,7 @@ public final class ModelDirectory {
   /** A Google checkpoint or TF SavedModel: Google's tokenizer, cased_tokenization decides. */
   private ModelDirectory(Path vocabFile, BertConfig config, Path checkpointPrefix, String variablePrefix) {
     this.vocabFile = vocabFile;
-    this.normalization = null;
+    this.huggingFaceTokenizer = null;
     this.config = config;
     this.weights = () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
     this.defaults = ModelDefaults.NONE;
@@ -54,11 +57,14 @@ public final class ModelDirectory {
     this.variablePrefix = variablePrefix;
   }
 
-  /** A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own normalization. */
-  ModelDirectory(Path vocabFile, Normalization normalization, BertConfig config, WeightsFile weights,
+  /**
+   * A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own tokenizer; weights null
+   * when the directory holds config and tokenizer files only.
+   */
+  ModelDirectory(Path vocabFile, Supplier<HuggingFaceTokenizer> tokenizer, BertConfig config, WeightsFile weights,
       ModelDefaults defaults) {
     this.vocabFile = vocabFile;
-    this.normalization = normalization;
+    this.huggingFaceTokenizer = tokenizer;
     this.config = config;
     this.weights = weights;
     this.defaults = defaults;
@@ -174,18 +180,28 @@ public final class ModelDirectory {
 
   /** Opens the weights, checked against {@link #config()} when this directory was resolved. */
   ModelWeights openWeights() {
+    requireWeights();
     return weights.open();
   }
 
-  /** The vocabulary, from vocab.txt or tokenizer.json. */
-  Vocabulary vocabulary() {
-    return vocabFile.getFileName().toString().endsWith(".json") ? TokenizerFiles.vocabulary(vocabFile)
-        : Vocabulary.load(vocabFile);
+  /** Fails unless the directory has weights: a Hugging Face directory of config and tokenizer files only has none. */
+  void requireWeights() {
+    if (weights == null) {
+      throw new IllegalArgumentException("missing " + HuggingFaceModel.SAFETENSORS + " or a *.onnx file in "
+          + vocabFile.getParent() + " (its config and tokenizer files are enough to tokenize, not to encode)");
+    }
   }
 
-  /** The model's own text normalization; null for Google's models, which cased_tokenization sets. */
-  Normalization normalization() {
-    return normalization;
+  /**
+   * The model's tokenizer, read from its files: Google's WordPiece (cased_tokenization keeps case and accents) or
+   * the Hugging Face model's own (cased_tokenization turns its lower-casing and accent stripping off).
+   */
+  Tokenizer tokenizer(boolean casedTokenization) {
+    if (huggingFaceTokenizer == null) {
+      return new WordPieceTokenizer(Vocabulary.load(vocabFile), !casedTokenization);
+    }
+    HuggingFaceTokenizer own = huggingFaceTokenizer.get();
+    return casedTokenization ? own.cased() : own;
   }
 
   /** Option defaults from the model's sentence-transformers files. */

@@ -1,17 +1,17 @@
 package org.bertspark.encoder;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bertspark.encoder.WordPieceTokenizer.Normalization;
+import org.bertspark.encoder.tokenizer.Tokenizer;
 
 /**
  * Text to BERT's input sequences, exactly as {@link BertEncoder} feeds them: bert-as-service's {@code a ||| b}
- * pairs, Google's WordPiece ({@link WordPieceTokenizer}), [CLS]/[SEP] and truncation to max_seq_len
- * ({@link InputSequence}). It needs the model's vocabulary only (and its config for max_seq_len NONE): no
- * TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.
+ * pairs, the model's {@link Tokenizer} (Google's WordPiece, or the Hugging Face model's own), its special tokens and
+ * truncation to max_seq_len ({@link InputSequence}). It needs the model's tokenizer files only (and its config for
+ * max_seq_len NONE): no TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.
  */
 public final class SequenceTokenizer {
   /** bert-as-service's separator of the two sentences of a pair in one string. */
@@ -29,44 +29,37 @@ public final class SequenceTokenizer {
     }
   };
 
-  private final Vocabulary vocab;
-  private final WordPieceTokenizer wordPieces;
+  private final Tokenizer tokenizer;
   private final int maxSeqLen;
   /**
-   * The prompt's word pieces, put before every first sentence: the same pieces as tokenizing prompt + text when the
-   * prompt ends in a space or punctuation (E5's "query: "), and unaffected by option values being trimmed.
+   * The prompt's token ids, put before every first sentence: the prompt is a run of words before the text, so its
+   * ids are those of the prompt without trailing whitespace, which option values lose anyway. They are the ids of
+   * prompt + text when the prompt ends in a space (E5's "query: ").
    */
-  private final List<String> promptPieces;
+  private final int[] promptIds;
 
-  /** A pair's second sentence has segment id 1: the model needs two token types; 0 when unknown (tokenizing only). */
+  /** Token type ids the model has: the template's largest must be below; 0 when unknown (tokenizing only). */
   private final int typeVocabSize;
 
-  private SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
-      int typeVocabSize) {
-    this.vocab = vocab;
+  private SequenceTokenizer(Tokenizer tokenizer, int maxSeqLen, String prompt, int typeVocabSize) {
+    this.tokenizer = tokenizer;
     this.typeVocabSize = typeVocabSize;
-    this.wordPieces = new WordPieceTokenizer(vocab, normalization);
     this.maxSeqLen = maxSeqLen;
-    this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
+    this.promptIds = prompt == null ? new int[0] : tokenizer.ids(prompt.stripTrailing());
   }
 
   /**
    * The tokenizer for a model and options {@link EncoderOptions#resolvedFor resolved} for it: the model's own
-   * normalization (Hugging Face models) unless cased_tokenization keeps case and accents; max_seq_len NONE is the
-   * model's limit (its positions, sentence-transformers' max_seq_length).
+   * (Hugging Face models; cased_tokenization turns its lower-casing and accent stripping off) or Google's; max_seq_len
+   * NONE is the model's limit (its positions, sentence-transformers' max_seq_length).
    */
-  static SequenceTokenizer of(Vocabulary vocab, ModelDirectory model, EncoderOptions options) {
-    Normalization own = model.normalization();
-    Normalization normalization = own == null ? Normalization.google(!options.casedTokenization())
-        : options.casedTokenization() ? new Normalization(false, false, own.splitChinese(), own.huggingFace())
-        : own;
+  static SequenceTokenizer of(Tokenizer tokenizer, ModelDirectory model, EncoderOptions options) {
     int maxSeqLen = modelMaxSeqLen(model.config());
     if (model.defaults().maxSeqLen() != null) {
       maxSeqLen = Math.min(maxSeqLen, model.defaults().maxSeqLen());
     }
-    return new SequenceTokenizer(vocab, normalization,
-        options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen, options.prompt(),
-        model.config().typeVocabSize());
+    return new SequenceTokenizer(tokenizer, options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen,
+        options.prompt(), model.config().typeVocabSize());
   }
 
   /**
@@ -82,12 +75,12 @@ public final class SequenceTokenizer {
     if (tokenizer == null) {
       Path vocabFile = key.maxSeqLen() != null ? ModelDirectory.vocabFile(key) : null;
       if (vocabFile != null) {
-        tokenizer = new SequenceTokenizer(Vocabulary.load(vocabFile), Normalization.google(!key.casedTokenization()),
-            key.maxSeqLen(), key.prompt(), 0);
+        tokenizer = new SequenceTokenizer(new WordPieceTokenizer(Vocabulary.load(vocabFile),
+            !key.casedTokenization()), key.maxSeqLen(), key.prompt(), 0);
       } else { // NONE, or a Hugging Face model: its config and tokenizer files, and the weights' shapes
         ModelDirectory model = ModelDirectory.resolve(key);
         EncoderOptions resolved = key.resolvedFor(model.defaults());
-        tokenizer = of(model.vocabulary(), model, resolved);
+        tokenizer = of(model.tokenizer(resolved.casedTokenization()), model, resolved);
       }
       CACHE.put(key, tokenizer);
     }
@@ -116,9 +109,9 @@ public final class SequenceTokenizer {
         : pair(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
   }
 
-  /** Null when {@code a} is null or has no word pieces; a null or empty {@code b} makes a single sequence. */
+  /** Null when {@code a} is null or has no tokens; a null or empty {@code b} makes a single sequence. */
   InputSequence pair(String a, String b) {
-    return a == null ? null : sequence(wordPieces.tokenize(a), b == null ? null : wordPieces.tokenize(b));
+    return a == null ? null : sequence(tokenizer.ids(a), b == null ? null : tokenizer.ids(b));
   }
 
   /** The word pieces {@link BertEncoder#encodeWords} feeds for these words, [CLS]/[SEP] included; null if none. */
@@ -140,34 +133,33 @@ public final class SequenceTokenizer {
   /** As {@link #pair}, for lists of words. */
   InputSequence wordPair(List<String> a, List<String> b) {
     return a == null ? null
-        : sequence(wordPieces.tokenizeWords(a), b == null ? null : wordPieces.tokenizeWords(b));
+        : sequence(tokenizer.wordIds(a), b == null ? null : tokenizer.wordIds(b));
   }
 
-  /** Null when the first sentence has no word pieces; a second one without pieces makes a single sequence. */
-  private InputSequence sequence(List<String> piecesA, List<String> piecesB) {
-    if (piecesA.isEmpty()) {
+  /** Null when the first sentence has no tokens; a second one without tokens makes a single sequence. */
+  private InputSequence sequence(int[] idsA, int[] idsB) {
+    if (idsA.length == 0) {
       return null;
     }
-    piecesA = withPrompt(piecesA);
-    if (piecesB == null || piecesB.isEmpty()) {
-      return InputSequence.of(vocab, piecesA, null, maxSeqLen);
+    idsA = withPrompt(idsA);
+    if (idsB == null || idsB.length == 0) {
+      return InputSequence.of(tokenizer, idsA, null, maxSeqLen);
     }
     // Checked here, per input, because only the data says whether there are pairs; an out-of-range segment id
     // would fail inside TensorFlow on CPU and give zeros on a GPU.
-    if (typeVocabSize == 1) {
+    if (typeVocabSize > 0 && tokenizer.template().maxTypeId(true) >= typeVocabSize) {
       throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
           + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
-    return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
+    return InputSequence.of(tokenizer, idsA, idsB, maxSeqLen);
   }
 
-  private List<String> withPrompt(List<String> pieces) {
-    if (promptPieces.isEmpty()) {
-      return pieces;
+  private int[] withPrompt(int[] ids) {
+    if (promptIds.length == 0) {
+      return ids;
     }
-    List<String> out = new ArrayList<>(promptPieces.size() + pieces.size());
-    out.addAll(promptPieces);
-    out.addAll(pieces);
+    int[] out = Arrays.copyOf(promptIds, promptIds.length + ids.length);
+    System.arraycopy(ids, 0, out, promptIds.length, ids.length);
     return out;
   }
 }

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import org.bertspark.encoder.tokenizer.WordPieceModel;
 import org.junit.jupiter.api.Test;
 
 /** WordPiece behaviour on a small hand-made vocabulary, where every expected piece can be checked by eye. */
@@ -199,7 +200,7 @@ class WordPieceTokenizerTest {
           .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
       for (String part : stripped.split("((?<=,)|(?=,))")) {
         int length = part.codePointCount(0, part.length());
-        if (length > WordPieceTokenizer.MAX_WORD_CHARS) {
+        if (length > WordPieceModel.MAX_WORD_CHARS) {
           pieces.add("[UNK]");
         } else if (length > 0) {
           int[] cps = part.codePoints().toArray();

@@ -1,0 +1,92 @@
+package org.bertspark.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hugging Face models tokenize as Hugging Face's tokenizers library does (through DJL, an independent
+ * implementation): the model's added tokens matched in the text before normalization, HF's CJK ranges.
+ */
+class HuggingFaceTokensTest {
+  private static final List<String> MODELS = List.of("builtin:all-minilm-l6-v2", "builtin:bge-small-zh-v1.5");
+  /** The first and last code point of each CJK block in Google's and Hugging Face's tables. */
+  private static final int[] CJK_EDGES = {0x4E00, 0x9FFF, 0x3400, 0x4DBF, 0x20000, 0x2A6DF, 0x2A700, 0x2B73F,
+      0x2B740, 0x2B81F, 0x2B820, 0x2B91F, 0x2B920, 0x2CEAF, 0xF900, 0xFAFF, 0x2F800, 0x2FA1F};
+
+  @Test
+  void builtinModelsGiveHuggingFacesIds() throws IOException {
+    for (String model : MODELS) {
+      Path tokenizerJson = BuiltinModels.local().directory(model).resolve("tokenizer.json");
+      List<String> texts = new ArrayList<>(OnnxRuntimeFidelityTest.HOSTILE);
+      texts.addAll(OnnxRuntimeFidelityTest.ENGLISH);
+      texts.addAll(OnnxRuntimeFidelityTest.CHINESE);
+      texts.add("what is bert [SEP] a language model");
+      texts.addAll(specialTokenTexts(tokenizerJson));
+      texts.addAll(cjkEdgeTexts());
+      SequenceTokenizer ours = SequenceTokenizer.get(EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE",
+          EncoderOptions.defaults()));
+      assertIdsEqual(model, tokenizerJson, ours, texts);
+    }
+  }
+
+  /** Each added token of the tokenizer.json alone, inside and between words, at the edges, repeated, lower-cased. */
+  static List<String> specialTokenTexts(Path tokenizerJson) throws IOException {
+    JsonNode added = new ObjectMapper().readTree(tokenizerJson.toFile()).path("added_tokens");
+    List<String> texts = new ArrayList<>();
+    for (JsonNode token : added) {
+      String t = token.path("content").asText();
+      String lower = t.toLowerCase(Locale.ROOT);
+      texts.addAll(List.of(t, " " + t + " ", "a" + t + "b", "title " + t + " body", t + " starts", "ends " + t,
+          t + t, t + " " + t + "  " + t, "x" + lower + "y " + lower, "two\u00a0" + t + "\tspaces  " + t + "\n",
+          t.substring(0, t.length() - 1) + " " + t.substring(t.length() - 1)));
+    }
+    return texts;
+  }
+
+  /** Characters on both sides of each CJK block edge, alone and between letters. */
+  static List<String> cjkEdgeTexts() {
+    List<String> texts = new ArrayList<>();
+    for (int edge : CJK_EDGES) {
+      for (int cp = edge - 1; cp <= edge + 1; cp++) {
+        String c = Character.toString(cp);
+        texts.add(c);
+        texts.add("ab" + c + "cd " + c + c);
+      }
+    }
+    return texts;
+  }
+
+  static void assertIdsEqual(String what, Path tokenizerJson, SequenceTokenizer ours, List<String> texts)
+      throws IOException {
+    try (HuggingFaceTokenizer reference = HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson)
+        .optTruncation(false).optPadding(false).build()) {
+      for (String text : texts) {
+        Encoding expected = reference.encode(text);
+        InputSequence actual = ours.sequence(text);
+        // no token but the template's: ours is null (a null vector with its reason)
+        long[] ids = actual == null ? new long[] {expected.getIds()[0], expected.getIds()[expected.getIds().length - 1]}
+            : ids(actual);
+        assertArrayEquals(expected.getIds(), ids, () -> what + ": '" + text + "' " + text.codePoints().boxed().toList()
+            + " → " + (actual == null ? null : actual.tokens()) + ", expected " + List.of(expected.getTokens()));
+      }
+    }
+  }
+
+  private static long[] ids(InputSequence s) {
+    long[] out = new long[s.length()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = s.ids()[i];
+    }
+    return out;
+  }
+}
