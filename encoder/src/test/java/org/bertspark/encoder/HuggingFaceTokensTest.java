@@ -6,13 +6,17 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.bertspark.encoder.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hugging Face models tokenize as Hugging Face's tokenizers library does (through DJL, an independent
@@ -35,6 +39,49 @@ class HuggingFaceTokensTest {
       texts.addAll(specialTokenTexts(tokenizerJson));
       texts.addAll(cjkEdgeTexts());
       assertIdsEqual(model, tokenizerJson, tokenizer(model), texts);
+    }
+  }
+
+  /**
+   * tokenizer_config.json's do_lower_case, strip_accents and tokenize_chinese_chars replace the BertNormalizer's, as
+   * transformers' BertTokenizerFast does: the reference is Hugging Face's tokenizers on a tokenizer.json with that
+   * normalizer. sentence_bert_config.json's do_lower_case lower-cases the text first (Python's str.lower()).
+   */
+  @Test
+  void tokenizerConfigAndSentenceBertConfigApply(@TempDir Path tmp) throws IOException {
+    Path builtin = BuiltinModels.local().directory("builtin:all-minilm-l6-v2");
+    ObjectMapper json = new ObjectMapper();
+    List<String> texts = List.of("Naïve CAFÉ Owners", "Ünïcödé ÀÉÎÕÜ 漢字 ab𪜀c", "what is BERT [SEP] a [MASK]");
+    for (String config : List.of("{\"do_lower_case\": false, \"tokenize_chinese_chars\": false}",
+        "{\"do_lower_case\": false, \"strip_accents\": true, \"tokenizer_class\": \"BertTokenizer\"}",
+        "{\"do_lower_case\": true, \"strip_accents\": false}")) {
+      Path dir = Files.createDirectories(tmp.resolve("config" + texts.indexOf(config) + config.hashCode()));
+      Files.copy(builtin.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+      Files.createSymbolicLink(dir.resolve("model.onnx"), builtin.resolve("model.onnx"));
+      Files.writeString(dir.resolve("tokenizer_config.json"), config);
+      ObjectNode root = (ObjectNode) json.readTree(builtin.resolve("tokenizer.json").toFile());
+      ObjectNode normalizer = (ObjectNode) root.path("normalizer");
+      JsonNode settings = json.readTree(config);
+      normalizer.put("lowercase", settings.path("do_lower_case").asBoolean(true));
+      normalizer.set("strip_accents", settings.path("strip_accents").isMissingNode() ? NullNode.getInstance()
+          : settings.path("strip_accents"));
+      normalizer.put("handle_chinese_chars", settings.path("tokenize_chinese_chars").asBoolean(true));
+      Path expected = tmp.resolve("expected-" + dir.getFileName() + ".json");
+      json.writeValue(expected.toFile(), root);
+      assertIdsEqual(config, expected, tokenizer(dir.toString()), texts);
+    }
+    Path cased = BuiltinModels.local().directory("builtin:bge-small-zh-v1.5");
+    Path dir = Files.createDirectories(tmp.resolve("lower"));
+    Files.copy(cased.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+    Files.createSymbolicLink(dir.resolve("model.onnx"), cased.resolve("model.onnx"));
+    Files.writeString(dir.resolve("sentence_bert_config.json"), "{\"do_lower_case\": true}");
+    Tokenizer lower = tokenizer(dir.toString());
+    try (HuggingFaceTokenizer reference = HuggingFaceTokenizer.builder().optTokenizerPath(dir.resolve("tokenizer.json"))
+        .optTruncation(false).optPadding(false).build()) {
+      for (String text : texts) {
+        long[] expectedIds = reference.encode(text.toLowerCase(Locale.ROOT)).getIds();
+        assertArrayEquals(expectedIds, ids(InputSequence.of(lower, lower.ids(text), null, Integer.MAX_VALUE)), text);
+      }
     }
   }
 

@@ -1,12 +1,15 @@
 package org.bertspark.encoder;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bertspark.encoder.testing.SharedTestData;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,6 +114,24 @@ class MultilingualTokensTest {
     assertEquals("<s>", tokens.get(0));
     // a generous bound, for a shared CI machine: quadratic behaviour would take minutes
     assertTrue(millis < 10_000, "1 MB took " + millis + " ms");
+  }
+
+  /** Pairs are XLM-R's {@code <s> a </s></s> b </s>}, all of token type 0; encoding needs the weights. */
+  @Test
+  void pairsFollowTheTemplateAndEncodingNeedsWeights() throws IOException {
+    EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE",
+        EncoderOptions.defaults());
+    InputSequence pair = tokenizer(model).sequence("Wie alt bist du? ||| Ich bin 42 Jahre alt.");
+    try (ai.djl.huggingface.tokenizers.HuggingFaceTokenizer reference = ai.djl.huggingface.tokenizers
+        .HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson).optTruncation(false).optPadding(false)
+        .build()) {
+      ai.djl.huggingface.tokenizers.Encoding expected = reference.encode("Wie alt bist du? ", " Ich bin 42 Jahre alt.");
+      assertArrayEquals(expected.getIds(), Arrays.stream(pair.ids()).asLongStream().toArray());
+      assertArrayEquals(expected.getTypeIds(), Arrays.stream(pair.segmentIds()).asLongStream().toArray());
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertEncoder.check(options));
+    assertEquals("missing model.safetensors or a *.onnx file in " + model + " (its config and tokenizer files are "
+        + "enough to tokenize, not to encode)", e.getMessage());
   }
 
   /** paraphrase-multilingual-MiniLM-L12-v2's files (tokenizer_config.json says BertTokenizer) with the same vocabulary. */

@@ -70,7 +70,7 @@ public final class TokenizerJson {
         && BERT_CLASSES.contains(config.path("tokenizer_class").asText("BertTokenizer"))) {
       normalizerNode = bertOverride(normalizerNode, config);
     }
-    return new HuggingFaceTokenizer(addedTokens(root.path("added_tokens"), id, source),
+    return new HuggingFaceTokenizer(addedTokens(root.path("added_tokens"), id, size, source),
         normalizer(normalizerNode, source), preTokenizer(root.path("pre_tokenizer"), source), tokens, size, token,
         template(root.path("post_processor"), id, source), false);
   }
@@ -231,8 +231,9 @@ public final class TokenizerJson {
           default -> throw bad(source, "has Metaspace prepend_scheme " + shown(scheme)
               + "; supported: always, first, never");
         };
-        if (!node.path("add_prefix_space").asBoolean(true)) {
-          prepend = Metaspace.Prepend.NEVER;
+        if (!node.path("add_prefix_space").asBoolean(true) && prepend != Metaspace.Prepend.NEVER) {
+          throw bad(source, "has a Metaspace whose add_prefix_space false does not match its prepend_scheme "
+              + shown(scheme));
         }
         return new Metaspace(replacement.charAt(0), prepend, node.path("split").asBoolean(true));
       }
@@ -295,16 +296,27 @@ public final class TokenizerJson {
     return parts;
   }
 
-  private static List<AddedTokens.Token> addedTokens(JsonNode added, ToIntFunction<String> id, String source) {
+  /**
+   * The added tokens, with the ids Hugging Face gives them: the model's id of a token it has, else the next id after
+   * the model's vocabulary and the added tokens so far (the file's ids are only checked against these there).
+   */
+  private static List<AddedTokens.Token> addedTokens(JsonNode added, ToIntFunction<String> id, int size,
+      String source) {
+    Map<String, Integer> ids = new java.util.HashMap<>();
+    int max = -1;
     List<AddedTokens.Token> tokens = new ArrayList<>();
     for (JsonNode t : added) {
       String content = t.path("content").asText("");
-      int modelId = id.applyAsInt(content);
-      // as Hugging Face: a token the model has keeps the model's id
-      int tokenId = modelId >= 0 ? modelId : t.path("id").asInt(-1);
-      if (content.isEmpty() || tokenId < 0) {
-        throw bad(source, "has an added token without content or id: " + t);
+      if (content.isEmpty()) {
+        throw bad(source, "has an added token without content: " + t);
       }
+      Integer known = ids.get(content);
+      int tokenId = known != null ? known : id.applyAsInt(content);
+      if (tokenId < 0) {
+        tokenId = max < 0 || max < size ? size : max + 1;
+      }
+      ids.put(content, tokenId);
+      max = Math.max(max, tokenId);
       tokens.add(new AddedTokens.Token(content, tokenId, t.path("single_word").asBoolean(false),
           t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false), t.path("normalized").asBoolean(true)));
     }
