@@ -30,8 +30,11 @@ final class BertPreTokenizer implements PreTokenizer {
     }
   }
 
+  /** The word without the whitespace normalization may have put in it (around CJK ideographs). */
   @Override
   public String word(String word) {
-    return word;
+    StringBuilder out = new StringBuilder(word.length());
+    word.codePoints().filter(cp -> !BertCharacters.isRustWhitespace(cp)).forEach(out::appendCodePoint);
+    return out.toString();
   }
 }

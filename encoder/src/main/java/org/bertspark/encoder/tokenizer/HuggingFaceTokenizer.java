@@ -100,9 +100,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
       if (word != null) {
         String text = lowerCaseInput ? BertCharacters.lowerCase(word) : word;
         String normalized = normalizer == null ? text : normalizer.normalize(text);
-        if (!normalized.isEmpty()) {
-          model.tokenize(preTokenizer == null ? normalized : preTokenizer.word(normalized), ids);
-        }
+        model.tokenize(preTokenizer == null ? normalized : preTokenizer.word(normalized), ids);
       }
     }
     return ids.toArray();

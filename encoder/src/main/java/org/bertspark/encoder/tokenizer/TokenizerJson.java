@@ -1,11 +1,15 @@
 package org.bertspark.encoder.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +37,7 @@ public final class TokenizerJson {
     String type = model.path("type").asText("");
     Model tokens;
     int size;
-    java.util.function.IntFunction<String> token;
+    IntFunction<String> token;
     ToIntFunction<String> id;
     if (type.equals("WordPiece")) {
       Vocabulary vocab = wordPieceVocabulary(model.path("vocab"), source);
@@ -56,7 +60,7 @@ public final class TokenizerJson {
       tokens = unigram;
       size = unigram.size();
       token = unigram::piece;
-      Map<String, Integer> ids = new java.util.HashMap<>();
+      Map<String, Integer> ids = new HashMap<>();
       for (int i = 0; i < size; i++) {
         ids.put(unigram.piece(i), i);
       }
@@ -72,7 +76,7 @@ public final class TokenizerJson {
     }
     return new HuggingFaceTokenizer(addedTokens(root.path("added_tokens"), id, size, source),
         normalizer(normalizerNode, source), preTokenizer(root.path("pre_tokenizer"), source), tokens, size, token,
-        template(root.path("post_processor"), id, source), false);
+        template(root.path("post_processor"), source), false);
   }
 
   /**
@@ -81,7 +85,7 @@ public final class TokenizerJson {
    * found in the text.
    */
   public static HuggingFaceTokenizer bert(Vocabulary vocab, JsonNode config, String source) {
-    JsonNode settings = config == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : config;
+    JsonNode settings = config == null ? MissingNode.getInstance() : config;
     String unk = tokenName(settings.path("unk_token"), "[UNK]");
     List<AddedTokens.Token> added = new ArrayList<>();
     for (String special : List.of(unk, tokenName(settings.path("sep_token"), "[SEP]"),
@@ -110,7 +114,7 @@ public final class TokenizerJson {
 
   /** transformers' BertTokenizerFast: the normalizer takes tokenizer_config.json's settings (or their defaults). */
   private static JsonNode bertOverride(JsonNode normalizer, JsonNode config) {
-    com.fasterxml.jackson.databind.node.ObjectNode copy = normalizer.deepCopy();
+    ObjectNode copy = normalizer.deepCopy();
     copy.put("lowercase", config.path("do_lower_case").asBoolean(true));
     JsonNode strip = config.path("strip_accents");
     if (strip.isBoolean()) {
@@ -241,7 +245,7 @@ public final class TokenizerJson {
     }
   }
 
-  private static Template template(JsonNode node, ToIntFunction<String> id, String source) {
+  private static Template template(JsonNode node, String source) {
     if (node.isNull() || node.isMissingNode()) {
       return Template.NONE;
     }
@@ -251,8 +255,8 @@ public final class TokenizerJson {
         return new Template(parts(node, "single", source), parts(node, "pair", source));
       }
       case "BertProcessing", "RobertaProcessing" -> {
-        int cls = specialId(node.path("cls"), id, source);
-        int sep = specialId(node.path("sep"), id, source);
+        int cls = specialId(node.path("cls"), source);
+        int sep = specialId(node.path("sep"), source);
         return type.equals("BertProcessing") ? Template.bert(cls, sep) : Template.roberta(cls, sep);
       }
       default -> throw bad(source, "has post_processor " + shown(type)
@@ -261,7 +265,7 @@ public final class TokenizerJson {
   }
 
   /** BertProcessing's {@code ["[CLS]", 101]}. */
-  private static int specialId(JsonNode pair, ToIntFunction<String> id, String source) {
+  private static int specialId(JsonNode pair, String source) {
     if (!pair.isArray() || pair.size() != 2 || !pair.get(1).canConvertToInt()) {
       throw bad(source, "has a post_processor token " + pair + " that is not a [token, id] pair");
     }
@@ -302,7 +306,7 @@ public final class TokenizerJson {
    */
   private static List<AddedTokens.Token> addedTokens(JsonNode added, ToIntFunction<String> id, int size,
       String source) {
-    Map<String, Integer> ids = new java.util.HashMap<>();
+    Map<String, Integer> ids = new HashMap<>();
     int max = -1;
     List<AddedTokens.Token> tokens = new ArrayList<>();
     for (JsonNode t : added) {

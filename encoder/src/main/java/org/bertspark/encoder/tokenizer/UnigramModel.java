@@ -1,6 +1,7 @@
 package org.bertspark.encoder.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -62,7 +63,7 @@ final class UnigramModel implements Model {
     double[] score = new double[n + 1];
     int[] start = new int[n + 1];
     int[] id = new int[n + 1];
-    java.util.Arrays.fill(start, -1);
+    Arrays.fill(start, -1);
     start[0] = 0;
     for (int from = 0; from < n; ) {
       int charLength = Character.charCount(word.codePointAt(from));
@@ -103,7 +104,7 @@ final class UnigramModel implements Model {
     int count = 0;
     for (int end = n; end > 0; end = start[end]) {
       if (count == ends.length) {
-        ends = java.util.Arrays.copyOf(ends, count * 2);
+        ends = Arrays.copyOf(ends, count * 2);
       }
       ends[count++] = end;
     }
