@@ -20,7 +20,7 @@ echo "== CPU build: the reference vectors"
 mvn_try -pl encoder test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
   -Dmdep.includeScope=test
 java -Xmx2g -cp encoder/target/test-classes:encoder/target/classes:"$(cat encoder/target/classpath.txt)" \
-  org.bertspark.encoder.GpuBuildCheck --write "$out/cpu-vectors.bin"
+  org.bertspark.encoder.device.GpuBuildCheck --write "$out/cpu-vectors.bin"
 
 echo "== GPU build: mvn -Pgpu -DskipTests package -pl job -am"
 mvn_try -Pgpu -DskipTests package -pl job -am
@@ -33,7 +33,7 @@ status=0
 env -u LD_LIBRARY_PATH BERT_SPARK_CUDA_LIBS=job/target/cuda java -Xmx2g "${OPENS[@]}" \
   -Dlog4j2.configurationFile=file:conf/log4j2.properties \
   -cp encoder/target/test-classes:job/target/bert-spark.jar:"$(cat job/target/spark-classpath.txt)" \
-  org.bertspark.encoder.GpuBuildCheck --compare "$out/cpu-vectors.bin" >"$out/gpu.log" 2>&1 || status=$?
+  org.bertspark.encoder.device.GpuBuildCheck --compare "$out/cpu-vectors.bin" >"$out/gpu.log" 2>&1 || status=$?
 grep -vE '^\s+at |^[0-9-]+ [0-9:.]+: [IWE] |^[IWE][0-9]{4} |^WARNING: All log|^To enable the following' \
   "$out/gpu.log" || true
 if [[ $status -ne 0 ]]; then

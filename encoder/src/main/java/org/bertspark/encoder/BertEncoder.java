@@ -6,7 +6,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.bertspark.encoder.device.Bf16Advice;
+import org.bertspark.encoder.device.ProcessGpus;
+import org.bertspark.encoder.device.SessionConfig;
+import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.model.ModelWeights;
+import org.bertspark.encoder.tokenizer.InputSequence;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.bertspark.encoder.tokenizer.Tokenizer;
+import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 import org.tensorflow.DeviceSpec;
 
 /**

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.bertspark.encoder.model.ModelDefaults;
 
 /**
  * One encoder option, declared once with bert-as-service's name: its value syntax, default, bounds and help. Every

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bertspark.encoder.model.ModelDefaults;
 
 /**
  * Encoder options with bert-as-service's names, meanings and defaults, one value per {@link EncoderOption}.
@@ -122,7 +123,7 @@ public final class EncoderOptions implements Serializable {
    * These options with the model's defaults where they are unset: pooling_strategy, pooling_layer and normalize
    * from its sentence-transformers files, else bert-as-service's; a prompt name the model defines becomes its text.
    */
-  EncoderOptions resolvedFor(ModelDefaults model) {
+  public EncoderOptions resolvedFor(ModelDefaults model) {
     ModelDefaults fallback = ModelDefaults.BERT_AS_SERVICE;
     Builder b = toBuilder();
     if (poolingStrategy() == null) {

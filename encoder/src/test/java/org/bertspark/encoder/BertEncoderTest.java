@@ -19,6 +19,8 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.bertspark.encoder.device.CudaLibraries;
+import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.bertspark.encoder.device.SessionConfig;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.DeviceSpec;

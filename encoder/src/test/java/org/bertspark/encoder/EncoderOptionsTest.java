@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.bertspark.encoder.model.ModelDefaults;
 import org.junit.jupiter.api.Test;
 
 class EncoderOptionsTest {

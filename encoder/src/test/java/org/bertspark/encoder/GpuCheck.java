@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.bertspark.encoder.device.ProcessGpus;
 import org.tensorflow.TensorFlow;
 
 /**

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bertspark.encoder.model.BertConfig;
 
 /**
  * Writes Hugging Face model files for tests, from the published formats (safetensors: an 8-byte little-endian header

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.bertspark.encoder.testing.SharedTestData;
+import org.bertspark.encoder.tokenizer.InputSequence;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

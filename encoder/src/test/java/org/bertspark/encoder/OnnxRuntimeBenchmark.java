@@ -12,6 +12,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.bertspark.encoder.model.BuiltinModels;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
+import org.bertspark.encoder.tokenizer.Vocabulary;
 
 /**
  * Our encoder against ONNX Runtime on a built-in model's own ONNX graph (BENCHMARKS.md, "Sentence embedding models"):

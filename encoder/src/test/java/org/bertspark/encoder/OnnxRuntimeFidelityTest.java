@@ -21,6 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.HuggingFaceFiles.Tensor;
+import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.model.BertWeights;
+import org.bertspark.encoder.model.BuiltinModels;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.model.ModelWeights;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToIntFunction;
+import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.tokenizer.Tokenizer;
+import org.bertspark.encoder.tokenizer.Vocabulary;
+import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 
 /**
  * Java port or Hugging Face's native tokenizers through DJL (issue 22's choice), measured on one thread: load time of

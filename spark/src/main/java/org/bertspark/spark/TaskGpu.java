@@ -7,7 +7,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.executor.CoarseGrainedExecutorBackend;
 import org.apache.spark.resource.ResourceInformation;
 import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.ProcessGpus;
+import org.bertspark.encoder.device.ProcessGpus;
 import scala.Option;
 
 /**

@@ -9,7 +9,7 @@ import java.util.Locale;
  * BertNormalizer and BertPreTokenizer share, with the few places where they differ. Work on code points, as Python 3
  * strings and Rust chars do.
  */
-public final class BertCharacters {
+final class BertCharacters {
   private BertCharacters() {}
 
   /** The marks that decide accent stripping's work, found once, when a lower-cased word first holds non-ASCII. */
@@ -55,7 +55,7 @@ public final class BertCharacters {
    * then NFD without non-spacing marks, as set; ASCII text takes a shortcut. Linear in the text's length: see
    * {@link #dropStrippedMarks}.
    */
-  public static void fold(StringBuilder word, boolean lowerCase, boolean stripAccents, boolean huggingFace) {
+  static void fold(StringBuilder word, boolean lowerCase, boolean stripAccents, boolean huggingFace) {
     if (!lowerCase && !stripAccents) {
       return;
     }
@@ -190,7 +190,7 @@ public final class BertCharacters {
   }
 
   /** Python's {@code str.lower()}. */
-  public static String lowerCase(String text) {
+  static String lowerCase(String text) {
     StringBuilder out = new StringBuilder(text);
     fold(out, true, false, false);
     return out.toString();
@@ -205,7 +205,7 @@ public final class BertCharacters {
   }
 
   /** Space, \t, \n, \r, Unicode Zs; also Zl and Zp, which survive cleaning but Python's str.split() splits at. */
-  public static boolean isWhitespace(int cp) {
+  static boolean isWhitespace(int cp) {
     if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') {
       return true;
     }
@@ -218,7 +218,7 @@ public final class BertCharacters {
    * Cc and Cf, except \t, \n and \r, which count as whitespace. (bert-as-service's older copy of tokenization.py
    * drops every C* character, lone surrogates, private-use and unassigned code points too.)
    */
-  public static boolean isControl(int cp) {
+  static boolean isControl(int cp) {
     if (cp == '\t' || cp == '\n' || cp == '\r') {
       return false;
     }
@@ -236,7 +236,7 @@ public final class BertCharacters {
   }
 
   /** Unicode P*, and every ASCII character that is neither a letter, a digit nor whitespace ("$", "^", "`"...). */
-  public static boolean isPunctuation(int cp) {
+  static boolean isPunctuation(int cp) {
     if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
       return true;
     }
@@ -252,7 +252,7 @@ public final class BertCharacters {
    * The CJK ideograph blocks of Google's {@code _is_chinese_char} (or of Hugging Face's {@code is_chinese_char},
    * whose block after U+2B81F starts at U+2B920, not U+2B820); each such character is a word of its own.
    */
-  public static boolean isChineseChar(int cp, boolean huggingFace) {
+  static boolean isChineseChar(int cp, boolean huggingFace) {
     return (cp >= 0x4E00 && cp <= 0x9FFF)
         || (cp >= 0x3400 && cp <= 0x4DBF)
         || (cp >= 0x20000 && cp <= 0x2A6DF)

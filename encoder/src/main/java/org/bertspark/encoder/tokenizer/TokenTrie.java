@@ -6,9 +6,9 @@ import java.util.Arrays;
  * A character trie over a vocabulary's tokens (their UTF-16 units), so that tokenizers find the tokens that start a
  * text at some position without building a substring per candidate. Immutable, thread-safe.
  */
-public final class TokenTrie {
+final class TokenTrie {
   /** The root node. */
-  public static final int ROOT = 0;
+  static final int ROOT = 0;
 
   // An edge (node, char) -> child lives in an open-addressing table keyed by node << 16 | char, where child 0 marks
   // a free slot (the root is nobody's child).
@@ -19,7 +19,7 @@ public final class TokenTrie {
   private final int[] nodeToken;
 
   /** The trie of {@code tokens}, each ending at a node that gives its index (the last index of a repeated token). */
-  public TokenTrie(String[] tokens) {
+  TokenTrie(String[] tokens) {
     long chars = 0;
     for (String t : tokens) {
       chars += t.length();
@@ -50,7 +50,7 @@ public final class TokenTrie {
   }
 
   /** The node reached from {@code node} by {@code c}, or -1. */
-  public int child(int node, char c) {
+  int child(int node, char c) {
     long key = (long) node << 16 | c;
     for (int slot = slot(key); ; slot = (slot + 1) & edgeMask) {
       int child = edgeChildren[slot];
@@ -64,7 +64,7 @@ public final class TokenTrie {
   }
 
   /** The index of the token that ends at {@code node}, or -1 when none does. */
-  public int token(int node) {
+  int token(int node) {
     return nodeToken[node];
   }
 

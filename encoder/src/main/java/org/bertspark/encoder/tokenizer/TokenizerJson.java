@@ -14,7 +14,6 @@ import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import org.bertspark.encoder.Vocabulary;
 
 /**
  * Builds a {@link HuggingFaceTokenizer} from a {@code tokenizer.json}, step by step as Hugging Face's tokenizers

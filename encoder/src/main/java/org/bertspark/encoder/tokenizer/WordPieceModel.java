@@ -2,7 +2,6 @@ package org.bertspark.encoder.tokenizer;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
-import org.bertspark.encoder.Vocabulary;
 
 /**
  * Greedy longest-match-first WordPiece (Google's and Hugging Face's WordPiece model): a word's pieces, {@code ##}
@@ -11,9 +10,9 @@ import org.bertspark.encoder.Vocabulary;
  * @param unkId the unknown token's id
  * @param maxChars the longest word in code points that is not unknown
  */
-public record WordPieceModel(Vocabulary vocab, int unkId, int maxChars) implements Model {
+record WordPieceModel(Vocabulary vocab, int unkId, int maxChars) implements Model {
   /** A longer word (in code points) is [UNK]: max_input_chars_per_word of bert-as-service and Hugging Face. */
-  public static final int MAX_WORD_CHARS = 100;
+  static final int MAX_WORD_CHARS = 100;
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
 
   @Override
@@ -22,7 +21,7 @@ public record WordPieceModel(Vocabulary vocab, int unkId, int maxChars) implemen
   }
 
   /** The pieces' ids of {@code word[from, to)}. */
-  public void tokenize(CharSequence word, int from, int to, IntConsumer ids) {
+  void tokenize(CharSequence word, int from, int to, IntConsumer ids) {
     if (from == to) {
       return;
     }

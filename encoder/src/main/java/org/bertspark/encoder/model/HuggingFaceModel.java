@@ -1,0 +1,216 @@
+package org.bertspark.encoder.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A BERT-architecture model as Hugging Face ships it: {@code config.json} with {@code model.safetensors}, or an ONNX
+ * export ({@code *.onnx}, config.json optional: sizes from the initializers' shapes, the head count from the
+ * attention's Reshape, the LayerNorm epsilon from its Add, the activation from Erf or Tanh); the tokenizer from
+ * {@code tokenizer.json} or {@code vocab.txt} with {@code tokenizer_config.json}; sentence-transformers' files for
+ * the defaults.
+ */
+final class HuggingFaceModel {
+  static final String CONFIG = "config.json";
+  static final String SAFETENSORS = "model.safetensors";
+  private static final String PYTORCH_BIN = "pytorch_model.bin";
+
+  private HuggingFaceModel() {}
+
+  /** Whether {@code dir} holds a Hugging Face model rather than a Google checkpoint or TF SavedModel. */
+  static boolean recognizes(Path dir) {
+    return Files.isRegularFile(dir.resolve(CONFIG)) || Files.isRegularFile(dir.resolve(SAFETENSORS))
+        || Files.isRegularFile(dir.resolve(PYTORCH_BIN)) || onnxFile(dir) != null;
+  }
+
+  static ModelDirectory resolve(Path dir) {
+    Path configFile = dir.resolve(CONFIG);
+    BertConfig config = Files.isRegularFile(configFile) ? BertConfig.readHuggingFace(configFile) : null;
+    Path vocab = TokenizerFiles.file(dir);
+    Path safetensors = dir.resolve(SAFETENSORS);
+    Path onnx = onnxFile(dir);
+    ModelDirectory.WeightsFile weights;
+    if (Files.isRegularFile(safetensors)) {
+      if (config == null) {
+        throw new IllegalArgumentException("missing " + CONFIG + " in " + dir + " (needed with " + SAFETENSORS + ")");
+      }
+      weights = () -> safetensors(safetensors);
+    } else if (onnx != null) {
+      weights = () -> onnx(OnnxFile.read(onnx));
+      if (config == null) {
+        config = onnxConfig(OnnxFile.read(onnx));
+      }
+    } else if (Files.isRegularFile(dir.resolve(PYTORCH_BIN))) {
+      throw new IllegalArgumentException("model " + dir + " has only " + PYTORCH_BIN
+          + ", PyTorch's pickle format, which is not read here: save it as safetensors with Python, e.g. "
+          + "AutoModel.from_pretrained(\"" + dir + "\").save_pretrained(\"" + dir + "\", safe_serialization=True)");
+    } else if (config != null) {
+      weights = null; // config and tokenizer files only: enough to tokenize
+    } else {
+      throw new IllegalArgumentException("missing " + SAFETENSORS + " or a *.onnx file in " + dir);
+    }
+    if (weights != null) {
+      try (ModelWeights opened = weights.open()) {
+        opened.check(config);
+      }
+    }
+    return new ModelDirectory(vocab, () -> TokenizerFiles.tokenizer(dir), config, weights, ModelDefaults.read(dir));
+  }
+
+  private static ModelWeights safetensors(Path file) {
+    SafetensorsFile tensors = SafetensorsFile.open(file);
+    return ModelWeights.huggingFace("safetensors file " + file, "tensor", tensors.shapes(), Map.of(),
+        tensors::readFloats, tensors::close);
+  }
+
+  private static ModelWeights onnx(OnnxFile onnx) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    onnx.initializers().forEach((name, t) -> shapes.put(name, t.dims()));
+    Map<String, String> matMuls = new HashMap<>();
+    for (OnnxFile.Node node : onnx.nodes()) {
+      if (node.op().equals("MatMul") && node.inputs().size() == 2 && shapes.containsKey(node.inputs().get(1))) {
+        matMuls.put(node.name(), node.inputs().get(1));
+      }
+    }
+    return ModelWeights.huggingFace("ONNX file " + onnx.file(), "initializer", shapes, matMuls,
+        name -> onnx.floats(onnx.initializers().get(name)), () -> { });
+  }
+
+  /** The config an ONNX export implies, for exports shipped without config.json. */
+  private static BertConfig onnxConfig(OnnxFile onnx) {
+    Map<String, OnnxFile.Tensor> init = onnx.initializers();
+    long[] words = dims(onnx, BertWeights.huggingFaceName(BertWeights.WORD_EMBEDDINGS), 2);
+    long[] positions = dims(onnx, BertWeights.huggingFaceName(BertWeights.POSITION_EMBEDDINGS), 2);
+    long[] types = dims(onnx, BertWeights.huggingFaceName(BertWeights.TOKEN_TYPE_EMBEDDINGS), 2);
+    long[] intermediate = dims(onnx,
+        BertWeights.huggingFaceName(BertWeights.bias(BertWeights.layer(0) + BertWeights.INTERMEDIATE)), 1);
+    int layers = 0;
+    while (init.containsKey(BertWeights.huggingFaceName(BertWeights.bias(BertWeights.layer(layers)
+        + BertWeights.QUERY)))) {
+      layers++;
+    }
+    int hidden = (int) words[1];
+    Map<String, OnnxFile.Node> producers = new HashMap<>();
+    String act = null;
+    for (OnnxFile.Node node : onnx.nodes()) {
+      node.outputs().forEach(o -> producers.put(o, node));
+      if (act == null && node.name().startsWith("/encoder/layer.0/intermediate/")) {
+        act = node.op().equals("Erf") ? "gelu" : node.op().equals("Tanh") ? "gelu_tanh" : null;
+      }
+    }
+    if (act == null) {
+      throw new IllegalArgumentException("ONNX file " + onnx.file() + ": no Erf or Tanh in the first intermediate "
+          + "layer, so its activation is unknown; add the model's config.json beside it");
+    }
+    return new BertConfig((int) words[0], hidden, layers, heads(onnx, producers, hidden), (int) intermediate[0], act,
+        (int) positions[0], (int) types[0], layerNormEps(onnx, producers));
+  }
+
+  /**
+   * The head count: the third element of the shape that reshapes the first query projection to
+   * {@code [batch, seq, heads, head_size]}.
+   */
+  private static int heads(OnnxFile onnx, Map<String, OnnxFile.Node> producers, int hidden) {
+    String query = "/encoder/layer.0/attention/self/query/Add";
+    for (OnnxFile.Node node : onnx.nodes()) {
+      if (node.op().equals("Reshape") && node.inputs().size() == 2
+          && producers.containsKey(node.inputs().get(0))
+          && producers.get(node.inputs().get(0)).name().equals(query)) {
+        long[] shape = constantInts(onnx, producers, node.inputs().get(1));
+        if (shape != null && shape.length == 4 && shape[2] > 0 && shape[3] > 0 && shape[2] * shape[3] == hidden) {
+          return (int) shape[2];
+        }
+      }
+    }
+    throw new IllegalArgumentException("ONNX file " + onnx.file() + ": cannot find the attention heads' Reshape "
+        + "of " + query + "; add the model's config.json beside it");
+  }
+
+  /** A shape computed from constants (Constant, initializer, Concat of them, Unsqueeze); -1 where it is dynamic. */
+  private static long[] constantInts(OnnxFile onnx, Map<String, OnnxFile.Node> producers, String name) {
+    OnnxFile.Tensor init = onnx.initializers().get(name);
+    if (init != null) {
+      return onnx.int64s(init);
+    }
+    OnnxFile.Node node = producers.get(name);
+    if (node == null) {
+      return null;
+    }
+    switch (node.op()) {
+      case "Constant" -> {
+        OnnxFile.Tensor value = node.tensors().get("value");
+        return value == null ? null : onnx.int64s(value);
+      }
+      case "Concat" -> {
+        long[] out = new long[0];
+        for (String input : node.inputs()) {
+          long[] part = constantInts(onnx, producers, input);
+          long[] piece = part != null ? part : new long[] {-1};
+          long[] joined = Arrays.copyOf(out, out.length + piece.length);
+          System.arraycopy(piece, 0, joined, out.length, piece.length);
+          out = joined;
+        }
+        return out;
+      }
+      default -> {
+        return null;
+      }
+    }
+  }
+
+  /** The epsilon added to the variance in the embeddings' LayerNorm (decomposed or LayerNormalization). */
+  private static float layerNormEps(OnnxFile onnx, Map<String, OnnxFile.Node> producers) {
+    for (OnnxFile.Node node : onnx.nodes()) {
+      if (node.name().startsWith("/embeddings/LayerNorm/")) {
+        if (node.op().equals("LayerNormalization") && node.floats().containsKey("epsilon")) {
+          return node.floats().get("epsilon");
+        }
+        if (node.op().equals("Add") && node.name().equals("/embeddings/LayerNorm/Add") && node.inputs().size() == 2) {
+          OnnxFile.Node constant = producers.get(node.inputs().get(1));
+          OnnxFile.Tensor value = constant == null ? onnx.initializers().get(node.inputs().get(1))
+              : constant.tensors().get("value");
+          if (value != null && value.dims().length == 0) {
+            return onnx.floats(value)[0];
+          }
+        }
+      }
+    }
+    throw new IllegalArgumentException("ONNX file " + onnx.file() + ": cannot find the embeddings' LayerNorm "
+        + "epsilon; add the model's config.json beside it");
+  }
+
+  private static long[] dims(OnnxFile onnx, String name, int rank) {
+    OnnxFile.Tensor t = onnx.initializers().get(name);
+    if (t == null || t.dims().length != rank) {
+      throw new IllegalArgumentException("ONNX file " + onnx.file() + " is not a BERT export: no " + rank
+          + "-dimensional initializer '" + name + "' (and no config.json beside it)");
+    }
+    return t.dims();
+  }
+
+  /** The directory's one *.onnx file (or onnx/model.onnx), null when it has none. */
+  private static Path onnxFile(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> onnx = files.filter(f -> f.getFileName().toString().endsWith(".onnx") && Files.isRegularFile(f))
+          .toList();
+      if (onnx.size() > 1) {
+        throw new IllegalArgumentException("model " + dir + " has " + onnx.size() + " *.onnx files; keep one");
+      }
+      if (!onnx.isEmpty()) {
+        return onnx.get(0);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
+    Path nested = dir.resolve("onnx/model.onnx");
+    return Files.isRegularFile(nested) ? nested : null;
+  }
+}

@@ -1,0 +1,285 @@
+package org.bertspark.encoder.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.tokenizer.HuggingFaceTokenizer;
+import org.bertspark.encoder.tokenizer.Tokenizer;
+import org.bertspark.encoder.tokenizer.Vocabulary;
+import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SavedModel;
+
+/**
+ * The files of one BERT model, found and checked before any graph is built: the vocabulary, the config and the
+ * weights that match it. Four layouts are recognized:
+ * <ul>
+ *   <li>Google's checkpoint directory: {@code bert_config.json}, {@code bert_model.ckpt.*}, {@code vocab.txt}
+ *       (names from config_name and ckpt_name); tuned_model_dir replaces the checkpoint, as in bert-as-service;
+ *   <li>a Hugging Face model directory or ONNX export of a BERT-architecture model ({@link HuggingFaceModel});
+ *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
+ *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
+ *       when the directory has it, else inferred from the variable shapes;
+ *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): see {@link BuiltinModels}.
+ * </ul>
+ */
+public final class ModelDirectory {
+  private static final String SAVED_MODEL_PREFIX = "module/";
+  private static final String WORD_EMBEDDINGS = "bert/embeddings/word_embeddings";
+
+  /** Opens a model's weights (each call a new reader). */
+  interface WeightsFile {
+    ModelWeights open();
+  }
+
+  private final Path vocabFile;
+  /** A Hugging Face model's own tokenizer, read on demand; null for Google's models. */
+  private final Supplier<HuggingFaceTokenizer> huggingFaceTokenizer;
+  private final BertConfig config;
+  private final WeightsFile weights;
+  private final ModelDefaults defaults;
+  private final Path checkpointPrefix;
+  private final String variablePrefix;
+
+  /** A Google checkpoint or TF SavedModel: Google's tokenizer, cased_tokenization decides. */
+  private ModelDirectory(Path vocabFile, BertConfig config, Path checkpointPrefix, String variablePrefix) {
+    this.vocabFile = vocabFile;
+    this.huggingFaceTokenizer = null;
+    this.config = config;
+    this.weights = () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
+    this.defaults = ModelDefaults.NONE;
+    this.checkpointPrefix = checkpointPrefix;
+    this.variablePrefix = variablePrefix;
+  }
+
+  /**
+   * A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own tokenizer; weights null
+   * when the directory holds config and tokenizer files only.
+   */
+  ModelDirectory(Path vocabFile, Supplier<HuggingFaceTokenizer> tokenizer, BertConfig config, WeightsFile weights,
+      ModelDefaults defaults) {
+    this.vocabFile = vocabFile;
+    this.huggingFaceTokenizer = tokenizer;
+    this.config = config;
+    this.weights = weights;
+    this.defaults = defaults;
+    this.checkpointPrefix = null;
+    this.variablePrefix = null;
+  }
+
+  /**
+   * Finds the model named by model_dir, tuned_model_dir, ckpt_name and config_name, and checks that every variable
+   * the encoder needs is in the checkpoint with the shape the config implies.
+   */
+  public static ModelDirectory resolve(EncoderOptions options) {
+    return resolve(options, BuiltinModels.local());
+  }
+
+  /**
+   * The vocabulary of the Google model named by model_dir, found without reading the config or the checkpoint: all
+   * that tokenizing needs. Null for a Hugging Face model, whose tokenizer settings come with it: {@link #resolve} it.
+   */
+  public static Path vocabFile(EncoderOptions options) {
+    Path dir = directory(options, BuiltinModels.local());
+    if (isHuggingFace(dir, options)) {
+      return null;
+    }
+    return Files.isRegularFile(dir.resolve("saved_model.pb"))
+        ? require(dir, "assets/vocab.txt", "a SavedModel directory keeps its vocabulary there")
+        : require(dir, "vocab.txt", "a Google BERT directory needs it");
+  }
+
+  /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */
+  private static Path directory(EncoderOptions options, BuiltinModels builtins) {
+    String modelDir = options.modelDir() == null ? BuiltinModels.PREFIX + "uncased" : options.modelDir();
+    return BuiltinModels.isBuiltin(modelDir) ? builtins.directory(modelDir) : localDirectory("model_dir", modelDir);
+  }
+
+  static ModelDirectory resolve(EncoderOptions options, BuiltinModels builtins) {
+    String configName = fileInside("config_name", options.configName());
+    String ckptName = fileInside("ckpt_name", options.ckptName());
+    Path dir = directory(options, builtins);
+    if (isHuggingFace(dir, options)) {
+      if (options.tunedModelDir() != null) {
+        throw new IllegalArgumentException("tuned_model_dir applies to Google checkpoints only, but model_dir " + dir
+            + " is a Hugging Face model");
+      }
+      return HuggingFaceModel.resolve(dir);
+    }
+    Path vocab;
+    Path prefix;
+    Path configFile = dir.resolve(configName);
+    if (Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+      String needs = "a SavedModel directory needs variables/variables.index and its data shards, assets/vocab.txt";
+      vocab = require(dir, "assets/vocab.txt", needs);
+      prefix = dir.resolve("variables/variables");
+      require(dir, "variables/variables.index", needs);
+      configFile = Files.isRegularFile(configFile) ? configFile : null;
+    } else {
+      String needs = "a Google BERT directory needs " + configName + ", " + ckptName
+          + ".index and its data shards, vocab.txt; a SavedModel directory needs saved_model.pb; a Hugging Face "
+          + "directory needs config.json with model.safetensors, or a *.onnx file";
+      require(dir, configName, needs);
+      vocab = require(dir, "vocab.txt", needs);
+      prefix = dir.resolve(ckptName);
+      require(dir, ckptName + ".index", needs);
+    }
+    if (options.tunedModelDir() != null) {
+      Path tuned = localDirectory("tuned_model_dir", options.tunedModelDir());
+      prefix = tuned.resolve(ckptName);
+      require(tuned, ckptName + ".index", "tuned_model_dir needs the fine-tuned checkpoint "
+          + ckptName + ".index and its data shards");
+    }
+    Map<String, long[]> shapes;
+    try (CheckpointReader reader = CheckpointReader.open(prefix)) {
+      shapes = reader.shapes();
+    }
+    String variablePrefix = variablePrefix(shapes, prefix);
+    BertConfig config = configFile != null ? BertConfig.read(configFile)
+        : BertConfig.infer(shapes, variablePrefix, savedActivation(dir.resolve("saved_model.pb")));
+    try (ModelWeights weights = ModelWeights.checkpoint(prefix, variablePrefix)) {
+      weights.check(config);
+    }
+    return new ModelDirectory(vocab, config, prefix, variablePrefix);
+  }
+
+  /**
+   * The GELU form the SavedModel's own graph computes: TF Hub's BERT modules use Google's later tanh approximation,
+   * while bert_config.json's "gelu" means the exact erf form of the original modeling.py (and of bert-as-service).
+   * A graph without the first intermediate layer's ops gives the exact form.
+   */
+  private static String savedActivation(Path savedModelPb) {
+    SavedModel model;
+    try (InputStream in = Files.newInputStream(savedModelPb)) {
+      model = SavedModel.parseFrom(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + savedModelPb, e);
+    }
+    for (MetaGraphDef meta : model.getMetaGraphsList()) {
+      for (NodeDef node : meta.getGraphDef().getNodeList()) {
+        if (node.getName().contains("layer_0/intermediate/dense/") && node.getOp().equals("Tanh")) {
+          return "gelu_tanh";
+        }
+      }
+    }
+    return "gelu";
+  }
+
+  public Path vocabFile() {
+    return vocabFile;
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  /** Opens the weights, checked against {@link #config()} when this directory was resolved. */
+  public ModelWeights openWeights() {
+    requireWeights();
+    return weights.open();
+  }
+
+  /** Fails unless the directory has weights: a Hugging Face directory of config and tokenizer files only has none. */
+  public void requireWeights() {
+    if (weights == null) {
+      throw new IllegalArgumentException("missing " + HuggingFaceModel.SAFETENSORS + " or a *.onnx file in "
+          + vocabFile.getParent() + " (its config and tokenizer files are enough to tokenize, not to encode)");
+    }
+  }
+
+  /**
+   * The model's tokenizer, read from its files: Google's WordPiece (cased_tokenization keeps case and accents) or
+   * the Hugging Face model's own (cased_tokenization turns its lower-casing and accent stripping off).
+   */
+  public Tokenizer tokenizer(boolean casedTokenization) {
+    if (huggingFaceTokenizer == null) {
+      return new WordPieceTokenizer(Vocabulary.load(vocabFile), !casedTokenization);
+    }
+    HuggingFaceTokenizer own = huggingFaceTokenizer.get();
+    return casedTokenization ? own.cased() : own;
+  }
+
+  /** Option defaults from the model's sentence-transformers files. */
+  public ModelDefaults defaults() {
+    return defaults;
+  }
+
+  /** The checkpoint path without its {@code .index} / {@code .data-*} suffix; null for Hugging Face models. */
+  public Path checkpointPrefix() {
+    return checkpointPrefix;
+  }
+
+  /** What precedes Google's variable names in the checkpoint: "" or "module/" (TF Hub SavedModels); null for HF. */
+  public String variablePrefix() {
+    return variablePrefix;
+  }
+
+  @Override
+  public String toString() {
+    return "ModelDirectory{checkpoint=" + checkpointPrefix + ", variablePrefix='" + variablePrefix + "', vocab="
+        + vocabFile + ", " + config + ", " + defaults + "}";
+  }
+
+  private static String variablePrefix(Map<String, long[]> shapes, Path prefix) {
+    if (shapes.containsKey(WORD_EMBEDDINGS)) {
+      return "";
+    }
+    if (shapes.containsKey(SAVED_MODEL_PREFIX + WORD_EMBEDDINGS)) {
+      return SAVED_MODEL_PREFIX;
+    }
+    throw new IllegalArgumentException("checkpoint " + prefix + " is not a BERT checkpoint: it has neither "
+        + WORD_EMBEDDINGS + " nor " + SAVED_MODEL_PREFIX + WORD_EMBEDDINGS);
+  }
+
+  /** Whether {@code dir} holds a Hugging Face model: none of a Google model's files, some of Hugging Face's. */
+  private static boolean isHuggingFace(Path dir, EncoderOptions options) {
+    boolean google = Files.isRegularFile(dir.resolve(fileInside("config_name", options.configName())))
+        || Files.isRegularFile(dir.resolve("saved_model.pb"))
+        || Files.isRegularFile(dir.resolve(fileInside("ckpt_name", options.ckptName()) + ".index"));
+    return !google && HuggingFaceModel.recognizes(dir);
+  }
+
+  /**
+   * A file name of the model (config_name, ckpt_name), which must stay inside model_dir and tuned_model_dir: a
+   * relative path that no ".." leads out of.
+   */
+  private static String fileInside(String option, String name) {
+    Path path;
+    try {
+      path = Path.of(name);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException(option + " is not a valid file name: " + e.getReason());
+    }
+    Path normal = path.normalize();
+    if (name.isEmpty() || path.isAbsolute() || normal.toString().isEmpty() || normal.startsWith("..")) {
+      throw new IllegalArgumentException(option + " '" + name + "' must name a file inside model_dir (and "
+          + "tuned_model_dir): a relative path that does not lead out of it with '..'");
+    }
+    return name;
+  }
+
+  /** A plain path or a file: URI, which must be an existing directory. */
+  private static Path localDirectory(String option, String value) {
+    Path dir = value.startsWith("file:") ? Path.of(URI.create(value)) : Path.of(value);
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(option + " " + dir + " is not a directory");
+    }
+    return dir;
+  }
+
+  private static Path require(Path dir, String name, String needs) {
+    Path file = dir.resolve(name);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("missing " + name + " in " + dir + " (" + needs + ")");
+    }
+    return file;
+  }
+}

@@ -1,0 +1,99 @@
+package org.bertspark.encoder.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.PoolingStrategy;
+import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SequenceTokenizerTest {
+  private static final List<String> TEXTS = Arrays.asList("Hello, world!", "The cat sat on the mat ||| the dog",
+      "  ", "", null, "\u0000\u200b", "the cat sat on the mat ".repeat(30), "Big OLD House|||",
+      "a ||| " + "the old man ".repeat(40));
+
+  @TempDir
+  static Path tmp;
+  private static Path model;
+  /** The same vocabulary and config, but a checkpoint that cannot be read. */
+  private static Path broken;
+
+  @BeforeAll
+  static void models() {
+    model = TinyModel.writeCheckpoint(tmp.resolve("tiny"), 5);
+    broken = TinyModel.writeUnreadableCheckpoint(tmp.resolve("broken"));
+  }
+
+  private static EncoderOptions options(Path dir, EncoderOptions.Builder others) {
+    return others.modelDir(dir.toString()).build();
+  }
+
+  @Test
+  void tokensAreTheEncodersWithoutItsWeights() {
+    List<EncoderOptions.Builder> variants = List.of(EncoderOptions.builder(),
+        EncoderOptions.builder().maxSeqLen(8).casedTokenization(true), EncoderOptions.builder().maxSeqLen(null));
+    for (EncoderOptions.Builder variant : variants) {
+      EncoderOptions good = options(model, variant);
+      List<List<String>> expected = new ArrayList<>();
+      try (BertEncoder encoder = BertEncoder.open(good)) {
+        TEXTS.forEach(t -> expected.add(encoder.tokenize(t)));
+      }
+      List<List<String>> actual = new ArrayList<>();
+      TEXTS.forEach(t -> actual.add(SequenceTokenizer.get(good).tokenize(t)));
+      assertEquals(expected, actual, good.toString());
+      assertTrue(actual.get(6).size() > 3 && actual.get(2) == null && actual.get(4) == null, actual.toString());
+    }
+  }
+
+  @Test
+  void aBrokenCheckpointStillTokenizes() {
+    EncoderOptions options = options(broken, EncoderOptions.builder().maxSeqLen(8));
+    assertThrows(RuntimeException.class, () -> BertEncoder.open(options), "the checkpoint is really broken");
+    assertEquals(List.of("[CLS]", "hello", ",", "world", "!", "[SEP]"),
+        SequenceTokenizer.get(options).tokenize("Hello, world!"));
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]", "the", "dog", "[SEP]"),
+        SequenceTokenizer.get(options).tokenize("the cat ||| the dog"));
+    assertEquals(8, SequenceTokenizer.get(options).tokenize("the old man ".repeat(10)).size());
+    assertNull(SequenceTokenizer.get(options).tokenize("\u200b"));
+  }
+
+  @Test
+  void sharedPerModelAndTokenizingOptions() {
+    EncoderOptions base = options(model, EncoderOptions.builder());
+    SequenceTokenizer tokenizer = SequenceTokenizer.get(base);
+    EncoderOptions pooledElsewhere = base.toBuilder().poolingStrategy(PoolingStrategy.CLS_TOKEN)
+        .poolingLayer(List.of(-1)).maxBatchSize(3).cpu(true).build();
+    assertSame(tokenizer, SequenceTokenizer.get(pooledElsewhere));
+    assertNotSame(tokenizer, SequenceTokenizer.get(base.toBuilder().maxSeqLen(9).build()));
+    assertNotSame(tokenizer, SequenceTokenizer.get(base.toBuilder().casedTokenization(true).build()));
+  }
+
+  @Test
+  void aSavedModelsVocabularyIsFoundInItsAssets() {
+    EncoderOptions options = options(TinyModel.writeSavedModel(tmp.resolve("saved"), 5), EncoderOptions.builder());
+    assertEquals(ModelDirectory.resolve(options).vocabFile(), ModelDirectory.vocabFile(options));
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), SequenceTokenizer.get(options).tokenize("The cat"));
+  }
+
+  @Test
+  void aMissingVocabularyIsNamed() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SequenceTokenizer.get(options(empty, EncoderOptions.builder())));
+    assertTrue(e.getMessage().contains("missing vocab.txt in " + empty), e.getMessage());
+  }
+}
