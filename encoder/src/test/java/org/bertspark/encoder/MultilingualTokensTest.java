@@ -5,11 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import org.bertspark.encoder.testing.SharedTestData;
 import org.bertspark.encoder.tokenizer.InputSequence;
@@ -134,6 +140,56 @@ class MultilingualTokensTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertEncoder.check(options));
     assertEquals("missing model.safetensors or a *.onnx file in " + model + " (its config and tokenizer files are "
         + "enough to tokenize, not to encode)", e.getMessage());
+  }
+
+  /**
+   * XLM-R's sentencepiece.bpe.model, written here from the same vocabulary and charsmap by SentencePiece's
+   * published ModelProto layout (pieces with scores and types, trainer_spec's model_type, normalizer_spec's
+   * precompiled_charsmap), in a directory without tokenizer.json: fairseq's ids, the ids of the tokenizer.json.
+   */
+  @Test
+  void sentencePieceModelGivesTheTokenizerJsonsIds() throws IOException {
+    JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
+    JsonNode vocab = root.path("model").path("vocab");
+    String charsmap = root.path("normalizer").path("normalizers").get(0).path("precompiled_charsmap").asText();
+    Path dir = Files.createDirectories(tmp.resolve("sentencepiece"));
+    Files.copy(model.resolve("config.json"), dir.resolve("config.json"));
+    try (OutputStream file = Files.newOutputStream(dir.resolve("sentencepiece.bpe.model"))) {
+      CodedOutputStream out = CodedOutputStream.newInstance(file);
+      // SentencePiece's own first three: <unk> (type UNKNOWN 2), <s>, </s> (CONTROL 3); then fairseq id - 1
+      writePiece(out, "<unk>", 0, 2);
+      writePiece(out, "<s>", 0, 3);
+      writePiece(out, "</s>", 0, 3);
+      for (int id = 4; id < vocab.size() - 1; id++) {
+        writePiece(out, vocab.get(id).get(0).asText(), (float) vocab.get(id).get(1).asDouble(), 1);
+      }
+      ByteArrayOutputStream trainer = new ByteArrayOutputStream();
+      CodedOutputStream spec = CodedOutputStream.newInstance(trainer);
+      spec.writeEnum(3, 1); // model_type UNIGRAM
+      spec.flush();
+      out.writeByteArray(2, trainer.toByteArray());
+      ByteArrayOutputStream normalizer = new ByteArrayOutputStream();
+      spec = CodedOutputStream.newInstance(normalizer);
+      spec.writeString(1, "nmt_nfkc");
+      spec.writeByteArray(2, Base64.getDecoder().decode(charsmap));
+      spec.flush();
+      out.writeByteArray(3, normalizer.toByteArray());
+      out.flush();
+    }
+    List<String> texts = new ArrayList<>(SCRIPTS);
+    texts.addAll(HOSTILE);
+    HuggingFaceTokensTest.assertIdsEqual("sentencepiece.bpe.model", tokenizerJson,
+        HuggingFaceTokensTest.tokenizer(dir.toString()), texts);
+  }
+
+  private static void writePiece(CodedOutputStream out, String piece, float score, int type) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream message = CodedOutputStream.newInstance(bytes);
+    message.writeString(1, piece);
+    message.writeFloat(2, score);
+    message.writeEnum(3, type);
+    message.flush();
+    out.writeByteArray(1, bytes.toByteArray());
   }
 
   /** paraphrase-multilingual-MiniLM-L12-v2's files (tokenizer_config.json says BertTokenizer) with the same vocabulary. */

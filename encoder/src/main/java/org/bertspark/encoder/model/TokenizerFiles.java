@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bertspark.encoder.tokenizer.HuggingFaceTokenizer;
+import org.bertspark.encoder.tokenizer.SentencePieceFile;
 import org.bertspark.encoder.tokenizer.TokenizerJson;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 
@@ -20,19 +21,21 @@ final class TokenizerFiles {
   static final String TOKENIZER_JSON = "tokenizer.json";
   static final String TOKENIZER_CONFIG = "tokenizer_config.json";
   private static final String VOCAB_TXT = "vocab.txt";
+  /** XLM-RoBERTa's SentencePiece model, read when there is no tokenizer.json. */
+  private static final String SENTENCEPIECE = "sentencepiece.bpe.model";
   private static final String SENTENCE_BERT_CONFIG = "sentence_bert_config.json";
 
   private TokenizerFiles() {}
 
-  /** The file the tokenizer's vocabulary comes from: tokenizer.json, else vocab.txt. */
+  /** The file the tokenizer's vocabulary comes from: tokenizer.json, else vocab.txt, else sentencepiece.bpe.model. */
   static Path file(Path dir) {
-    for (String name : new String[] {TOKENIZER_JSON, VOCAB_TXT}) {
+    for (String name : new String[] {TOKENIZER_JSON, VOCAB_TXT, SENTENCEPIECE}) {
       if (Files.isRegularFile(dir.resolve(name))) {
         return dir.resolve(name);
       }
     }
-    throw new IllegalArgumentException("missing " + TOKENIZER_JSON + " or " + VOCAB_TXT + " in " + dir
-        + " (a Hugging Face model directory needs one of them)");
+    throw new IllegalArgumentException("missing " + TOKENIZER_JSON + ", " + VOCAB_TXT + " or " + SENTENCEPIECE
+        + " in " + dir + " (a Hugging Face model directory needs one of them)");
   }
 
   /** The model's tokenizer. */
@@ -40,8 +43,10 @@ final class TokenizerFiles {
     Path file = file(dir);
     Path configFile = dir.resolve(TOKENIZER_CONFIG);
     JsonNode config = Files.isRegularFile(configFile) ? read(configFile) : null;
-    HuggingFaceTokenizer tokenizer = file.getFileName().toString().equals(TOKENIZER_JSON)
+    String name = file.getFileName().toString();
+    HuggingFaceTokenizer tokenizer = name.equals(TOKENIZER_JSON)
         ? TokenizerJson.read(read(file), config, file.toString())
+        : name.equals(SENTENCEPIECE) ? SentencePieceFile.xlmRoberta(file)
         : TokenizerJson.bert(Vocabulary.load(file), config, file.toString());
     Path sentenceBert = dir.resolve(SENTENCE_BERT_CONFIG);
     boolean lowerCase = Files.isRegularFile(sentenceBert) && read(sentenceBert).path("do_lower_case").asBoolean(false);

@@ -59,11 +59,7 @@ public final class TokenizerJson {
       tokens = unigram;
       size = unigram.size();
       token = unigram::piece;
-      Map<String, Integer> ids = new HashMap<>();
-      for (int i = 0; i < size; i++) {
-        ids.put(unigram.piece(i), i);
-      }
-      id = piece -> ids.getOrDefault(piece, -1);
+      id = unigram::id;
     } else {
       throw bad(source, "has " + (type.isEmpty() ? "no model type" : "a model of type " + shown(type))
           + "; supported: WordPiece, Unigram");

@@ -53,6 +53,11 @@ final class UnigramModel implements Model {
     return pieces[id];
   }
 
+  /** The piece's id (the last of a repeated piece), or -1. */
+  int id(String piece) {
+    return ids.getOrDefault(piece, -1);
+  }
+
   @Override
   public void tokenize(String word, IntConsumer out) {
     int n = word.length();
