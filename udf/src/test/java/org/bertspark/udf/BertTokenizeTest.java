@@ -77,7 +77,8 @@ class BertTokenizeTest {
         + ", \"hidden_size\": " + c.hiddenSize() + ", \"num_hidden_layers\": " + c.numHiddenLayers()
         + ", \"num_attention_heads\": " + c.numAttentionHeads() + ", \"intermediate_size\": " + c.intermediateSize()
         + ", \"hidden_act\": \"gelu\", \"max_position_embeddings\": " + c.maxPositionEmbeddings()
-        + ", \"type_vocab_size\": " + c.typeVocabSize() + "}");
+        + ", \"type_vocab_size\": " + c.typeVocabSize() + ", \"layer_norm_eps\": " + c.layerNormEps()
+        + "}");
     Files.write(hf.resolve("vocab.txt"), TinyModel.VOCAB);
     String options = "model_dir=" + hf + ",max_seq_len=NONE";
     SequenceTokenizer own = SequenceTokenizer.get(EncoderOptions.parse(options, EncoderOptions.defaults()));
