@@ -9,12 +9,10 @@ import java.util.function.Function;
 import org.bertspark.encoder.device.Bf16Advice;
 import org.bertspark.encoder.device.ProcessGpus;
 import org.bertspark.encoder.device.SessionConfig;
-import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.model.ModelWeights;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
-import org.bertspark.encoder.tokenizer.Tokenizer;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 import org.tensorflow.DeviceSpec;
 
@@ -41,6 +39,8 @@ public final class BertEncoder implements AutoCloseable {
   private static final double MAX_PADDING = 1.05;
   private static final int MIN_BATCH = 8;
 
+  private final ResolvedOptions resolved;
+  /** {@code resolved}'s options, read per batch. */
   private final EncoderOptions options;
   private final SequenceTokenizer tokenizer;
   private final BertGraph graph;
@@ -52,15 +52,15 @@ public final class BertEncoder implements AutoCloseable {
   private final LongAdder paddedTokens = new LongAdder();
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
-    this.options = options.resolvedFor(model.defaults());
-    BertConfig config = model.config();
-    this.tokenizer = SequenceTokenizer.of(checkedTokenizer(this.options, model), model, this.options);
+    this.resolved = ResolvedOptions.of(options, model);
+    this.options = resolved.options();
+    this.tokenizer = resolved.tokenizer(model.tokenizer(options.casedTokenization()));
     DeviceSpec device = ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
-      this.graph = new BertGraph(config, weights::read, this.options.poolingStrategy(), this.options.poolingLayer(),
-          SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
+      this.graph = new BertGraph(model.config(), weights::read, this.options.poolingStrategy(),
+          this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
   }
 
@@ -70,42 +70,27 @@ public final class BertEncoder implements AutoCloseable {
   }
 
   /**
-   * Fails with the message {@link #open} would give for a model that does not fit {@code options} (missing or
-   * half-copied files, checkpoint shapes against the config, vocabulary, max_seq_len, pooling_layer), without loading
-   * any weight: it reads the config, the vocabulary and the checkpoint index only. For callers that must not load
-   * the model, such as a Spark driver checking before it starts tasks.
+   * The options resolved for their model, or the message {@link #open} would give for a model that does not fit
+   * them (missing or half-copied files, checkpoint shapes against the config, vocabulary, max_seq_len,
+   * pooling_layer), without loading any weight: it reads the config, the vocabulary and the checkpoint index only.
+   * For callers that must not load the model, such as a Spark driver checking before it starts tasks.
    */
-  public static void check(EncoderOptions options) {
+  public static ResolvedOptions check(EncoderOptions options) {
     ModelDirectory model = ModelDirectory.resolve(options);
-    checkedTokenizer(options.resolvedFor(model.defaults()), model);
+    ResolvedOptions resolved = ResolvedOptions.of(options, model);
+    model.tokenizer(resolved.options().casedTokenization());
     model.requireWeights();
+    return resolved;
   }
 
-  /** The model's tokenizer, after checking it and the options against the model's config. */
-  private static Tokenizer checkedTokenizer(EncoderOptions options, ModelDirectory model) {
-    BertConfig config = model.config();
-    if (options.maxSeqLen() != null && options.maxSeqLen() > SequenceTokenizer.modelMaxSeqLen(config)) {
-      throw new IllegalArgumentException("max_seq_len " + options.maxSeqLen() + " exceeds the model's "
-          + config.maxPositionEmbeddings() + " positions (" + model.vocabFile().getParent() + ")");
-    }
-    BertGraph.resolveLayers(options.poolingLayer(), config.numHiddenLayers());
-    Tokenizer tokenizer = model.tokenizer(options.casedTokenization());
-    // a Google vocabulary is the embedding table's rows; Hugging Face's tables may have rows no token uses
-    boolean google = model.checkpointPrefix() != null;
-    if (google ? tokenizer.size() != config.vocabSize() : tokenizer.size() > config.vocabSize()) {
-      throw new IllegalArgumentException("vocabulary " + model.vocabFile() + " has " + tokenizer.size()
-          + " tokens but the model's config says vocab_size " + config.vocabSize());
-    }
-    return tokenizer;
-  }
-
+  /** The options with the model's defaults applied ({@link ResolvedOptions#options}). */
   public EncoderOptions options() {
     return options;
   }
 
-  /** Width of one pooled vector (or of one token vector for NONE): hidden size × layers (× 2 for REDUCE_MEAN_MAX). */
-  public int dimension() {
-    return graph.width();
+  /** The options resolved for this encoder's model, and where each value came from. */
+  public ResolvedOptions resolved() {
+    return resolved;
   }
 
   /**
@@ -171,7 +156,7 @@ public final class BertEncoder implements AutoCloseable {
 
   /**
    * The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none.
-   * {@link SequenceTokenizer#get} gives the same without loading the model.
+   * {@link TokenizerCache#get} gives the same without loading the model.
    */
   public List<String> tokenize(String text) {
     return tokenizer.tokenize(text);
@@ -245,8 +230,8 @@ public final class BertEncoder implements AutoCloseable {
       real += s.length();
     }
     float[] values = graph.run(ids, mask, segments, b, seqLen);
-    int width = graph.width();
-    boolean tokenLevel = options.poolingStrategy() == PoolingStrategy.NONE;
+    int width = resolved.width();
+    boolean tokenLevel = resolved.perToken();
     long cut = 0;
     for (int row = 0; row < b; row++) {
       InputSequence s = seqs[batch.get(row)];

@@ -38,7 +38,6 @@ final class BertGraph implements AutoCloseable {
   private final Placeholder<TInt32> inputMask;
   private final Placeholder<TInt32> segmentIds;
   private final Operand<TFloat32> output;
-  private final int width;
 
   /**
    * @param weights a name of {@link BertWeights} → its values, row-major in Google's layout
@@ -49,7 +48,6 @@ final class BertGraph implements AutoCloseable {
       ConfigProto sessionConfig, DeviceSpec device) {
     List<Integer> resolved = resolveLayers(layers, config.numHiddenLayers());
     int depth = resolved.stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
-    this.width = config.hiddenSize() * resolved.size() * strategy.widthFactor();
     this.graph = new Graph();
     Session started = null;
     try {
@@ -101,11 +99,6 @@ final class BertGraph implements AutoCloseable {
     Set<String> devices = new TreeSet<>();
     graph.operations().forEachRemaining(op -> devices.add(((GraphOperation) op).device()));
     return devices;
-  }
-
-  /** Floats per sequence (pooled) or per token (NONE). */
-  int width() {
-    return width;
   }
 
   /**

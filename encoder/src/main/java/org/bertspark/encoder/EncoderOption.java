@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.bertspark.encoder.model.ModelDefaults;
+import org.bertspark.encoder.tokenizer.InputSequence;
 
 /**
  * One encoder option, declared once with bert-as-service's name: its value syntax, default, bounds and help. Every
@@ -50,10 +51,11 @@ public final class EncoderOption<T> {
   public static final EncoderOption<String> CONFIG_NAME = new EncoderOption<>("config_name", "NAME", text(),
       "bert_config.json", null, "config file inside `model_dir`");
   public static final EncoderOption<Integer> MAX_SEQ_LEN = new EncoderOption<>("max_seq_len", "N|NONE",
-      noneOr(integer(3, EncoderOptions.MODEL_MAX_SEQ_LEN)), 25, null,
-      "word pieces per sequence, `[CLS]`/`[SEP]` included, 3 to " + EncoderOptions.MODEL_MAX_SEQ_LEN
+      noneOr(integer(InputSequence.MIN_LENGTH, InputSequence.MAX_LENGTH)), 25, null,
+      "word pieces per sequence, `[CLS]`/`[SEP]` included, " + InputSequence.MIN_LENGTH + " to "
+          + InputSequence.MAX_LENGTH
           + "; longer text keeps its first `max_seq_len − 2` pieces. `NONE`: no cap but the model's ("
-          + EncoderOptions.MODEL_MAX_SEQ_LEN + " at most, or sentence-transformers' `max_seq_length`); each batch "
+          + InputSequence.MAX_LENGTH + " at most, or sentence-transformers' `max_seq_length`); each batch "
           + "is padded only to its own longest sequence");
   public static final EncoderOption<Boolean> CASED_TOKENIZATION = new EncoderOption<>("cased_tokenization", null,
       bool(), false, null, "keep case and accents (use with cased models)");
@@ -75,10 +77,11 @@ public final class EncoderOption<T> {
   public static final EncoderOption<Boolean> NORMALIZE = new EncoderOption<>("normalize", "true|false",
       modelOr(bool()), null, "the model's (sentence-transformers' Normalize module), else `false`",
       "scale each vector to unit length (L2), as sentence-transformers' Normalize does");
-  public static final EncoderOption<String> PROMPT = new EncoderOption<>("prompt", "TEXT", optionalText(), null,
+  public static final EncoderOption<String> PROMPT = new EncoderOption<>("prompt", "TEXT", promptText(), null,
       "the model's default prompt, if any",
       "text put before every input, e.g. E5's `query: `; a prompt name from the model's "
-          + "`config_sentence_transformers.json` (e.g. `query`) stands for its text");
+          + "`config_sentence_transformers.json` (e.g. `query`) stands for its text; empty (`prompt=`): no prompt, "
+          + "not even the model's default");
   public static final EncoderOption<Boolean> CPU = new EncoderOption<>("cpu", null, bool(), false, null,
       "never use a GPU");
   public static final EncoderOption<Boolean> FP16 = new EncoderOption<>("fp16", null, bool(), false, null,
@@ -95,7 +98,9 @@ public final class EncoderOption<T> {
       "share of GPU memory TensorFlow may take, in (0, 1] (it grows on demand up to that)");
   public static final EncoderOption<Integer> NUM_THREADS = new EncoderOption<>("num_threads", "N",
       integer(0, THREADS_CAP), 0, null,
-      "TensorFlow intra-op threads, 0 to " + THREADS_CAP + "; `0`: the cores the JVM sees");
+      "TensorFlow intra-op threads, 0 to " + THREADS_CAP + "; `0`: in a Spark task the cores of one task slot "
+          + "(`spark.executor.cores` over the tasks an executor runs at once, `spark.task.cpus` each), so tasks × "
+          + "threads match the executor's cores; elsewhere the cores the JVM sees");
 
   private final String key;
   private final String valueName;
@@ -147,7 +152,7 @@ public final class EncoderOption<T> {
   /** The default in Markdown: a description, the value in backticks, or {@link #NO_DEFAULT}. */
   public String defaultText() {
     String value = format(defaultValue);
-    return defaultText != null ? defaultText : value.isEmpty() ? NO_DEFAULT : "`" + value + "`";
+    return defaultText != null ? defaultText : value == null || value.isEmpty() ? NO_DEFAULT : "`" + value + "`";
   }
 
   /** The value of a string (the inverse of {@link #format}), checked against the option's bounds. */
@@ -174,7 +179,7 @@ public final class EncoderOption<T> {
     return value;
   }
 
-  /** This option's value in {@code options}, as a string. */
+  /** This option's value in {@code options}, as a string; null where an unset value has no string form. */
   String formatIn(EncoderOptions options) {
     return format(options.get(this));
   }
@@ -205,6 +210,11 @@ public final class EncoderOption<T> {
     return new Type<>("a path", false, s -> s.isEmpty() ? null : s, s -> s == null ? "" : s, s -> true);
   }
 
+  /** Empty is a value (no text), distinct from unset (null), which has no string form. */
+  private static Type<String> promptText() {
+    return new Type<>("any text", false, s -> s, s -> s, s -> true);
+  }
+
   /** Empty means true: a bare flag, as on bert-as-service's command line. */
   private static Type<Boolean> bool() {
     return new Type<>("true or false", true, s -> {
@@ -231,7 +241,7 @@ public final class EncoderOption<T> {
         v -> v == null || type.allowed().test(v));
   }
 
-  /** Empty means unset (null): the model's default applies ({@link EncoderOptions#resolvedFor}). */
+  /** Empty means unset (null): the model's default applies ({@link ResolvedOptions}). */
   private static <T> Type<T> modelOr(Type<T> type) {
     return new Type<>(type.expects(), false, s -> s.isEmpty() ? null : type.reader().apply(s),
         v -> v == null ? "" : type.writer().apply(v), v -> v == null || type.allowed().test(v));

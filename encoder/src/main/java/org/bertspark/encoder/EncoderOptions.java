@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bertspark.encoder.model.ModelDefaults;
 
 /**
  * Encoder options with bert-as-service's names, meanings and defaults, one value per {@link EncoderOption}.
@@ -16,9 +15,6 @@ import org.bertspark.encoder.model.ModelDefaults;
  */
 public final class EncoderOptions implements Serializable {
   private static final long serialVersionUID = 2L;
-
-  /** BERT's position table: no model here accepts longer sequences. */
-  public static final int MODEL_MAX_SEQ_LEN = 512;
 
   /** Indexed by {@link EncoderOption#index()}. */
   private final Object[] values;
@@ -53,24 +49,25 @@ public final class EncoderOptions implements Serializable {
   public String tunedModelDir() { return get(EncoderOption.TUNED_MODEL_DIR); }
   public String ckptName() { return get(EncoderOption.CKPT_NAME); }
   public String configName() { return get(EncoderOption.CONFIG_NAME); }
-  /** Null means NONE: each batch is padded to its own longest sequence, up to {@link #MODEL_MAX_SEQ_LEN}. */
+  /** Null means NONE: no cap but the model's; {@link ResolvedOptions} has the number. */
   public Integer maxSeqLen() { return get(EncoderOption.MAX_SEQ_LEN); }
   public boolean casedTokenization() { return get(EncoderOption.CASED_TOKENIZATION); }
   public boolean maskClsSep() { return get(EncoderOption.MASK_CLS_SEP); }
   public int maxBatchSize() { return get(EncoderOption.MAX_BATCH_SIZE); }
-  /** Null until {@link #resolvedFor} the model: its default applies. */
+  /** Null until {@link ResolvedOptions resolved} for the model: its default applies. */
   public PoolingStrategy poolingStrategy() { return get(EncoderOption.POOLING_STRATEGY); }
-  /** Null until {@link #resolvedFor} the model: its default applies. */
+  /** Null until {@link ResolvedOptions resolved} for the model: its default applies. */
   public List<Integer> poolingLayer() { return get(EncoderOption.POOLING_LAYER); }
-  /** Null until {@link #resolvedFor} the model: its default applies. */
+  /** Null until {@link ResolvedOptions resolved} for the model: its default applies. */
   public Boolean normalize() { return get(EncoderOption.NORMALIZE); }
+  /** Null until {@link ResolvedOptions resolved}: the model's default prompt; empty: none. */
   public String prompt() { return get(EncoderOption.PROMPT); }
   public boolean cpu() { return get(EncoderOption.CPU); }
   public boolean fp16() { return get(EncoderOption.FP16); }
   public boolean xla() { return get(EncoderOption.XLA); }
   public List<Integer> deviceMap() { return get(EncoderOption.DEVICE_MAP); }
   public double gpuMemoryFraction() { return get(EncoderOption.GPU_MEMORY_FRACTION); }
-  /** Intra-op threads for TensorFlow; 0 means the cores this JVM sees. */
+  /** Intra-op threads for TensorFlow; 0 means the cores of a Spark task slot, or the cores this JVM sees. */
   public int numThreads() { return get(EncoderOption.NUM_THREADS); }
 
   /**
@@ -120,30 +117,16 @@ public final class EncoderOptions implements Serializable {
   }
 
   /**
-   * These options with the model's defaults where they are unset: pooling_strategy, pooling_layer and normalize
-   * from its sentence-transformers files, else bert-as-service's; a prompt name the model defines becomes its text.
+   * The options as bert-as-service names to strings; {@code parse(toMap())} gives equal options. An unset prompt
+   * (the model's default) has no string form, so it is left out.
    */
-  public EncoderOptions resolvedFor(ModelDefaults model) {
-    ModelDefaults fallback = ModelDefaults.BERT_AS_SERVICE;
-    Builder b = toBuilder();
-    if (poolingStrategy() == null) {
-      b.poolingStrategy(model.pooling() != null ? model.pooling() : fallback.pooling());
-    }
-    if (poolingLayer() == null) {
-      b.poolingLayer(model.poolingLayer() != null ? model.poolingLayer() : fallback.poolingLayer());
-    }
-    if (normalize() == null) {
-      b.normalize(model.normalize() != null ? model.normalize() : fallback.normalize());
-    }
-    String prompt = prompt() == null ? model.defaultPrompt() : model.prompts().getOrDefault(prompt(), prompt());
-    return b.prompt(prompt).build();
-  }
-
-  /** The options as bert-as-service names to strings; {@code parse(toMap())} gives equal options. */
   public Map<String, String> toMap() {
     Map<String, String> m = new LinkedHashMap<>();
     for (EncoderOption<?> option : EncoderOption.all()) {
-      m.put(option.key(), option.formatIn(this));
+      String value = option.formatIn(this);
+      if (value != null) {
+        m.put(option.key(), value);
+      }
     }
     return m;
   }

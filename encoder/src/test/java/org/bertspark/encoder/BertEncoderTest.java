@@ -65,7 +65,7 @@ class BertEncoderTest {
       assertNull(out.get(4), "text with no word pieces at all");
       assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), out.get(2).tokens());
       assertEquals(List.of("[CLS]", "a", "dog", "run", "##s", "[SEP]"), out.get(5).tokens());
-      assertEquals(encoder.dimension(), out.get(2).vector().length);
+      assertEquals(encoder.resolved().width(), out.get(2).vector().length);
       assertEquals(new EncoderStats(2, 0, 1, 10, 12), encoder.stats());
       assertEquals(6, out.get(2).paddedLength(), "padded to the batch's longest sequence");
       assertEquals(6, out.get(5).paddedLength());
@@ -139,7 +139,7 @@ class BertEncoderTest {
   void widthIsHiddenTimesLayersTimesStrategyFactor() {
     try (BertEncoder e = open(base.toBuilder().poolingStrategy(PoolingStrategy.REDUCE_MEAN_MAX)
         .poolingLayer(List.of(-1, -2)))) {
-      assertEquals(32 * 2 * 2, e.dimension());
+      assertEquals(32 * 2 * 2, e.resolved().width());
       assertEquals(128, e.encode(List.of("time")).get(0).vector().length);
     }
   }

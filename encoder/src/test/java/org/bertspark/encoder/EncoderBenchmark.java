@@ -248,7 +248,7 @@ public final class EncoderBenchmark {
       Integer maxSeqLen, int fixedLength) implements Runner {
     @Override
     public Batch run(List<String> texts) {
-      int cap = maxSeqLen == null ? EncoderOptions.MODEL_MAX_SEQ_LEN : maxSeqLen;
+      int cap = maxSeqLen == null ? InputSequence.MAX_LENGTH : maxSeqLen;
       List<float[]> vectors = new ArrayList<>(texts.size());
       long real = 0;
       long padded = 0;

@@ -88,7 +88,7 @@ class EncoderOptionsTest {
     assertEquals(25, DEFAULTS.maxSeqLen());
     assertEquals(256, DEFAULTS.maxBatchSize());
     assertNull(DEFAULTS.poolingStrategy(), "the model's");
-    EncoderOptions google = DEFAULTS.resolvedFor(ModelDefaults.NONE);
+    EncoderOptions google = ResolvedOptions.withDefaults(DEFAULTS, ModelDefaults.NONE);
     assertEquals(PoolingStrategy.REDUCE_MEAN, google.poolingStrategy());
     assertEquals(List.of(-2), google.poolingLayer());
     assertEquals(false, google.normalize());

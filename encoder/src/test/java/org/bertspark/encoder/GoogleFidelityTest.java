@@ -104,7 +104,7 @@ class GoogleFidelityTest {
         assertNotNull(e, text);
         float[][] expected = expected(e.tokens(), layers, maskClsSep, strategy, layerCache);
         float[][] actual = strategy == PoolingStrategy.NONE ? e.tokenVectors() : new float[][] {e.vector()};
-        assertEquals(encoder.dimension(), actual[0].length);
+        assertEquals(encoder.resolved().width(), actual[0].length);
         assertClose(expected, actual, strategy + " " + layers + " on '" + text + "'");
       }
       if (maxSeqLen != null) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.HuggingFaceFiles.Tensor;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.encoder.tokenizer.InputSequence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +82,45 @@ class HuggingFaceModelTest {
         assertEquals(plain.tokenize("query: the cat"), encoder.tokenize("the cat"));
       }
     }
+  }
+
+  /** Issue 20: `prompt=` (empty) turned nothing off, so an E5-style model's passages got its default query prompt. */
+  @Test
+  void anEmptyPromptTurnsTheModelsDefaultPromptOff() {
+    Path hf = writeModel(tmp.resolve("e5"), 3);
+    HuggingFaceFiles.write(hf.resolve("config_sentence_transformers.json"),
+        "{\"prompts\": {\"query\": \"query: \", \"passage\": \"passage: \"}, \"default_prompt_name\": \"query\"}");
+    List<String> byDefault = TokenizerCache.get(options(hf, "")).tokenize("the cat");
+    List<String> none = TokenizerCache.get(options(hf, "prompt=")).tokenize("the cat");
+    List<String> passage = TokenizerCache.get(options(hf, "prompt=passage")).tokenize("the cat");
+    assertEquals(TokenizerCache.get(options(hf, "prompt=")).tokenize("query: the cat"), byDefault);
+    assertEquals(TokenizerCache.get(options(hf, "prompt=")).tokenize("passage: the cat"), passage);
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), none);
+    ResolvedOptions off = BertEncoder.check(options(hf, "prompt="));
+    assertEquals("", off.options().prompt());
+    assertEquals(ResolvedOptions.Source.USER, off.source(EncoderOption.PROMPT));
+    ResolvedOptions model = BertEncoder.check(options(hf, ""));
+    assertEquals("query: ", model.options().prompt());
+    assertEquals(ResolvedOptions.Source.MODEL, model.source(EncoderOption.PROMPT));
+  }
+
+  @Test
+  void resolvedOptionsSayWhereEachValueCameFrom() {
+    Path hf = writeModel(tmp.resolve("sources"), 3);
+    HuggingFaceFiles.writeSentenceTransformers(hf, "mean", true);
+    ResolvedOptions r = BertEncoder.check(options(hf, "max_seq_len=NONE,cpu=true,pooling_layer=-1"));
+    assertEquals(PoolingStrategy.REDUCE_MEAN, r.options().poolingStrategy());
+    assertEquals(ResolvedOptions.Source.MODEL, r.source(EncoderOption.POOLING_STRATEGY));
+    assertEquals(ResolvedOptions.Source.USER, r.source(EncoderOption.POOLING_LAYER));
+    assertEquals(ResolvedOptions.Source.MODEL, r.source(EncoderOption.NORMALIZE));
+    assertEquals(ResolvedOptions.Source.MODEL, r.source(EncoderOption.MAX_SEQ_LEN));
+    assertEquals(ResolvedOptions.Source.USER, r.source(EncoderOption.CPU));
+    assertEquals(ResolvedOptions.Source.DEFAULT, r.source(EncoderOption.MAX_BATCH_SIZE));
+    assertEquals(ResolvedOptions.Source.DEFAULT, r.source(EncoderOption.PROMPT));
+    assertEquals(Math.min(InputSequence.MAX_LENGTH, TinyModel.CONFIG.maxPositionEmbeddings()),
+        r.options().maxSeqLen());
+    assertEquals(TinyModel.CONFIG.hiddenSize(), r.width());
+    assertEquals("model", r.sourcesByName().get("normalize"));
   }
 
   @Test

@@ -94,7 +94,7 @@ class MultilingualTokensTest {
   }
 
   private static SequenceTokenizer tokenizer(Path dir) {
-    return SequenceTokenizer.get(EncoderOptions.parse("model_dir=" + dir + ",max_seq_len=NONE",
+    return TokenizerCache.get(EncoderOptions.parse("model_dir=" + dir + ",max_seq_len=NONE",
         EncoderOptions.defaults()));
   }
 

@@ -52,7 +52,7 @@ public final class OnnxRuntimeBenchmark {
     List<String> texts = EncoderBenchmark.glosses(wordnet, count);
     EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE,num_threads=" + threads
         + ",max_batch_size=" + Math.max(batch, INPUT_ORDER_BATCH), EncoderOptions.defaults());
-    SequenceTokenizer tokenizer = SequenceTokenizer.get(options);
+    SequenceTokenizer tokenizer = TokenizerCache.get(options);
     List<long[]> ids = new ArrayList<>();
     for (String text : texts) {
       ids.add(java.util.Arrays.stream(tokenizer.sequence(text).ids()).asLongStream().toArray());

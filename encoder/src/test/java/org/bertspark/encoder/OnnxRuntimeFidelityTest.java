@@ -148,7 +148,7 @@ class OnnxRuntimeFidelityTest {
       texts.addAll(ENGLISH);
       texts.addAll(CHINESE);
       try (HuggingFaceTokenizer reference = huggingFace(dir)) {
-        SequenceTokenizer ours = SequenceTokenizer.get(EncoderOptions.parse("model_dir=" + model
+        SequenceTokenizer ours = TokenizerCache.get(EncoderOptions.parse("model_dir=" + model
             + ",max_seq_len=NONE", EncoderOptions.defaults()));
         for (String text : texts) {
           Encoding expected = reference.encode(text);

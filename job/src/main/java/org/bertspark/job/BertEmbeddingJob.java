@@ -12,7 +12,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncoderSource;
+import org.bertspark.spark.TaskSlots;
 
 /**
  * The spark-submit application: reads sentences, adds BERT vectors to every row, writes them with every input column,
@@ -78,21 +80,32 @@ public final class BertEmbeddingJob {
     options.checkPaths(hadoopConf);
     JobCounters counters = JobCounters.register(spark.sparkContext());
     EncoderSource source = EncoderSource.of(spark, options.encoder());
-    checkModel(spark, source);
+    ResolvedOptions resolved = checkModel(spark, source);
 
     Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
         counters);
-    if (options.partitions() > 0) {
-      input = input.repartition(options.partitions());
-    }
+    input = spread(spark, input, options.partitions());
     PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters);
     Dataset<Row> output = input.mapPartitions(encoder, Encoders.row(encoder.outputSchema()));
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
     }
-    JobSummary summary = JobSummary.of(options, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
+    JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
     summary.write(hadoopConf);
     return summary;
+  }
+
+  /**
+   * The input in {@code partitions} partitions where given; otherwise an input with fewer partitions than the
+   * application has task slots (one small file, say) is spread over them, since each task's encoder runs with the
+   * cores of one slot ({@link TaskSlots}).
+   */
+  static Dataset<Row> spread(SparkSession spark, Dataset<Row> input, int partitions) {
+    if (partitions > 0) {
+      return input.repartition(partitions);
+    }
+    int slots = TaskSlots.slots(spark.sparkContext());
+    return input.rdd().getNumPartitions() < slots ? input.repartition(slots) : input;
   }
 
   /**
@@ -100,15 +113,17 @@ public final class BertEmbeddingJob {
    * against config, vocabulary, max_seq_len, pooling_layer), reading no weight: the driver never loads the model. In
    * local mode the driver is the executor, so every model is checked; on a cluster only one whose directories the
    * driver sees, since executors may have the model where the driver has not (--archives, their own disks).
+   * Returns the options resolved for the model, for the summary; null where the driver did not read it.
    */
-  private static void checkModel(SparkSession spark, EncoderSource source) {
+  private static ResolvedOptions checkModel(SparkSession spark, EncoderSource source) {
     EncoderOptions options = source.options();
     if (spark.sparkContext().isLocal()) {
-      BertEncoder.check(source.localOptions());
+      return BertEncoder.check(source.localOptions());
     } else if (seenByDriver(options.modelDir()) && (options.tunedModelDir() == null
         || seenByDriver(options.tunedModelDir()))) {
-      BertEncoder.check(options);
+      return BertEncoder.check(options);
     }
+    return null;
   }
 
   private static boolean seenByDriver(String dir) {

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.PoolingStrategy;
+import org.bertspark.encoder.ResolvedOptions;
 import scala.Option;
 import scala.collection.JavaConverters;
 import scala.runtime.BoxedUnit;
@@ -117,7 +117,7 @@ public final class JobOptions {
         : DataFormat.named("--input_format", inputFormatName);
     outputFormat = DataFormat.named("--output_format", outputFormatName);
     vectorType = vectorType(vectorTypeName);
-    if (vectorType == VectorType.VECTOR && encoder.poolingStrategy() == PoolingStrategy.NONE) {
+    if (vectorType == VectorType.VECTOR && ResolvedOptions.perToken(encoder)) {
       throw new IllegalArgumentException(
           "--vector_type vector needs a pooled vector; --pooling_strategy NONE writes array<array<float>>");
     }
@@ -183,7 +183,8 @@ public final class JobOptions {
           (c, v) -> c.outputCol = v);
       value("vector_type", "TYPE", "array (array<float>, default) | vector (Spark ML vector)",
           (c, v) -> c.vectorTypeName = v);
-      opt("partitions", intRead()).valueName("N").text("repartition into N partitions before encoding")
+      opt("partitions", intRead()).valueName("N").text("repartition into N partitions before encoding (default: "
+          + "an input with fewer partitions than task slots is spread over them)")
           .action((v, c) -> {
             c.partitions = (Integer) v;
             return c;

@@ -13,6 +13,8 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.StructType;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncodePhase;
 
 /**
@@ -29,6 +31,11 @@ import org.bertspark.spark.EncodePhase;
  * @param encodeSeconds from the first encoder call of any task to the end of the last one (wall clock)
  * @param modelLoadSeconds the longest a task waited for its encoder: the model load, where one happened
  * @param tfrecordDropped TFRecord input records skipped by mode=DROPMALFORMED (in the JSON for TFRecord input only)
+ * @param options the job's options and the encoder's, resolved for the model where the driver could read it
+ * @param optionSources where each encoder option's value came from (user, model, default); empty where the driver
+ *     could not read the model (only executors see it), and then values the model decides are empty
+ * @param tasks the tasks that encoded rows
+ * @param threadsPerTask the TensorFlow threads each task's encoder ran with (the most, should tasks differ)
  */
 public record JobSummary(
     List<String> input,
@@ -45,14 +52,19 @@ public record JobSummary(
     long paddedTokens,
     double wallSeconds,
     Map<String, String> options,
+    Map<String, String> optionSources,
     long tfrecordDropped,
     double encodeSeconds,
-    double modelLoadSeconds) {
+    double modelLoadSeconds,
+    int tasks,
+    int threadsPerTask) {
 
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  static JobSummary of(JobOptions job, StructType schema, JobCounters c, double wallSeconds) {
+  /** {@code resolved}: the encoder's options resolved for the model; null where the driver could not read it. */
+  static JobSummary of(JobOptions job, ResolvedOptions resolved, StructType schema, JobCounters c,
+      double wallSeconds) {
     Map<String, String> options = new LinkedHashMap<>();
     options.put("input_format", job.inputFormat().sparkName());
     options.put("text_col", job.textCol());
@@ -64,11 +76,17 @@ public record JobSummary(
     options.put("partitions", Integer.toString(job.partitions()));
     options.put("show_tokens", Boolean.toString(job.showTokens()));
     job.readOptions().forEach((key, value) -> options.put("read_option." + key, value));
-    options.putAll(job.encoder().toMap());
+    EncoderOptions encoder = resolved == null ? job.encoder()
+        // the model as the user named it, not the local copy the driver read
+        : resolved.options().toBuilder().modelDir(job.encoder().modelDir())
+            .tunedModelDir(job.encoder().tunedModelDir()).build();
+    options.putAll(encoder.toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
         c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
-        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options, c.tfrecordDropped.value(),
-        EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()));
+        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options,
+        resolved == null ? Map.of() : resolved.sourcesByName(), c.tfrecordDropped.value(),
+        EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()),
+        c.phases.value().size(), EncodePhase.mostThreads(c.phases.value()));
   }
 
   /** Rows with a null vector, for any reason. */
@@ -119,7 +137,10 @@ public record JobSummary(
     m.put("encode_seconds", Math.round(encodeSeconds * 1000) / 1000.0);
     m.put("encode_rows_per_second", Math.round(encodeRowsPerSecond() * 10) / 10.0);
     m.put("encode_tokens_per_second", Math.round(encodeSeconds > 0 ? realTokens / encodeSeconds : 0));
+    m.put("tasks", tasks);
+    m.put("threads_per_task", threadsPerTask);
     m.put("options", options);
+    m.put("option_sources", optionSources);
     try {
       return JSON.writeValueAsString(m);
     } catch (JsonProcessingException e) {

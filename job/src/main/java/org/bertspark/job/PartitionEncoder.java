@@ -48,7 +48,7 @@ final class PartitionEncoder implements MapPartitionsFunction<Row, Row> {
         : EncodedRows.Call.texts(source, row -> row.getString(textIndex),
             textBIndex < 0 ? null : row -> row.getString(textBIndex));
     this.counters = counters;
-    this.vector = new VectorColumn(job.encoder().poolingStrategy(), job.vectorType() == JobOptions.VectorType.VECTOR);
+    this.vector = new VectorColumn(job.encoder(), job.vectorType() == JobOptions.VectorType.VECTOR);
     this.showTokens = job.showTokens();
     StructType out = input.add(newColumn(input, job.outputCol()), vector.dataType(), true);
     this.outputSchema = showTokens

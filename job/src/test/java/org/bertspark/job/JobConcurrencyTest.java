@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Tasks sharing one executor's encoder give the vectors of one task alone, without deadlock, whatever the task
  * slots: local[4] against local[1], and two executor JVMs of two cores each running two tasks (task.cpus 1) or one
- * (task.cpus 2) at a time.
+ * (task.cpus 2) at a time. Each task's encoder runs with the cores of one slot, and an input of one partition is
+ * spread over the slots.
  */
 class JobConcurrencyTest {
   private static final int ROWS = 1200;
@@ -35,7 +36,7 @@ class JobConcurrencyTest {
   @BeforeAll
   static void referenceFromOneTaskAtATime() {
     model = TinyModel.writeCheckpoint(tmp.resolve("model"), 31).toString();
-    oneTask = encode("local-1", () -> local("local[1]"));
+    oneTask = encode("local-1", () -> local("local[1]"), PARTITIONS).vectors();
   }
 
   private static SparkSession local(String master) {
@@ -43,17 +44,20 @@ class JobConcurrencyTest {
         .getOrCreate();
   }
 
-  /** Writes the input with a fresh session from {@code start}, runs the job, returns vectors by id. */
-  private static Map<Long, float[]> encode(String name, Supplier<SparkSession> start) {
-    CompletableFuture<Map<Long, float[]>> run = CompletableFuture.supplyAsync(() -> {
+  /** A job's summary and its vectors by id. */
+  private record Run(JobSummary summary, Map<Long, float[]> vectors) {}
+
+  /** Writes the input in {@code files} files with a fresh session from {@code start}, runs the job. */
+  private static Run encode(String name, Supplier<SparkSession> start, int files) {
+    CompletableFuture<Run> run = CompletableFuture.supplyAsync(() -> {
       SparkSession spark = start.get();
       try {
         String in = tmp.resolve("in-" + name).toString();
         String out = tmp.resolve("out-" + name).toString();
-        spark.range(0, ROWS, 1, PARTITIONS)
+        spark.range(0, ROWS, 1, files)
             .selectExpr("id", "concat('sentence ', id, repeat(' and more words', CAST(id % 7 AS INT))) AS text")
             .write().parquet(in);
-        BertEmbeddingJob.run(spark, JobOptions.parse("--input", in, "--output", out, "--model_dir", model,
+        JobSummary summary = BertEmbeddingJob.run(spark, JobOptions.parse("--input", in, "--output", out, "--model_dir", model,
             "--max_batch_size", "8", "--max_seq_len", "NONE"));
         Map<Long, float[]> vectors = new HashMap<>();
         for (Row row : spark.read().parquet(out).collectAsList()) {
@@ -64,7 +68,7 @@ class JobConcurrencyTest {
           }
           vectors.put(row.getLong(row.fieldIndex("id")), f);
         }
-        return vectors;
+        return new Run(summary, vectors);
       } finally {
         spark.stop();
       }
@@ -78,7 +82,10 @@ class JobConcurrencyTest {
     }
   }
 
-  private static void assertSameAsOneTask(Map<Long, float[]> vectors) {
+  /** The run's vectors are one task's; its tasks ran {@code threads} TensorFlow threads each. */
+  private static void assertRan(Run run, int threads) {
+    assertEquals(threads, run.summary().threadsPerTask(), "threads per task");
+    Map<Long, float[]> vectors = run.vectors();
     assertEquals(ROWS, vectors.size());
     oneTask.forEach((id, expected) -> {
       float[] actual = vectors.get(id);
@@ -91,20 +98,28 @@ class JobConcurrencyTest {
 
   @Test
   void fourTasksSharingOneEncoder() {
-    assertSameAsOneTask(encode("local-4", () -> local("local[4]")));
+    // local mode books one core per task, and runs more tasks at once than the JVM has cores only if asked to
+    assertRan(encode("local-4", () -> local("local[4]"), PARTITIONS), 1);
+  }
+
+  @Test
+  void oneFileSpreadOverTheTaskSlots() {
+    Run run = encode("local-2-one-file", () -> local("local[2]"), 1);
+    assertRan(run, 1);
+    assertEquals(2, run.summary().tasks(), "tasks");
   }
 
   @Test
   void twoCoreExecutorsWithOneCpuPerTask() {
-    assertSameAsOneTask(encode("cluster-task-cpus-1", () -> LocalCluster.start(Map.of(
+    assertRan(encode("cluster-task-cpus-1", () -> LocalCluster.start(Map.of(
         "spark.master", "local-cluster[2,2,1024]", "spark.executor.cores", "2", "spark.task.cpus", "1",
-        "spark.locality.wait", "0"))));
+        "spark.locality.wait", "0")), PARTITIONS), 1);
   }
 
   @Test
   void twoCoreExecutorsWithTwoCpusPerTask() {
-    assertSameAsOneTask(encode("cluster-task-cpus-2", () -> LocalCluster.start(Map.of(
+    assertRan(encode("cluster-task-cpus-2", () -> LocalCluster.start(Map.of(
         "spark.master", "local-cluster[2,2,1024]", "spark.executor.cores", "2", "spark.task.cpus", "2",
-        "spark.locality.wait", "0"))));
+        "spark.locality.wait", "0")), PARTITIONS), 2);
   }
 }

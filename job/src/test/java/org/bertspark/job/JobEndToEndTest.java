@@ -202,6 +202,12 @@ class JobEndToEndTest {
     assertEquals(BAD_ROWS, json.get("null").asLong());
     assertEquals(model, json.get("options").get("model_dir").asText());
     assertFalse(json.has("tfrecord_dropped_records"), "only TFRecord input counts dropped records");
+    // the values the encoder used, reproducible from the summary, and where each came from
+    assertEquals("REDUCE_MEAN", json.get("options").get("pooling_strategy").asText());
+    assertEquals("-2", json.get("options").get("pooling_layer").asText());
+    assertEquals("false", json.get("options").get("normalize").asText());
+    assertEquals("default", json.get("option_sources").get("pooling_strategy").asText());
+    assertEquals("user", json.get("option_sources").get("model_dir").asText());
   }
 
   /**
@@ -398,7 +404,7 @@ class JobEndToEndTest {
     List<Embedding> expected = reference(options, input, false);
     int dimension;
     try (BertEncoder encoder = BertEncoder.open(options)) {
-      dimension = encoder.dimension();
+      dimension = encoder.resolved().width();
     }
     for (Row row : written.collectAsList()) {
       int i = (int) row.getLong(0);

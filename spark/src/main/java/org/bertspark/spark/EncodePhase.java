@@ -6,16 +6,22 @@ import java.util.Collection;
 /**
  * A task's encoding phase: from the start of its first encoder call to the end of its last, in wall-clock
  * milliseconds (comparable across executors), and how long it waited for its encoder (a model load, on the executor's
- * first task). The job's rate over the union of these phases is the steady-state rate that Spark's start-up and model
- * loading would otherwise hide.
+ * first task), and the TensorFlow threads its encoder ran with. The job's rate over the union of these phases is the
+ * steady-state rate that Spark's start-up and model loading would otherwise hide.
  */
-public record EncodePhase(long startMillis, long endMillis, long encoderWaitNanos) implements Serializable {
+public record EncodePhase(long startMillis, long endMillis, long encoderWaitNanos, int threads)
+    implements Serializable {
 
   /** Seconds from the earliest phase's start to the latest one's end; 0 without phases. */
   public static double seconds(Collection<EncodePhase> phases) {
     long start = phases.stream().mapToLong(EncodePhase::startMillis).min().orElse(0);
     long end = phases.stream().mapToLong(EncodePhase::endMillis).max().orElse(0);
     return (end - start) / 1e3;
+  }
+
+  /** The most threads any task's encoder ran with; 0 without phases. */
+  public static int mostThreads(Collection<EncodePhase> phases) {
+    return phases.stream().mapToInt(EncodePhase::threads).max().orElse(0);
   }
 
   /** The longest wait for an encoder, in seconds: the model load time, as its executors saw it. */

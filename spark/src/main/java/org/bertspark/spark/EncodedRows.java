@@ -10,6 +10,7 @@ import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.Embeddings;
+import org.bertspark.encoder.device.SessionConfig;
 
 /**
  * A partition's rows with their encodings, for the job and for SQL alike: rows stream through in chunks of
@@ -74,10 +75,14 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   private final List<T> chunk = new ArrayList<>();
   private final List<Embeddings> results = new ArrayList<>();
   private int next;
-  /** This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait. */
+  /**
+   * This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait, most
+   * threads of its encoders.
+   */
   private long phaseStart = -1;
   private long phaseEnd;
   private long longestWait;
+  private int threads;
 
   /**
    * @param copy a copy of an input row that outlives the iterator's next step (Spark reuses row objects)
@@ -112,7 +117,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
       }
     }
     if (chunk.isEmpty() && phaseStart >= 0) {
-      counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait));
+      counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait, threads));
       phaseStart = -1; // reported once
     }
     return !chunk.isEmpty();
@@ -124,6 +129,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
       longestWait = Math.max(longestWait, System.nanoTime() - asked);
       long start = System.currentTimeMillis();
       Embeddings embeddings = call.input().encode(lease.encoder(), chunk);
+      threads = Math.max(threads, SessionConfig.threads(lease.encoder().options()));
       phaseStart = phaseStart < 0 ? start : phaseStart;
       phaseEnd = System.currentTimeMillis();
       return embeddings;

@@ -19,8 +19,8 @@ import org.bertspark.encoder.EncoderOptions;
 /**
  * Where a task gets its encoder: made on the driver for some options, used in tasks. A task's encoder is the
  * executor's shared one from {@link EncoderCache} (at most {@value #CACHE_SIZE_KEY} models per JVM), for the options
- * with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once per host) and the GPU Spark gave the
- * task ({@link TaskGpu}).
+ * with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once per host), the GPU Spark gave the
+ * task ({@link TaskGpu}) and num_threads 0 as the cores of one task slot ({@link TaskSlots}).
  */
 public final class EncoderSource implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -112,6 +112,6 @@ public final class EncoderSource implements Serializable {
 
   /** A lease on this task's encoder; close it when the rows in hand are encoded. */
   public EncoderCache.Lease acquire() {
-    return EncoderCache.acquire(TaskGpu.forThisTask(localOptions()), cacheSize);
+    return EncoderCache.acquire(TaskSlots.forThisTask(TaskGpu.forThisTask(localOptions())), cacheSize);
   }
 }

@@ -9,7 +9,8 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.bertspark.encoder.Embedding;
-import org.bertspark.encoder.PoolingStrategy;
+import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.ResolvedOptions;
 
 /**
  * An {@link Embedding} as a Spark column: {@code array<float>}, or Spark ML's vector type when asked for; with
@@ -20,9 +21,12 @@ public final class VectorColumn implements Serializable {
   private final boolean tokenLevel;
   private final boolean mlVector;
 
-  /** {@code mlVector}: Spark ML's vector type instead of {@code array<float>} (not for pooling NONE). */
-  public VectorColumn(PoolingStrategy pooling, boolean mlVector) {
-    this.tokenLevel = pooling == PoolingStrategy.NONE;
+  /**
+   * The column of the encoder for {@code options}, known before the model is read ({@link ResolvedOptions#perToken}).
+   * {@code mlVector}: Spark ML's vector type instead of {@code array<float>} (not for pooling NONE).
+   */
+  public VectorColumn(EncoderOptions options, boolean mlVector) {
+    this.tokenLevel = ResolvedOptions.perToken(options);
     this.mlVector = mlVector && !tokenLevel;
   }
 

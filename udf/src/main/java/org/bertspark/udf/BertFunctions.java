@@ -70,7 +70,9 @@ public final class BertFunctions {
                 + "          spaces or punctuation; a word '|||' starts text_b.\n"
                 + "      * options - a constant string of bert-as-service options overriding the spark.bert.* conf,\n"
                 + "          e.g. 'pooling_strategy=CLS_TOKEN,pooling_layer=-4,-3,-2,-1,max_seq_len=64'.\n"
-                + "          With pooling_strategy=NONE the result is one vector per token: array<array<float>>.\n",
+                + "          With pooling_strategy=NONE the result is one vector per token: array<array<float>>.\n"
+                + "          Each option's value comes from the call, else spark.bert.*, else as below:\n"
+                + defaults(),
             "\n    Examples:\n"
                 + "      > SELECT size(_FUNC_('hello world'));\n"
                 + "       768\n"
@@ -97,6 +99,16 @@ public final class BertFunctions {
                 + "      > SELECT _FUNC_(array(1.0, 0.0), array(1.0, 1.0));\n"
                 + "       0.7071067811865475\n"
                 + "      > SELECT id FROM docs ORDER BY _FUNC_(embedding, bert_encode('query')) DESC LIMIT 10;\n"));
+  }
+
+  /** Each option's default, "the model's" where the model's files decide, one line each (DESCRIBE FUNCTION). */
+  private static String defaults() {
+    StringBuilder out = new StringBuilder();
+    for (EncoderOption<?> option : EncoderOption.all()) {
+      out.append("            ").append(option.key()).append(": ").append(option.defaultText().replace("`", ""))
+          .append('\n');
+    }
+    return out.toString();
   }
 
   private static Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>> function(

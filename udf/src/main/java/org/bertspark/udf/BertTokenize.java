@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.bertspark.spark.EncoderSource;
 import scala.collection.IndexedSeq;
@@ -48,7 +49,7 @@ public final class BertTokenize extends Expression implements CodegenFallback, I
       return null;
     }
     if (tokenizer == null) {
-      tokenizer = SequenceTokenizer.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
+      tokenizer = TokenizerCache.get(EncoderSource.inTask(options).localOptions()); // remote model_dir: copied
     }
     List<String> tokens = value instanceof ArrayData words ? tokenizer.tokenizeWords(PreTokenized.words(words))
         : tokenizer.tokenize(value.toString());

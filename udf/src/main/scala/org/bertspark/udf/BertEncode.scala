@@ -39,7 +39,7 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   }
 
   /** array&lt;float&gt;; with pooling NONE one vector per token, as the job gives. */
-  def vectorColumn: VectorColumn = new VectorColumn(options.poolingStrategy, false)
+  def vectorColumn: VectorColumn = new VectorColumn(options, false)
 
   /** The fallback, one row at a time, where no batched node could take the call (see [[ExtractBertEncode]]). */
   override def eval(row: InternalRow): Any = {

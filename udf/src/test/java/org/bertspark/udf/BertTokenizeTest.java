@@ -12,6 +12,7 @@ import java.util.List;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.model.BertConfig;
@@ -81,7 +82,7 @@ class BertTokenizeTest {
         + "}");
     Files.write(hf.resolve("vocab.txt"), TinyModel.VOCAB);
     String options = "model_dir=" + hf + ",max_seq_len=NONE";
-    SequenceTokenizer own = SequenceTokenizer.get(EncoderOptions.parse(options, EncoderOptions.defaults()));
+    SequenceTokenizer own = TokenizerCache.get(EncoderOptions.parse(options, EncoderOptions.defaults()));
     List<List<String>> expected = new ArrayList<>();
     TEXTS.forEach(t -> expected.add(own.tokenize(t)));
     assertEquals(List.of("[CLS]", "hello", ",", "world", "!", "[SEP]"), expected.get(0));

@@ -14,13 +14,19 @@ import org.tensorflow.proto.RewriterConfig;
 public final class SessionConfig {
   private SessionConfig() {}
 
+  /** The intra-op threads a session gets: num_threads, or the cores the JVM sees for 0. */
+  public static int threads(EncoderOptions options) {
+    return options.numThreads() > 0 ? options.numThreads() : Runtime.getRuntime().availableProcessors();
+  }
+
   /** @param gpu the process's GPU options, null before any encoder fixed them */
   public static ConfigProto of(EncoderOptions options, GPUOptions gpu) {
-    int threads = options.numThreads() > 0 ? options.numThreads() : Runtime.getRuntime().availableProcessors();
+    int threads = threads(options);
     ConfigProto.Builder config = ConfigProto.newBuilder()
         .setIntraOpParallelismThreads(threads)
-        // the graph is one long chain; a second pool only overlaps the q/k/v projections
-        .setInterOpParallelismThreads(2)
+        // The graph is one long chain: a second inter-op thread only overlaps the q/k/v projections. With one thread
+        // TensorFlow runs the graph in the caller's thread, so concurrent callers (Spark tasks) each keep to their own.
+        .setInterOpParallelismThreads(Math.min(2, threads))
         .setAllowSoftPlacement(true);
     if (options.cpu()) {
       config.putDeviceCount("GPU", 0);

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.PoolingStrategy;
+import org.bertspark.encoder.tokenizer.InputSequence;
 
 /**
  * The option defaults a model's own files set, from sentence-transformers' conventions: {@code modules.json} with its
@@ -52,7 +53,7 @@ public record ModelDefaults(PoolingStrategy pooling, List<Integer> poolingLayer,
     Path sentenceBert = dir.resolve("sentence_bert_config.json");
     if (Files.isRegularFile(sentenceBert)) {
       JsonNode length = TokenizerFiles.read(sentenceBert, false).path("max_seq_length");
-      maxSeqLen = length.canConvertToInt() && length.intValue() >= 3 ? length.intValue() : null;
+      maxSeqLen = length.canConvertToInt() && length.intValue() >= InputSequence.MIN_LENGTH ? length.intValue() : null;
     }
     Map<String, String> prompts = new LinkedHashMap<>();
     String defaultPrompt = null;

@@ -49,12 +49,18 @@ public final class ModelDirectory {
   private final Path checkpointPrefix;
   private final String variablePrefix;
 
-  /** A Google checkpoint or TF SavedModel: Google's tokenizer, cased_tokenization decides. */
+  /**
+   * A Google checkpoint or TF SavedModel: Google's tokenizer, cased_tokenization decides. A null
+   * {@code variablePrefix}: the checkpoint is not read yet (tokenizing only); opening its weights reads and checks it.
+   */
   private ModelDirectory(Path vocabFile, BertConfig config, Path checkpointPrefix, String variablePrefix) {
     this.vocabFile = vocabFile;
     this.huggingFaceTokenizer = null;
     this.config = config;
-    this.weights = () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix);
+    this.weights = variablePrefix != null ? () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix)
+        : () -> {
+          throw new IllegalStateException("the checkpoint " + checkpointPrefix + " was not checked: resolve the model");
+        };
     this.defaults = ModelDefaults.NONE;
     this.checkpointPrefix = checkpointPrefix;
     this.variablePrefix = variablePrefix;
@@ -84,17 +90,12 @@ public final class ModelDirectory {
   }
 
   /**
-   * The vocabulary of the Google model named by model_dir, found without reading the config or the checkpoint: all
-   * that tokenizing needs. Null for a Hugging Face model, whose tokenizer settings come with it: {@link #resolve} it.
+   * The model named by model_dir as far as tokenizing needs it: vocabulary, config, tokenizer settings and
+   * sentence-transformers' defaults. A Google checkpoint with its config is not read, so a half-copied one still
+   * tokenizes; its {@link #openWeights} then checks it (a SavedModel without a config is read for its shapes).
    */
-  public static Path vocabFile(EncoderOptions options) {
-    Path dir = directory(options, BuiltinModels.local());
-    if (isHuggingFace(dir, options)) {
-      return null;
-    }
-    return Files.isRegularFile(dir.resolve("saved_model.pb"))
-        ? require(dir, "assets/vocab.txt", "a SavedModel directory keeps its vocabulary there")
-        : require(dir, "vocab.txt", "a Google BERT directory needs it");
+  public static ModelDirectory forTokenizer(EncoderOptions options) {
+    return resolve(options, BuiltinModels.local(), false);
   }
 
   /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */
@@ -104,6 +105,11 @@ public final class ModelDirectory {
   }
 
   static ModelDirectory resolve(EncoderOptions options, BuiltinModels builtins) {
+    return resolve(options, builtins, true);
+  }
+
+  /** {@code checkWeights}: check the checkpoint's shapes now, else only where the config must come from them. */
+  private static ModelDirectory resolve(EncoderOptions options, BuiltinModels builtins, boolean checkWeights) {
     String configName = fileInside("config_name", options.configName());
     String ckptName = fileInside("ckpt_name", options.ckptName());
     Path dir = directory(options, builtins);
@@ -127,6 +133,7 @@ public final class ModelDirectory {
       String needs = "a Google BERT directory needs " + configName + ", " + ckptName
           + ".index and its data shards, vocab.txt; a SavedModel directory needs saved_model.pb; a Hugging Face "
           + "directory needs config.json with model.safetensors, or a *.onnx file";
+      require(dir, checkWeights ? configName : "vocab.txt", needs); // tokenizing misses the vocabulary first
       require(dir, configName, needs);
       vocab = require(dir, "vocab.txt", needs);
       prefix = dir.resolve(ckptName);
@@ -137,6 +144,9 @@ public final class ModelDirectory {
       prefix = tuned.resolve(ckptName);
       require(tuned, ckptName + ".index", "tuned_model_dir needs the fine-tuned checkpoint "
           + ckptName + ".index and its data shards");
+    }
+    if (!checkWeights && configFile != null) {
+      return new ModelDirectory(vocab, BertConfig.read(configFile), prefix, null);
     }
     Map<String, long[]> shapes;
     try (CheckpointReader reader = CheckpointReader.open(prefix)) {
@@ -196,16 +206,24 @@ public final class ModelDirectory {
   }
 
   /**
-   * The model's tokenizer, read from its files: Google's WordPiece (cased_tokenization keeps case and accents) or
-   * the Hugging Face model's own (cased_tokenization turns its lower-casing and accent stripping off).
+   * The model's tokenizer, read from its files, after checking its size against the config: Google's WordPiece
+   * (cased_tokenization keeps case and accents) or the Hugging Face model's own (cased_tokenization turns its
+   * lower-casing and accent stripping off).
    */
   public Tokenizer tokenizer(boolean casedTokenization) {
-    if (huggingFaceTokenizer == null) {
-      return new WordPieceTokenizer(Vocabulary.load(vocabFile), !casedTokenization);
+    Tokenizer tokenizer = huggingFaceTokenizer == null
+        ? new WordPieceTokenizer(Vocabulary.load(vocabFile), !casedTokenization)
+        : casedTokenization ? huggingFaceTokenizer.get().cased() : huggingFaceTokenizer.get();
+    // a Google vocabulary is the embedding table's rows; Hugging Face's tables may have rows no token uses
+    boolean fits = huggingFaceTokenizer == null ? tokenizer.size() == config.vocabSize()
+        : tokenizer.size() <= config.vocabSize();
+    if (!fits) {
+      throw new IllegalArgumentException("vocabulary " + vocabFile + " has " + tokenizer.size()
+          + " tokens but the model's config says vocab_size " + config.vocabSize());
     }
-    HuggingFaceTokenizer own = huggingFaceTokenizer.get();
-    return casedTokenization ? own.cased() : own;
+    return tokenizer;
   }
+
 
   /** Option defaults from the model's sentence-transformers files. */
   public ModelDefaults defaults() {
@@ -213,12 +231,12 @@ public final class ModelDirectory {
   }
 
   /** The checkpoint path without its {@code .index} / {@code .data-*} suffix; null for Hugging Face models. */
-  public Path checkpointPrefix() {
+  Path checkpointPrefix() {
     return checkpointPrefix;
   }
 
   /** What precedes Google's variable names in the checkpoint: "" or "module/" (TF Hub SavedModels); null for HF. */
-  public String variablePrefix() {
+  String variablePrefix() {
     return variablePrefix;
   }
 

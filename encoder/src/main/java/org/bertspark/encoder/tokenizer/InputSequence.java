@@ -2,8 +2,6 @@ package org.bertspark.encoder.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.bertspark.encoder.tokenizer.Template;
-import org.bertspark.encoder.tokenizer.Tokenizer;
 
 /**
  * One BERT input: the tokens of one text, or of a pair, inside the special tokens of the tokenizer's
@@ -18,6 +16,10 @@ import org.bertspark.encoder.tokenizer.Tokenizer;
  * @param truncated whether tokens were dropped to fit
  */
 public record InputSequence(List<String> tokens, int[] ids, int[] segmentIds, boolean[] special, boolean truncated) {
+  /** The shortest max_seq_len: a pair's [CLS] and two [SEP]. */
+  public static final int MIN_LENGTH = 3;
+  /** The longest: BERT's position table; no model here takes longer sequences. */
+  public static final int MAX_LENGTH = 512;
 
   /**
    * Builds the input for {@code idsA} (and {@code idsB}, unless null) in at most {@code maxSeqLen} tokens. A single

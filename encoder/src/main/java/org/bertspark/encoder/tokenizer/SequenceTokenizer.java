@@ -1,37 +1,18 @@
 package org.bertspark.encoder.tokenizer;
 
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.EncoderOption;
-import org.bertspark.encoder.EncoderOptions;
-import org.bertspark.encoder.model.BertConfig;
-import org.bertspark.encoder.model.ModelDirectory;
 
 /**
- * Text to BERT's input sequences, exactly as {@link BertEncoder} feeds them: bert-as-service's {@code a ||| b}
- * pairs, the model's {@link Tokenizer} (Google's WordPiece, or the Hugging Face model's own), its special tokens and
- * truncation to max_seq_len ({@link InputSequence}). It needs the model's tokenizer files only (and its config for
- * max_seq_len NONE): no TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.
+ * Text to BERT's input sequences, exactly as the encoder feeds them: bert-as-service's {@code a ||| b} pairs, the
+ * model's {@link Tokenizer} (Google's WordPiece, or the Hugging Face model's own), its special tokens and truncation
+ * to max_seq_len ({@link InputSequence}). It needs the model's tokenizer files and resolved settings only: no
+ * TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.
  */
 public final class SequenceTokenizer {
   /** bert-as-service's separator of the two sentences of a pair in one string. */
   private static final String PAIR_SEPARATOR = "|||";
-  /** The options tokens depend on; options that differ only elsewhere (pooling, devices, …) share a tokenizer. */
-  private static final List<EncoderOption<?>> DEPENDS_ON = List.of(EncoderOption.MODEL_DIR,
-      EncoderOption.TUNED_MODEL_DIR, EncoderOption.CKPT_NAME, EncoderOption.CONFIG_NAME, EncoderOption.MAX_SEQ_LEN,
-      EncoderOption.CASED_TOKENIZATION, EncoderOption.PROMPT);
-  /** Tokenizers kept per JVM, least recently used dropped first; each holds a vocabulary (a few MB for BERT's). */
-  private static final int CACHED = 16;
-  private static final Map<EncoderOptions, SequenceTokenizer> CACHE = new LinkedHashMap<>(CACHED, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<EncoderOptions, SequenceTokenizer> eldest) {
-      return size() > CACHED;
-    }
-  };
 
   private final Tokenizer tokenizer;
   private final int maxSeqLen;
@@ -41,63 +22,19 @@ public final class SequenceTokenizer {
    * prompt + text when the prompt ends in a space (E5's "query: ").
    */
   private final int[] promptIds;
-
-  /** Token type ids the model has: the template's largest must be below; 0 when unknown (tokenizing only). */
+  /** Token type ids the model has: the template's largest must be below. */
   private final int typeVocabSize;
 
-  private SequenceTokenizer(Tokenizer tokenizer, int maxSeqLen, String prompt, int typeVocabSize) {
+  /**
+   * @param maxSeqLen tokens per sequence at most, the template's special tokens included
+   * @param prompt text put before every first sentence; null or empty for none
+   * @param typeVocabSize the model's token types
+   */
+  public SequenceTokenizer(Tokenizer tokenizer, int maxSeqLen, String prompt, int typeVocabSize) {
     this.tokenizer = tokenizer;
     this.typeVocabSize = typeVocabSize;
     this.maxSeqLen = maxSeqLen;
     this.promptIds = prompt == null ? new int[0] : tokenizer.ids(prompt.stripTrailing());
-  }
-
-  /**
-   * The tokenizer for a model and options {@link EncoderOptions#resolvedFor resolved} for it: the model's own
-   * (Hugging Face models; cased_tokenization turns its lower-casing and accent stripping off) or Google's; max_seq_len
-   * NONE is the model's limit (its positions, sentence-transformers' max_seq_length).
-   */
-  public static SequenceTokenizer of(Tokenizer tokenizer, ModelDirectory model, EncoderOptions options) {
-    int maxSeqLen = modelMaxSeqLen(model.config());
-    if (model.defaults().maxSeqLen() != null) {
-      maxSeqLen = Math.min(maxSeqLen, model.defaults().maxSeqLen());
-    }
-    return new SequenceTokenizer(tokenizer, options.maxSeqLen() != null ? options.maxSeqLen() : maxSeqLen,
-        options.prompt(), model.config().typeVocabSize());
-  }
-
-  /**
-   * The shared tokenizer for the model, max_seq_len and cased_tokenization of {@code options}; the first caller
-   * reads the vocabulary while others wait. With max_seq_len NONE the model's config (and the checkpoint's index,
-   * for a SavedModel without a config) is read too, for the model's positions; never a weight.
-   */
-  public static synchronized SequenceTokenizer get(EncoderOptions options) {
-    EncoderOptions.Builder keyBuilder = EncoderOptions.builder();
-    DEPENDS_ON.forEach(option -> copy(option, options, keyBuilder));
-    EncoderOptions key = keyBuilder.build();
-    SequenceTokenizer tokenizer = CACHE.get(key);
-    if (tokenizer == null) {
-      Path vocabFile = key.maxSeqLen() != null ? ModelDirectory.vocabFile(key) : null;
-      if (vocabFile != null) {
-        tokenizer = new SequenceTokenizer(new WordPieceTokenizer(Vocabulary.load(vocabFile),
-            !key.casedTokenization()), key.maxSeqLen(), key.prompt(), 0);
-      } else { // NONE, or a Hugging Face model: its config and tokenizer files, and the weights' shapes
-        ModelDirectory model = ModelDirectory.resolve(key);
-        EncoderOptions resolved = key.resolvedFor(model.defaults());
-        tokenizer = of(model.tokenizer(resolved.casedTokenization()), model, resolved);
-      }
-      CACHE.put(key, tokenizer);
-    }
-    return tokenizer;
-  }
-
-  private static <T> void copy(EncoderOption<T> option, EncoderOptions from, EncoderOptions.Builder to) {
-    to.set(option, from.get(option));
-  }
-
-  /** The longest sequence a model takes: its position table, within {@link EncoderOptions#MODEL_MAX_SEQ_LEN}. */
-  public static int modelMaxSeqLen(BertConfig config) {
-    return Math.min(EncoderOptions.MODEL_MAX_SEQ_LEN, config.maxPositionEmbeddings());
   }
 
   /** The word pieces fed to BERT for this text, [CLS]/[SEP] included (show_tokens); null if it has none. */

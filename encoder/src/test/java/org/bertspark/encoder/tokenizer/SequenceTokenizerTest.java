@@ -15,6 +15,7 @@ import java.util.List;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.PoolingStrategy;
+import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +54,7 @@ class SequenceTokenizerTest {
         TEXTS.forEach(t -> expected.add(encoder.tokenize(t)));
       }
       List<List<String>> actual = new ArrayList<>();
-      TEXTS.forEach(t -> actual.add(SequenceTokenizer.get(good).tokenize(t)));
+      TEXTS.forEach(t -> actual.add(TokenizerCache.get(good).tokenize(t)));
       assertEquals(expected, actual, good.toString());
       assertTrue(actual.get(6).size() > 3 && actual.get(2) == null && actual.get(4) == null, actual.toString());
     }
@@ -64,36 +65,36 @@ class SequenceTokenizerTest {
     EncoderOptions options = options(broken, EncoderOptions.builder().maxSeqLen(8));
     assertThrows(RuntimeException.class, () -> BertEncoder.open(options), "the checkpoint is really broken");
     assertEquals(List.of("[CLS]", "hello", ",", "world", "!", "[SEP]"),
-        SequenceTokenizer.get(options).tokenize("Hello, world!"));
+        TokenizerCache.get(options).tokenize("Hello, world!"));
     assertEquals(List.of("[CLS]", "the", "cat", "[SEP]", "the", "dog", "[SEP]"),
-        SequenceTokenizer.get(options).tokenize("the cat ||| the dog"));
-    assertEquals(8, SequenceTokenizer.get(options).tokenize("the old man ".repeat(10)).size());
-    assertNull(SequenceTokenizer.get(options).tokenize("\u200b"));
+        TokenizerCache.get(options).tokenize("the cat ||| the dog"));
+    assertEquals(8, TokenizerCache.get(options).tokenize("the old man ".repeat(10)).size());
+    assertNull(TokenizerCache.get(options).tokenize("\u200b"));
   }
 
   @Test
   void sharedPerModelAndTokenizingOptions() {
     EncoderOptions base = options(model, EncoderOptions.builder());
-    SequenceTokenizer tokenizer = SequenceTokenizer.get(base);
+    SequenceTokenizer tokenizer = TokenizerCache.get(base);
     EncoderOptions pooledElsewhere = base.toBuilder().poolingStrategy(PoolingStrategy.CLS_TOKEN)
         .poolingLayer(List.of(-1)).maxBatchSize(3).cpu(true).build();
-    assertSame(tokenizer, SequenceTokenizer.get(pooledElsewhere));
-    assertNotSame(tokenizer, SequenceTokenizer.get(base.toBuilder().maxSeqLen(9).build()));
-    assertNotSame(tokenizer, SequenceTokenizer.get(base.toBuilder().casedTokenization(true).build()));
+    assertSame(tokenizer, TokenizerCache.get(pooledElsewhere));
+    assertNotSame(tokenizer, TokenizerCache.get(base.toBuilder().maxSeqLen(9).build()));
+    assertNotSame(tokenizer, TokenizerCache.get(base.toBuilder().casedTokenization(true).build()));
   }
 
   @Test
   void aSavedModelsVocabularyIsFoundInItsAssets() {
     EncoderOptions options = options(TinyModel.writeSavedModel(tmp.resolve("saved"), 5), EncoderOptions.builder());
-    assertEquals(ModelDirectory.resolve(options).vocabFile(), ModelDirectory.vocabFile(options));
-    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), SequenceTokenizer.get(options).tokenize("The cat"));
+    assertEquals(ModelDirectory.resolve(options).vocabFile(), ModelDirectory.forTokenizer(options).vocabFile());
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), TokenizerCache.get(options).tokenize("The cat"));
   }
 
   @Test
   void aMissingVocabularyIsNamed() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SequenceTokenizer.get(options(empty, EncoderOptions.builder())));
+        () -> TokenizerCache.get(options(empty, EncoderOptions.builder())));
     assertTrue(e.getMessage().contains("missing vocab.txt in " + empty), e.getMessage());
   }
 }
