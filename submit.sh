@@ -4,6 +4,8 @@
 #   ./submit.sh                                   encode data/sample_sentences.jsonl with the default model into ./out
 #   ./submit.sh [spark options --] --input PATH --output PATH [job options]      (./submit.sh --help lists them)
 #   ./submit.sh sql [spark options --] (-e SQL | -f FILE) [--format table|json] [--limit N]   Spark SQL, bert_encode()
+#   ./submit.sh connect [spark options]           a Spark Connect server (Spark 4 build) on 127.0.0.1:15002, bert_*
+#                                                 functions and tfrecord included, until stopped (Ctrl-C, SIGTERM)
 #
 # Builds the project first when job/target/bert-spark.jar is missing or older than the sources. Runs
 # $SPARK_HOME/bin/spark-submit when SPARK_HOME is set, else Spark from the Maven repository in this JVM:
@@ -16,6 +18,7 @@ JAR="$ROOT/job/target/bert-spark.jar"
 SPARK_CLASSPATH_FILE="$ROOT/job/target/spark-classpath.txt"
 JOB_CLASS=org.bertspark.job.BertEmbeddingJob
 SQL_CLASS=org.bertspark.job.SqlRunner
+CONNECT_CLASS=org.apache.spark.sql.connect.service.SparkConnectServer
 # What spark-submit adds on Java 17 (org.apache.spark.launcher.JavaModuleOptions), kept in the parent pom.
 read -ra JAVA17_OPENS <<<"$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$ROOT/pom.xml")"
 
@@ -23,6 +26,10 @@ main_class=$JOB_CLASS
 if [[ "${1:-}" == sql ]]; then
   main_class=$SQL_CLASS
   shift
+elif [[ "${1:-}" == connect ]]; then
+  main_class=$CONNECT_CLASS
+  shift
+  set -- "$@" -- # all Spark options: the server takes no arguments of its own
 fi
 
 # [spark options --] application arguments
@@ -56,13 +63,29 @@ build_needed() {
   [[ -n "$(find "$ROOT/pom.xml" "$ROOT"/{encoder,udf,job}/pom.xml "$ROOT"/{encoder,udf,job}/src/main \
       -newer "$JAR" -type f -print -quit 2>/dev/null)" ]]
 }
+# The Spark 4 build (mvn -Pspark4) is rebuilt as one: its classpath has Scala 2.13's Spark.
+profile=()
+if [[ -f "$SPARK_CLASSPATH_FILE" ]] && grep -q '/spark-core_2\.13/' "$SPARK_CLASSPATH_FILE"; then
+  profile=(-Pspark4)
+fi
 if build_needed; then
-  echo "bert-spark: building (mvn -B -q -DskipTests package; the first build downloads Spark and the 400 MB model)..." >&2
-  (cd "$ROOT" && mvn -B -q -DskipTests package)
+  echo "bert-spark: building (mvn -B -q -DskipTests ${profile[*]:+${profile[*]} }package; the first build downloads Spark and the 400 MB model)..." >&2
+  (cd "$ROOT" && mvn -B -q -DskipTests "${profile[@]+"${profile[@]}"}" package)
 fi
 
-# TensorFlow's C++ INFO lines (oneDNN, CPU features) say nothing to act on; warnings and errors stay.
+# TensorFlow's C++ INFO lines (oneDNN, CPU features, MLIR) say nothing to act on; warnings and errors stay.
+# TF_CPP_MIN_LOG_LEVEL=1 hides TensorFlow's own; the few that its absl logging prints regardless are left out of
+# stderr here (their form: I1205 16:35:11.343821 1234 file.cc:401] ...). TF_CPP_MIN_LOG_LEVEL=0 shows them all.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
+# Called just before Spark starts, after this script's own messages.
+filter_tensorflow_info() {
+  if [[ "$TF_CPP_MIN_LOG_LEVEL" != 0 ]]; then
+    # The filter outlives Ctrl-C and SIGTERM, so Spark's shutdown lines still come through.
+    exec 2> >(trap '' INT TERM
+      exec grep --line-buffered -v -E \
+        '^(I[0-9]{4} [0-9:.]+ +[0-9]+ [^ ]+\.cc:[0-9]+\] |WARNING: All log messages before absl::InitializeLog\(\) is called)' >&2)
+  fi
+}
 # The GPU build's CUDA libraries (mvn -Pgpu), for the JVMs started here; cluster executors need
 # spark.executorEnv.BERT_SPARK_CUDA_LIBS (README, "GPUs").
 if [[ -z "${BERT_SPARK_CUDA_LIBS:-}" && -d "$ROOT/job/target/cuda" ]]; then
@@ -135,6 +158,21 @@ fi
 : "${driver_memory:=$conf_driver_memory}"
 log_conf="-Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties"
 
+if [[ $main_class == "$CONNECT_CLASS" ]]; then
+  if [[ -z "${SPARK_HOME:-}" ]] && ! grep -q '/spark-connect_' "$SPARK_CLASSPATH_FILE"; then
+    echo "bert-spark: Spark Connect needs the Spark 4 build (Spark 3.5.9 has no Connect server on Maven Central," >&2
+    echo "bert-spark: and 3.5's cannot bind to loopback only): mvn -B -Pspark4 -DskipTests package, then again." >&2
+    exit 2
+  fi
+  # Ours first: a --conf of the user's comes later and wins; so does the properties file's binding address.
+  connect_conf=(--conf spark.sql.extensions=org.bertspark.udf.BertExtensions)
+  if [[ ! -f "$properties_file" || -z "$(property spark.connect.grpc.binding.address "$properties_file")" ]]; then
+    connect_conf+=(--conf spark.connect.grpc.binding.address=127.0.0.1)
+  fi
+  submit_args=("${connect_conf[@]}" "${submit_args[@]+"${submit_args[@]}"}")
+fi
+
+filter_tensorflow_info
 if [[ -n "${SPARK_HOME:-}" ]]; then
   exec "$SPARK_HOME/bin/spark-submit" "${properties[@]+"${properties[@]}"}" "${submit_args[@]+"${submit_args[@]}"}" \
     --driver-java-options "$log_conf${user_java_options:+ $user_java_options}" \

@@ -13,6 +13,7 @@ import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.model.ModelWeights;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
+import org.bertspark.encoder.tokenizer.Window;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 import org.tensorflow.DeviceSpec;
 
@@ -55,6 +56,7 @@ public final class BertEncoder implements AutoCloseable {
     this.resolved = ResolvedOptions.of(options, model);
     this.options = resolved.options();
     this.tokenizer = resolved.tokenizer(model.tokenizer(options.casedTokenization()));
+    checkLongText(this.options, tokenizer);
     DeviceSpec device = ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
@@ -78,9 +80,22 @@ public final class BertEncoder implements AutoCloseable {
   public static ResolvedOptions check(EncoderOptions options) {
     ModelDirectory model = ModelDirectory.resolve(options);
     ResolvedOptions resolved = ResolvedOptions.of(options, model);
-    model.tokenizer(resolved.options().casedTokenization());
+    SequenceTokenizer tokenizer = resolved.tokenizer(model.tokenizer(resolved.options().casedTokenization()));
     model.requireWeights();
+    checkLongText(resolved.options(), tokenizer);
     return resolved;
+  }
+
+  /** long_text chunks and mean need a window that fits (chunk_stride below it); mean needs pooled vectors. */
+  private static void checkLongText(EncoderOptions options, SequenceTokenizer tokenizer) {
+    if (options.longText() == LongText.TRUNCATE) {
+      return;
+    }
+    tokenizer.checkWindows();
+    if (options.longText() == LongText.MEAN && options.poolingStrategy() == PoolingStrategy.NONE) {
+      throw new IllegalArgumentException("long_text mean averages pooled vectors: pooling_strategy NONE has none "
+          + "(use long_text chunks)");
+    }
   }
 
   /** The options with the model's defaults applied ({@link ResolvedOptions#options}). */
@@ -99,12 +114,22 @@ public final class BertEncoder implements AutoCloseable {
    * null element, whose reason {@link Embeddings#nullReason} tells.
    */
   public Embeddings encode(List<String> texts) {
-    return run(texts, tokenizer::sequence, text -> text);
+    return options.longText() == LongText.TRUNCATE ? run(texts, tokenizer::sequence, text -> text)
+        : runWindows(texts, tokenizer::windows, text -> text);
   }
 
   /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
   public Embeddings encodePairs(List<String> textsA, List<String> textsB) {
+    singleTexts();
     return run(indices(textsA.size(), textsB.size()), i -> tokenizer.pair(textsA.get(i), textsB.get(i)), textsA::get);
+  }
+
+  /** Long text is cut into windows of one text: a pair has no such windows. */
+  private void singleTexts() {
+    if (options.longText() != LongText.TRUNCATE) {
+      throw new IllegalArgumentException("long_text " + options.longText().name().toLowerCase(java.util.Locale.ROOT)
+          + " encodes single texts, not sentence pairs: use long_text truncate for pairs");
+    }
   }
 
   /** 0 … n − 1 for the n pairs of two equally long lists. */
@@ -127,11 +152,13 @@ public final class BertEncoder implements AutoCloseable {
    * or empty words only.
    */
   public Embeddings encodeWords(List<List<String>> words) {
-    return run(words, tokenizer::words, BertEncoder::wordsText);
+    return options.longText() == LongText.TRUNCATE ? run(words, tokenizer::words, BertEncoder::wordsText)
+        : runWindows(words, tokenizer::wordWindows, BertEncoder::wordsText);
   }
 
   /** Pairs of pre-tokenized sentences, as {@link #encodePairs} pairs texts; a null second list encodes the first. */
   public Embeddings encodeWordPairs(List<List<String>> wordsA, List<List<String>> wordsB) {
+    singleTexts();
     return run(indices(wordsA.size(), wordsB.size()), i -> tokenizer.wordPair(wordsA.get(i), wordsB.get(i)),
         i -> wordsText(wordsA.get(i)));
   }
@@ -174,23 +201,102 @@ public final class BertEncoder implements AutoCloseable {
     int n = inputs.size();
     InputSequence[] seqs = new InputSequence[n];
     Embedding.NullReason[] reasons = new Embedding.NullReason[n];
-    List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       T input = inputs.get(i);
       String text = input == null ? null : firstText.apply(input);
       seqs[i] = text == null ? null : toSequence.apply(input);
+      reasons[i] = seqs[i] == null ? nullReason(text) : null;
+    }
+    int[] graphRuns = new int[1];
+    return new Embeddings(encode(seqs, graphRuns), reasons, graphRuns[0]);
+  }
+
+  private static Embedding.NullReason nullReason(String text) {
+    return text == null ? Embedding.NullReason.NULL_TEXT
+        : WordPieceTokenizer.isBlank(text) ? Embedding.NullReason.BLANK_TEXT : Embedding.NullReason.NO_WORD_PIECES;
+  }
+
+  /**
+   * Encodes each input's windows (long_text chunks or mean), all inputs' windows batched together; an input's
+   * embedding is the mean of its windows' vectors, weighted by their word pieces, with the windows' own embeddings.
+   */
+  private <T> Embeddings runWindows(List<T> inputs, Function<T, List<Window>> toWindows,
+      Function<T, String> firstText) {
+    int n = inputs.size();
+    List<List<Window>> windows = new ArrayList<>(n);
+    Embedding.NullReason[] reasons = new Embedding.NullReason[n];
+    List<InputSequence> seqs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      T input = inputs.get(i);
+      String text = input == null ? null : firstText.apply(input);
+      List<Window> w = text == null ? List.of() : toWindows.apply(input);
+      windows.add(w);
+      reasons[i] = w.isEmpty() ? nullReason(text) : null;
+      w.forEach(window -> seqs.add(tokenizer.sequence(window)));
+    }
+    int[] graphRuns = new int[1];
+    Embedding[] encoded = encode(seqs.toArray(new InputSequence[0]), graphRuns);
+    Embedding[] out = new Embedding[n];
+    int next = 0;
+    for (int i = 0; i < n; i++) {
+      List<Embedding.Chunk> chunks = new ArrayList<>(windows.get(i).size());
+      for (Window w : windows.get(i)) {
+        chunks.add(new Embedding.Chunk(w.index(), w.start(), w.end(), encoded[next++]));
+      }
+      out[i] = chunks.isEmpty() ? null : mean(chunks);
+    }
+    return new Embeddings(out, reasons, graphRuns[0]);
+  }
+
+  /**
+   * The windows' vectors averaged, each weighted by its word pieces ([CLS] and [SEP] included), scaled to unit length
+   * again with normalize; a single window's is its own, unchanged. Token vectors (pooling NONE) have no mean.
+   */
+  private Embedding mean(List<Embedding.Chunk> chunks) {
+    List<String> tokens = new ArrayList<>();
+    int padded = 0;
+    for (Embedding.Chunk c : chunks) {
+      tokens.addAll(c.embedding().tokens());
+      padded += c.embedding().paddedLength();
+    }
+    float[] vector = null;
+    Embedding first = chunks.get(0).embedding();
+    if (chunks.size() == 1) {
+      vector = first.vector();
+    } else if (first.vector() != null) {
+      double[] sum = new double[first.vector().length];
+      for (Embedding.Chunk c : chunks) {
+        float[] v = c.embedding().vector();
+        int weight = c.embedding().tokens().size();
+        for (int j = 0; j < sum.length; j++) {
+          sum[j] += (double) weight * v[j];
+        }
+      }
+      vector = new float[sum.length];
+      for (int j = 0; j < sum.length; j++) {
+        vector[j] = (float) (sum[j] / tokens.size());
+      }
+      vector = scaled(vector);
+    }
+    return new Embedding(vector, null, List.copyOf(tokens), false, padded, List.copyOf(chunks));
+  }
+
+  /**
+   * Encodes the sequences that are not null, in batches of similar length; results in their order. Adds the number
+   * of graph runs to {@code graphRuns[0]}.
+   */
+  private Embedding[] encode(InputSequence[] seqs, int[] graphRuns) {
+    int n = seqs.length;
+    List<Integer> order = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
       if (seqs[i] != null) {
         order.add(i);
-      } else if (text == null) {
-        reasons[i] = Embedding.NullReason.NULL_TEXT;
-      } else {
-        reasons[i] = WordPieceTokenizer.isBlank(text) ? Embedding.NullReason.BLANK_TEXT
-            : Embedding.NullReason.NO_WORD_PIECES;
       }
     }
     // longest first: the biggest batch is met first, and each batch pads to little
     order.sort(Comparator.comparingInt((Integer i) -> seqs[i].length()).reversed());
     Embedding[] out = new Embedding[n];
+    int runs = 0;
     int start = 0;
     while (start < order.size()) {
       int longest = seqs[order.get(start)].length();
@@ -207,9 +313,11 @@ public final class BertEncoder implements AutoCloseable {
       }
       List<Integer> batch = order.subList(start, end);
       encodeBatch(batch, seqs, longest, out);
+      runs++;
       start = end;
     }
-    return new Embeddings(out, reasons);
+    graphRuns[0] += runs;
+    return out;
   }
 
   private void encodeBatch(List<Integer> batch, InputSequence[] seqs, int seqLen, Embedding[] out) {

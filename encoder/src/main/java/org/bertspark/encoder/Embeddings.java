@@ -7,10 +7,23 @@ import java.util.RandomAccess;
 public final class Embeddings extends AbstractList<Embedding> implements RandomAccess {
   private final Embedding[] embeddings;
   private final Embedding.NullReason[] reasons;
+  private final int graphRuns;
 
-  Embeddings(Embedding[] embeddings, Embedding.NullReason[] reasons) {
+  Embeddings(Embedding[] embeddings, Embedding.NullReason[] reasons, int graphRuns) {
     this.embeddings = embeddings;
     this.reasons = reasons;
+    this.graphRuns = graphRuns;
+  }
+
+  /**
+   * Encodings gathered from elsewhere (an input's earlier encoding, reused): element i is {@code embeddings[i]}, or
+   * null for the reason {@code reasons[i]}.
+   */
+  public static Embeddings of(Embedding[] embeddings, Embedding.NullReason[] reasons) {
+    if (embeddings.length != reasons.length) {
+      throw new IllegalArgumentException(embeddings.length + " embeddings but " + reasons.length + " reasons");
+    }
+    return new Embeddings(embeddings.clone(), reasons.clone(), 0);
   }
 
   @Override
@@ -21,6 +34,11 @@ public final class Embeddings extends AbstractList<Embedding> implements RandomA
   @Override
   public int size() {
     return embeddings.length;
+  }
+
+  /** How many batches BERT ran for these inputs. */
+  public int graphRuns() {
+    return graphRuns;
   }
 
   /** Why input {@code index} has no embedding; null when it has one. */

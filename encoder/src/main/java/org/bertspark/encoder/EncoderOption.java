@@ -57,6 +57,17 @@ public final class EncoderOption<T> {
           + "; longer text keeps its first `max_seq_len − 2` pieces. `NONE`: no cap but the model's ("
           + InputSequence.MAX_LENGTH + " at most, or sentence-transformers' `max_seq_length`); each batch "
           + "is padded only to its own longest sequence");
+  public static final EncoderOption<LongText> LONG_TEXT = new EncoderOption<>("long_text", "truncate|chunks|mean",
+      choice(LongText.class), LongText.TRUNCATE, null,
+      "text longer than `max_seq_len`: `truncate` keeps its first `max_seq_len − 2` word pieces; `chunks` cuts it into "
+          + "windows of at most that many, overlapping by `chunk_stride`, never inside a word where avoidable: one "
+          + "output row per window in the job (`chunk_index`, `chunk_start`, `chunk_end`: character offsets into the "
+          + "text), `bert_chunks` in SQL; `mean`: one vector, the mean of the windows' vectors weighted by their word "
+          + "pieces (unit length again with `normalize`). Single texts and words, not pairs; `|||` is plain text here");
+  public static final EncoderOption<Integer> CHUNK_STRIDE = new EncoderOption<>("chunk_stride", "N",
+      modelOr(integer(0, InputSequence.MAX_LENGTH - 3)), null, "a quarter of the window",
+      "word pieces each window shares with the one before (`long_text` `chunks`, `mean`); less than the window, "
+          + "`max_seq_len − 2` pieces");
   public static final EncoderOption<Boolean> CASED_TOKENIZATION = new EncoderOption<>("cased_tokenization", null,
       bool(), false, null, "keep case and accents (use with cased models)");
   public static final EncoderOption<Boolean> MASK_CLS_SEP = new EncoderOption<>("mask_cls_sep", null, bool(),

@@ -51,6 +51,9 @@ public final class EncoderOptions implements Serializable {
   public String configName() { return get(EncoderOption.CONFIG_NAME); }
   /** Null means NONE: no cap but the model's; {@link ResolvedOptions} has the number. */
   public Integer maxSeqLen() { return get(EncoderOption.MAX_SEQ_LEN); }
+  public LongText longText() { return get(EncoderOption.LONG_TEXT); }
+  /** Null means a quarter of the window. */
+  public Integer chunkStride() { return get(EncoderOption.CHUNK_STRIDE); }
   public boolean casedTokenization() { return get(EncoderOption.CASED_TOKENIZATION); }
   public boolean maskClsSep() { return get(EncoderOption.MASK_CLS_SEP); }
   public int maxBatchSize() { return get(EncoderOption.MAX_BATCH_SIZE); }
@@ -167,6 +170,9 @@ public final class EncoderOptions implements Serializable {
     public Builder configName(String v) { return set(EncoderOption.CONFIG_NAME, v); }
     /** Null for NONE. */
     public Builder maxSeqLen(Integer v) { return set(EncoderOption.MAX_SEQ_LEN, v); }
+    public Builder longText(LongText v) { return set(EncoderOption.LONG_TEXT, v); }
+    /** Null for a quarter of the window. */
+    public Builder chunkStride(Integer v) { return set(EncoderOption.CHUNK_STRIDE, v); }
     public Builder casedTokenization(boolean v) { return set(EncoderOption.CASED_TOKENIZATION, v); }
     public Builder maskClsSep(boolean v) { return set(EncoderOption.MASK_CLS_SEP, v); }
     public Builder maxBatchSize(int v) { return set(EncoderOption.MAX_BATCH_SIZE, v); }

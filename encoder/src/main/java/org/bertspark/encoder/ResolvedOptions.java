@@ -147,7 +147,8 @@ public final class ResolvedOptions {
 
   /** The sequences these options give with the model's tokenizer ({@code ModelDirectory#tokenizer}). */
   public SequenceTokenizer tokenizer(Tokenizer tokenizer) {
-    return new SequenceTokenizer(tokenizer, options.maxSeqLen(), options.prompt(), typeVocabSize);
+    return new SequenceTokenizer(tokenizer, options.maxSeqLen(), options.prompt(), options.chunkStride(),
+        typeVocabSize);
   }
 
   @Override

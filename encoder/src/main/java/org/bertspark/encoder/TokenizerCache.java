@@ -15,7 +15,7 @@ public final class TokenizerCache {
   /** The options tokens depend on; options that differ only elsewhere (pooling, devices, …) share a tokenizer. */
   private static final List<EncoderOption<?>> DEPENDS_ON = List.of(EncoderOption.MODEL_DIR,
       EncoderOption.TUNED_MODEL_DIR, EncoderOption.CKPT_NAME, EncoderOption.CONFIG_NAME, EncoderOption.MAX_SEQ_LEN,
-      EncoderOption.CASED_TOKENIZATION, EncoderOption.PROMPT);
+      EncoderOption.CASED_TOKENIZATION, EncoderOption.PROMPT, EncoderOption.CHUNK_STRIDE);
   /** Tokenizers kept per JVM, least recently used dropped first; each holds a vocabulary (a few MB for BERT's). */
   private static final int CACHED = 16;
   private static final Map<EncoderOptions, SequenceTokenizer> CACHE = new LinkedHashMap<>(CACHED, 0.75f, true) {

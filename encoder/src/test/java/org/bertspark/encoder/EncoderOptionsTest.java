@@ -61,7 +61,7 @@ class EncoderOptionsTest {
   @Test
   void toMapParsesBackToEqualOptions() throws Exception {
     EncoderOptions options = EncoderOptions.builder().modelDir("/m").tunedModelDir("/t").ckptName("model.ckpt-10")
-        .configName("c.json").maxSeqLen(null).casedTokenization(true).maskClsSep(true).maxBatchSize(7)
+        .configName("c.json").maxSeqLen(null).longText(LongText.MEAN).chunkStride(5).casedTokenization(true).maskClsSep(true).maxBatchSize(7)
         .poolingStrategy(PoolingStrategy.SEP_TOKEN).poolingLayer(List.of(-1, 0)).normalize(false).prompt("query:")
         .cpu(true).fp16(true).xla(true)
         .deviceMap(List.of(1, 0)).gpuMemoryFraction(0.25).numThreads(3).build();

@@ -55,6 +55,46 @@ class HuggingFaceModelTest {
     }
   }
 
+  /**
+   * The Hub's own bert-base-uncased/cased safetensors keep the legacy LayerNorm names {@code gamma}/{@code beta} (and a
+   * {@code bert.} prefix with the pre-training heads beside it); transformers renames them on load, and so must we.
+   */
+  @Test
+  void legacyLayerNormNamesGammaAndBetaLoad() {
+    Map<String, float[]> google = new LinkedHashMap<>();
+    TinyModel.variables(3).forEach(v -> google.put(v.name(), v.values()));
+    Map<String, Tensor> legacy = new LinkedHashMap<>();
+    HuggingFaceFiles.huggingFaceTensors(google, TinyModel.CONFIG).forEach((name, t) -> legacy.put("bert." + (
+        name.contains("LayerNorm.") ? name.replace(".weight", ".gamma").replace(".bias", ".beta") : name), t));
+    legacy.put("cls.predictions.transform.LayerNorm.gamma", legacy.get("bert.embeddings.LayerNorm.gamma"));
+    Path hf = tmp.resolve("legacy");
+    HuggingFaceFiles.writeConfig(hf, TinyModel.CONFIG, "gelu");
+    HuggingFaceFiles.writeSafetensors(hf.resolve("model.safetensors"), legacy);
+    HuggingFaceFiles.writeVocab(hf, TinyModel.VOCAB, true);
+    assertSameVectorsAsGoogle(hf);
+  }
+
+  /** Hub repositories ship safetensors beside ONNX exports (onnx/, several *.onnx): safetensors win, documented. */
+  @Test
+  void safetensorsAreChosenOverOnnxFilesBesideThem() throws IOException {
+    Path hf = writeModel(tmp.resolve("both"), 3);
+    Files.write(hf.resolve("model.onnx"), new byte[] {1, 2, 3});
+    Files.write(hf.resolve("model_quantized.onnx"), new byte[] {4, 5, 6});
+    assertSameVectorsAsGoogle(hf);
+  }
+
+  private void assertSameVectorsAsGoogle(Path hf) {
+    Path google = TinyModel.writeCheckpoint(tmp.resolve("google-" + hf.getFileName()), 3);
+    String same = "pooling_strategy=REDUCE_MEAN,pooling_layer=-1,max_seq_len=NONE";
+    try (BertEncoder a = BertEncoder.open(options(hf, same)); BertEncoder b = BertEncoder.open(options(google, same))) {
+      List<Embedding> x = a.encode(TEXTS);
+      List<Embedding> y = b.encode(TEXTS);
+      for (int i = 0; i < TEXTS.size(); i++) {
+        assertArrayEquals(y.get(i).vector(), x.get(i).vector(), 1e-6f, TEXTS.get(i));
+      }
+    }
+  }
+
   @Test
   void sentenceTransformersFilesSetDefaultsThatExplicitOptionsOverride() {
     Path hf = writeModel(tmp.resolve("st"), 3);

@@ -2,16 +2,20 @@ package org.bertspark.job;
 
 import java.io.File;
 import java.net.URI;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.ModelFingerprint;
 import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncoderSource;
 import org.bertspark.spark.TaskSlots;
@@ -82,17 +86,44 @@ public final class BertEmbeddingJob {
     EncoderSource source = EncoderSource.of(spark, options.encoder());
     ResolvedOptions resolved = checkModel(spark, source);
 
-    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-        counters);
-    input = spread(spark, input, options.partitions());
-    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters);
+    // spread before counting: corrupt records then count in the stage that writes (DataFormat.read)
+    Dataset<Row> input = options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
+        options.readOptions(), rows -> spread(spark, rows, options.partitions()), counters);
+    options.outputFormat().checkWritable(spark, input.schema());
+    String fingerprint = fingerprint(spark, source);
+    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, source, counters, fingerprint);
+    ReusedOutput.Joined reused = null;
+    if (options.reuse() != null) {
+      reused = ReusedOutput.join(spark, options, fingerprint, input, encoder.outputSchema(), hadoopConf);
+      if (reused.used()) {
+        input = reused.input();
+        encoder = new PartitionEncoder(input.schema(), options, source, counters, fingerprint);
+      } else {
+        System.err.println("bert-spark: not reusing " + reused.path() + ": " + reused.reason()
+            + "; encoding every row");
+      }
+    }
     Dataset<Row> output = input.mapPartitions(encoder, Encoders.row(encoder.outputSchema()));
+    // mapPartitions drops column metadata; the fingerprint goes with the vectors where the format keeps it
+    String vectorCol = "`" + options.outputCol().replace("`", "``") + "`";
+    output = output.withColumn(options.outputCol(), functions.col(vectorCol).as(options.outputCol(),
+        encoder.outputSchema().apply(options.outputCol()).metadata()));
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
     }
-    JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters, (System.nanoTime() - start) / 1e9);
+    JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters,
+        (System.nanoTime() - start) / 1e9, fingerprint, reused);
     summary.write(hadoopConf);
     return summary;
+  }
+
+  /**
+   * The fingerprint of the model and options ({@link ModelFingerprint}), computed in a task: from the model files the
+   * tasks read, which the driver may not see.
+   */
+  private static String fingerprint(SparkSession spark, EncoderSource source) {
+    return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.of(0), 1)
+        .map(ignored -> ModelFingerprint.of(source.localOptions())).first();
   }
 
   /**

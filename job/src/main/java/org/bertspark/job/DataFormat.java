@@ -18,16 +18,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.execution.datasources.DataSource;
+import org.apache.spark.sql.execution.datasources.FileFormat;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.NullType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
@@ -107,9 +111,14 @@ public enum DataFormat {
    * as a row of nulls with its text in the corrupt-record column (columnNameOfCorruptRecord, default
    * _corrupt_record), counted in {@code counters.corruptRecords}; DROPMALFORMED drops it uncounted. TFRecord
    * records that DROPMALFORMED skips are counted in {@code counters.tfrecordDropped}.
+   *
+   * @param schema the input's schema, or null to infer it
+   * @param spread how the rows are repartitioned, applied before counting: corrupt records are then counted in the
+   *     stage that writes, whose accumulator updates Spark applies once per partition (a shuffle-map stage's are
+   *     applied again when a lost executor's output makes it re-run)
    */
-  Dataset<Row> read(SparkSession spark, List<String> paths, String textCol, Map<String, String> options,
-      JobCounters counters) {
+  Dataset<Row> read(SparkSession spark, List<String> paths, String textCol, StructType schema,
+      Map<String, String> options, UnaryOperator<Dataset<Row>> spread, JobCounters counters) {
     Map<String, String> all = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     if (this == CSV) {
       all.put("header", "true");
@@ -122,21 +131,24 @@ public enum DataFormat {
     String mode = all.getOrDefault(MODE, "").toUpperCase(Locale.ROOT);
     if (!(this == JSON || this == CSV) || !(mode.equals(FAILFAST) || mode.equals(PERMISSIVE))) {
       var reader = spark.read().format(sparkName).options(all);
+      if (schema != null) {
+        reader = reader.schema(schema);
+      }
       if (this == TFRECORD) {
         reader = TFRecordFileFormat.countDropped(reader, counters.tfrecordDropped);
       }
-      Dataset<Row> rows = reader.load(files);
+      Dataset<Row> rows = spread.apply(reader.load(files));
       return this == TEXT ? rows.withColumnRenamed(TEXT_VALUE_COL, textCol) : rows;
     }
     // Both modes read PERMISSIVE with a corrupt-record column, which the schema must name for Spark to fill it.
     String corrupt = all.getOrDefault(CORRUPT_OPTION, spark.conf().get("spark.sql.columnNameOfCorruptRecord"));
     all.put(MODE, PERMISSIVE);
     all.put(CORRUPT_OPTION, corrupt);
-    StructType schema = spark.read().format(sparkName).options(all).load(files).schema();
-    if (!Arrays.asList(schema.fieldNames()).contains(corrupt)) {
-      schema = schema.add(corrupt, DataTypes.StringType);
+    StructType read = schema != null ? schema : spark.read().format(sparkName).options(all).load(files).schema();
+    if (!Arrays.asList(read.fieldNames()).contains(corrupt)) {
+      read = read.add(corrupt, DataTypes.StringType);
     }
-    Dataset<Row> rows = spark.read().format(sparkName).options(all).schema(schema).load(files);
+    Dataset<Row> rows = spread.apply(spark.read().format(sparkName).options(all).schema(read).load(files));
     Column record = col(quoted(corrupt));
     if (mode.equals(PERMISSIVE)) {
       LongAccumulator corruptRecords = counters.corruptRecords;
@@ -152,6 +164,30 @@ public enum DataFormat {
     Column fail = raise_error(concat(lit("malformed " + sparkName + " record in "), input_file_name(),
         lit(" (--read_option mode=PERMISSIVE keeps and counts such rows, mode=DROPMALFORMED drops them)")));
     return rows.where(when(record.isNotNull(), fail).otherwise(lit(true))).drop(corrupt);
+  }
+
+  /**
+   * Fails, before any row is encoded, on an input column of no type (void: a TFRecord feature or JSON field empty in
+   * every record read) when this format's writer cannot store one (Parquet, ORC), saying what to do instead.
+   */
+  void checkWritable(SparkSession spark, StructType input) {
+    for (StructField field : input.fields()) {
+      if (field.dataType() instanceof NullType && this != TEXT && !writesVoid(spark)) {
+        throw new IllegalArgumentException("input column " + field.name() + " has no type (void: empty or null in "
+            + "every record read), which --output_format " + sparkName + " cannot store: give the input's schema "
+            + "with --schema (every column, e.g. '" + field.name() + " string, …'), or write --output_format json");
+      }
+    }
+  }
+
+  private boolean writesVoid(SparkSession spark) {
+    try {
+      Object source = DataSource.lookupDataSource(sparkName, spark.sessionState().conf()).getConstructor()
+          .newInstance();
+      return source instanceof FileFormat format && format.supportDataType(DataTypes.NullType);
+    } catch (ReflectiveOperationException e) {
+      return false;
+    }
   }
 
   /** A writer of {@code rows} in this format, nested columns made JSON text where the format has only strings. */

@@ -5,11 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.sql.types.StructType;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.LongText;
 import org.bertspark.encoder.ResolvedOptions;
 import scala.Option;
 import scala.collection.JavaConverters;
@@ -40,6 +42,8 @@ public final class JobOptions {
   private String inputFormatName;
   private DataFormat inputFormat;
   private final Map<String, String> readOptions = new LinkedHashMap<>();
+  private String schemaDdl;
+  private StructType schema;
   private String textCol = "text";
   private String textBCol;
   private String output;
@@ -51,6 +55,7 @@ public final class JobOptions {
   private VectorType vectorType;
   private int partitions;
   private boolean showTokens;
+  private String reuse;
   private final Map<String, String> encoderValues = new LinkedHashMap<>();
   private EncoderOptions encoder;
 
@@ -62,6 +67,8 @@ public final class JobOptions {
   public DataFormat inputFormat() { return inputFormat; }
   /** Spark reader options from --read_option, in order; a repeated key keeps its last value. */
   public Map<String, String> readOptions() { return readOptions; }
+  /** The input's schema from --schema, or null to infer it. */
+  public StructType schema() { return schema; }
   public String textCol() { return textCol; }
   /** The second-sentence column for pairs, or null. */
   public String textBCol() { return textBCol; }
@@ -74,6 +81,8 @@ public final class JobOptions {
   /** Partitions to repartition into before encoding; 0 keeps the input's. */
   public int partitions() { return partitions; }
   public boolean showTokens() { return showTokens; }
+  /** An earlier output whose vectors rows with the same text take instead of being encoded; null for none. */
+  public String reuse() { return reuse; }
   public EncoderOptions encoder() { return encoder; }
 
   /** Parses arguments; wrong or missing options throw {@link UsageException} carrying the errors and the usage. */
@@ -94,12 +103,17 @@ public final class JobOptions {
   }
 
   /**
-   * Refuses an output that is, holds or lies inside an input ({@link OutputOverlap}), as a usage error: run before
-   * Spark starts and before anything is written.
+   * Refuses an output that is, holds or lies inside an input, or with {@code --mode overwrite} one that cannot be told
+   * apart from an input ({@link OutputOverlap}), as a usage error: run before Spark starts and before anything is
+   * written.
    */
   public void checkPaths(Configuration hadoopConf) {
     try {
-      OutputOverlap.check(input, output, hadoopConf);
+      boolean overwrite = mode.equals("overwrite");
+      OutputOverlap.check("--input", input, output, overwrite, hadoopConf);
+      if (reuse != null) {
+        OutputOverlap.check("--reuse", List.of(reuse), output, overwrite, hadoopConf);
+      }
     } catch (IllegalArgumentException e) {
       throw new UsageException("Error: " + e.getMessage(), usage());
     }
@@ -124,6 +138,14 @@ public final class JobOptions {
     if (vectorType == VectorType.VECTOR && !outputFormat.holdsStructs()) {
       throw new IllegalArgumentException("--vector_type vector needs --output_format parquet, orc or json");
     }
+    if (schemaDdl != null) {
+      try {
+        schema = StructType.fromDDL(schemaDdl);
+      } catch (Exception e) { // Spark's ParseException
+        throw new IllegalArgumentException("--schema '" + schemaDdl + "' is not a Spark DDL schema such as 'id bigint,"
+            + " text string': " + e.getMessage().lines().findFirst().orElse(""));
+      }
+    }
     readOptions.forEach((key, value) -> {
       if (key.equalsIgnoreCase("mode")
           && !List.of("FAILFAST", "PERMISSIVE", "DROPMALFORMED").contains(value.toUpperCase(Locale.ROOT))) {
@@ -136,6 +158,14 @@ public final class JobOptions {
     }
     if (partitions < 0) {
       throw new IllegalArgumentException("--partitions must be positive, got " + partitions);
+    }
+    if (textBCol != null && encoder.longText() != LongText.TRUNCATE) {
+      throw new IllegalArgumentException("--long_text " + encoder.longText().name().toLowerCase(Locale.ROOT)
+          + " takes single texts: it cannot be used with --text_b_col");
+    }
+    if (reuse != null && encoder.longText() == LongText.CHUNKS) {
+      throw new IllegalArgumentException("--reuse copies one vector per text: it cannot be used with --long_text "
+          + "chunks");
     }
     if (showTokens && outputCol.equals(PartitionEncoder.TOKENS_COL)) {
       throw new IllegalArgumentException("--output_col cannot be 'tokens' with --show_tokens");
@@ -169,6 +199,8 @@ public final class JobOptions {
           }).unbounded()
           .validate(v -> v.indexOf('=') > 0 ? success() : failure("--read_option needs KEY=VALUE, got '" + v + "'"));
       
+      value("schema", "DDL", "the input's schema, e.g. 'id bigint, text string', instead of inferring it",
+          (c, v) -> c.schemaDdl = v);
       value("text_col", "NAME", "the sentence column (default text; a text file's lines); array<string>: words",
           (c, v) -> c.textCol = v);
       value("text_b_col", "NAME", "a second-sentence column: (text, text_b) pairs; array<string> with words",
@@ -190,6 +222,8 @@ public final class JobOptions {
             return c;
           });
       flag("show_tokens", "add a 'tokens' column: the word pieces fed to BERT", c -> c.showTokens = true);
+      value("reuse", "PATH", "an earlier output (same model and options): rows with its texts copy its vectors",
+          (c, v) -> c.reuse = v);
 
       note("\nEncoder (bert-as-service's options):");
       EncoderOption.all().forEach(this::encoderOption);
@@ -247,8 +281,9 @@ public final class JobOptions {
       return Read$.MODULE$.intRead();
     }
 
-    private static scala.collection.Seq<String> seq(String s) {
-      return JavaConverters.asScalaBufferConverter(List.of(s)).asScala();
+    /** A Scala List: the Seq of Scala 2.12 and of 2.13 alike. */
+    private static scala.collection.immutable.List<String> seq(String s) {
+      return JavaConverters.asScalaBuffer(List.of(s)).toList();
     }
 
     @Override

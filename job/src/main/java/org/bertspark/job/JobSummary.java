@@ -13,7 +13,9 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.StructType;
+import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.LongText;
 import org.bertspark.encoder.ResolvedOptions;
 import org.bertspark.spark.EncodePhase;
 
@@ -27,6 +29,14 @@ import org.bertspark.spark.EncodePhase;
  * @param nullText rows with a null vector because their text was null
  * @param blankText rows with a null vector because their text was empty or whitespace
  * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
+ * @param duplicates rows whose vector was taken from an earlier row of their task with the same input (text, pair or
+ *     words): counted in {@code encoded}, but not run through the model again
+ * @param windows sequences encoded for the rows with a vector: their windows with long_text chunks or mean
+ * @param mostWindows the most windows of one row
+ * @param reused rows whose vector was copied from the earlier output of --reuse, not encoded (not in {@code encoded})
+ * @param fingerprint what the vectors depend on ({@link org.bertspark.encoder.ModelFingerprint}): --reuse of this
+ *     output needs the same
+ * @param reuseReason why --reuse's earlier output was not used; null when it was, or without --reuse
  * @param wallSeconds from the first read to the last written file, model loading included
  * @param encodeSeconds from the first encoder call of any task to the end of the last one (wall clock)
  * @param modelLoadSeconds the longest a task waited for its encoder: the model load, where one happened
@@ -44,10 +54,16 @@ public record JobSummary(
     long inputRows,
     long corruptRecords,
     long encoded,
+    long duplicates,
+    long reused,
+    String fingerprint,
+    String reuseReason,
     long nullText,
     long blankText,
     long noWordPieces,
     long truncated,
+    long windows,
+    long mostWindows,
     long realTokens,
     long paddedTokens,
     double wallSeconds,
@@ -62,9 +78,12 @@ public record JobSummary(
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** {@code resolved}: the encoder's options resolved for the model; null where the driver could not read it. */
+  /**
+   * {@code resolved}: the encoder's options resolved for the model; null where the driver could not read it.
+   * {@code reuse}: what became of --reuse; null without it.
+   */
   static JobSummary of(JobOptions job, ResolvedOptions resolved, StructType schema, JobCounters c,
-      double wallSeconds) {
+      double wallSeconds, String fingerprint, ReusedOutput.Joined reuse) {
     Map<String, String> options = new LinkedHashMap<>();
     options.put("input_format", job.inputFormat().sparkName());
     options.put("text_col", job.textCol());
@@ -75,6 +94,7 @@ public record JobSummary(
     options.put("vector_type", job.vectorType().name().toLowerCase(java.util.Locale.ROOT));
     options.put("partitions", Integer.toString(job.partitions()));
     options.put("show_tokens", Boolean.toString(job.showTokens()));
+    options.put("reuse", job.reuse() == null ? "" : job.reuse());
     job.readOptions().forEach((key, value) -> options.put("read_option." + key, value));
     EncoderOptions encoder = resolved == null ? job.encoder()
         // the model as the user named it, not the local copy the driver read
@@ -82,9 +102,10 @@ public record JobSummary(
             .tunedModelDir(job.encoder().tunedModelDir()).build();
     options.putAll(encoder.toMap());
     return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
-        c.encoded.value(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(), c.truncated.value(),
-        c.realTokens.value(), c.paddedTokens.value(), wallSeconds, options,
-        resolved == null ? Map.of() : resolved.sourcesByName(), c.tfrecordDropped.value(),
+        c.encoded.value(), c.duplicates.value(), c.reused.value(), fingerprint,
+        reuse == null ? null : reuse.reason(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(),
+        c.truncated.value(), c.windows.value(), c.mostWindows.value(), c.realTokens.value(), c.paddedTokens.value(),
+        wallSeconds, options, resolved == null ? Map.of() : resolved.sourcesByName(), c.tfrecordDropped.value(),
         EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()),
         c.phases.value().size(), EncodePhase.mostThreads(c.phases.value()));
   }
@@ -113,6 +134,7 @@ public record JobSummary(
     m.put("input", input);
     m.put("output", output);
     m.put("output_schema", schema.toDDL());
+    m.put("spark_version", org.apache.spark.package$.MODULE$.SPARK_VERSION()); // this driver's: 3.5 or 4 build
     m.put("input_rows", inputRows);
     if (DataFormat.JSON.sparkName().equals(options.get("input_format"))
         || DataFormat.CSV.sparkName().equals(options.get("input_format"))) {
@@ -122,6 +144,18 @@ public record JobSummary(
       m.put("tfrecord_dropped_records", tfrecordDropped);
     }
     m.put("encoded", encoded);
+    m.put("duplicates", duplicates);
+    m.put("reused", reused);
+    m.put("fingerprint", fingerprint);
+    if (!options.get("reuse").isEmpty()) {
+      Map<String, Object> reuse = new LinkedHashMap<>();
+      reuse.put("path", options.get("reuse"));
+      reuse.put("used", reuseReason == null);
+      if (reuseReason != null) {
+        reuse.put("reason", reuseReason);
+      }
+      m.put("reuse", reuse);
+    }
     m.put("null", nullVectors());
     Map<String, Long> reasons = new LinkedHashMap<>();
     reasons.put("null_text", nullText);
@@ -129,6 +163,14 @@ public record JobSummary(
     reasons.put("no_word_pieces", noWordPieces);
     m.put("null_reasons", reasons);
     m.put("truncated", truncated);
+    if (!LongText.TRUNCATE.name().equals(options.get(EncoderOption.LONG_TEXT.key()))) {
+      m.put("documents", inputRows);
+      m.put("windows", windows);
+      Map<String, Object> perDocument = new LinkedHashMap<>();
+      perDocument.put("mean", encoded + reused > 0 ? Math.round(1000.0 * windows / (encoded + reused)) / 1000.0 : 0);
+      perDocument.put("max", mostWindows);
+      m.put("windows_per_document", perDocument);
+    }
     m.put("real_tokens", realTokens);
     m.put("padded_tokens", paddedTokens);
     m.put("wall_seconds", Math.round(wallSeconds * 1000) / 1000.0);

@@ -13,9 +13,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
-import scala.Tuple4;
 import scala.collection.JavaConverters;
-import scala.collection.Seq;
 
 /**
  * Prints "N rows, R rows/s now, W rows/s since the start" every {@link #PERIOD_SECONDS} seconds while the job runs,
@@ -79,8 +77,7 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
 
   @Override
   public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-    for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task
-        : JavaConverters.seqAsJavaList(update.accumUpdates())) {
+    for (var task : JavaConverters.seqAsJavaList(update.accumUpdates())) { // a Seq of Scala 2.12's or 2.13's
       for (AccumulableInfo info : JavaConverters.seqAsJavaList(task._4())) {
         long taskId = (Long) task._1();
         if (info.id() == rows.id() && info.update().isDefined() && !ended.contains(taskId)) {

@@ -1,5 +1,6 @@
 package org.bertspark.job;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -103,7 +104,7 @@ public final class SqlRunner {
           out.println(moreRows(limit));
         }
       } else {
-        String table = last.showString(limit, 0, false); // says "only showing top N rows" when there are more
+        String table = table(last, limit); // says "only showing top N rows" when there are more
         out.print(table);
         if (table.contains("only showing top ")) {
           out.println(moreRows(limit));
@@ -123,6 +124,16 @@ public final class SqlRunner {
   private static boolean isText(Dataset<Row> result) {
     return result.queryExecution().logical() instanceof Command && result.schema().size() == 1
         && result.schema().fields()[0].dataType() == DataTypes.StringType;
+  }
+
+  /** Dataset.show's table: show() prints to Scala's Console; showString is no public API (Spark 4 moved it). */
+  private static String table(Dataset<Row> rows, int limit) {
+    ByteArrayOutputStream table = new ByteArrayOutputStream();
+    scala.Console.withOut(table, () -> {
+      rows.show(limit, 0, false);
+      return null;
+    });
+    return table.toString(StandardCharsets.UTF_8);
   }
 
   private static String moreRows(int limit) {

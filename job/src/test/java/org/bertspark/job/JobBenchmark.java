@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
@@ -29,8 +30,8 @@ public final class JobBenchmark {
     JobOptions options = JobOptions.parse(args);
     SparkSession spark = SparkSession.builder().master("local[*]").appName("bert-spark-benchmark").getOrCreate();
     try {
-      List<String> texts = options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-          JobCounters.register(spark.sparkContext()))
+      List<String> texts = options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
+          options.readOptions(), UnaryOperator.identity(), JobCounters.register(spark.sparkContext()))
           .select(options.textCol()).collectAsList().stream().map(r -> r.getString(0)).toList();
       double encoderRate;
       try (EncoderCache.Lease lease = EncoderCache.acquire(options.encoder(), 1)) {
@@ -48,8 +49,9 @@ public final class JobBenchmark {
       // the same encoder options as session defaults, so SQL finds the cached model
       options.encoder().toMap().forEach((key, value) -> spark.conf().set(BertFunctions.CONF_PREFIX + key, value));
       BertFunctions.register(spark);
-      options.inputFormat().read(spark, options.input(), options.textCol(), options.readOptions(),
-          JobCounters.register(spark.sparkContext())).createOrReplaceTempView("input");
+      options.inputFormat().read(spark, options.input(), options.textCol(), options.schema(),
+          options.readOptions(), UnaryOperator.identity(), JobCounters.register(spark.sparkContext()))
+          .createOrReplaceTempView("input");
       String text = options.textCol();
       String cosine = "bert_cosine(bert_encode(" + text + "), bert_encode('" + QUERY + "'))";
       Map<String, Double> sql = new LinkedHashMap<>();

@@ -60,6 +60,31 @@ class JobCommandLineTest {
     assertEquals("input that must survive", Files.readString(part));
   }
 
+  /**
+   * The real job, as a user ran it: the input reached through a symlinked folder, the output the folder itself. The
+   * paths differ as strings; Spark would clear the folder and then find no input.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "input through the link, alias/in.jsonl, realdata",
+      "output through the link, realdata/in.jsonl, alias",
+      "link inside, realdata/in.jsonl, realdata/sub/../../alias/x/..",
+      "parent linked, home/realdata/in.jsonl, realhome/realdata"})
+  void outputThatIsAnInputThroughASymlinkIsRefusedByTheJob(String name, String in, String out) throws Exception {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3);
+    Path real = Files.createDirectories(tmp.resolve("realhome/realdata"));
+    Files.createSymbolicLink(tmp.resolve("home"), tmp.resolve("realhome"));
+    Files.move(real, tmp.resolve("realdata"));
+    Files.createSymbolicLink(real, tmp.resolve("realdata"));
+    Files.createSymbolicLink(tmp.resolve("alias"), tmp.resolve("realdata"));
+    Path input = Files.writeString(tmp.resolve("realdata/in.jsonl"), "{\"text\": \"input that must survive\"}\n");
+    Result r = runSpark("--input", tmp.resolve(in).toString(), "--output", tmp + "/" + out, "--mode", "overwrite",
+        "--model_dir", model.toString());
+    assertEquals(2, r.exitCode, r.stderr);
+    assertTrue(r.stderr.contains("choose another --output"), r.stderr);
+    assertTrue(Files.exists(input), "the input was deleted: " + r.stderr);
+  }
+
   @Test
   void outputBesideTheInputIsFine() throws Exception {
     Files.createDirectories(tmp.resolve("data"));
@@ -98,9 +123,9 @@ class JobCommandLineTest {
     assertTrue(last.contains("broken.parquet"), r.stderr);
   }
 
-  /** An Error on the driver (here a vocab.txt of one 2 GB line in a 1 GB heap) is one line too, not a stack trace. */
+  /** A vocab.txt of one 2 GB line (once an OutOfMemoryError on the driver) is refused on one line naming it. */
   @Test
-  void anErrorOnTheDriverExitsWithItsName() throws Exception {
+  void anOversizedModelFileExitsWithItsName() throws Exception {
     Path model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3);
     try (java.io.RandomAccessFile vocab = new java.io.RandomAccessFile(model.resolve("vocab.txt").toFile(), "rw")) {
       vocab.setLength(2L << 30); // sparse: no disk
@@ -108,7 +133,8 @@ class JobCommandLineTest {
     Result r = runSpark("--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(),
         "--model_dir", model.toString());
     assertEquals(1, r.exitCode, r.stderr);
-    assertTrue(r.stderr.contains("bert-spark failed: java.lang.OutOfMemoryError"), r.stderr);
+    assertTrue(r.stderr.contains("bert-spark failed: java.lang.IllegalArgumentException: vocabulary "
+        + model.resolve("vocab.txt") + " is " + (2L << 30) + " bytes"), r.stderr);
   }
 
   private record Result(int exitCode, String stdout, String stderr) {}

@@ -54,7 +54,6 @@ import org.junit.jupiter.api.io.TempDir;
 import scala.Option;
 import scala.Tuple4;
 import scala.collection.JavaConverters;
-import scala.collection.Seq;
 
 /**
  * The job end to end on {@code local[2]} and a tiny random BERT: every format in and out, every column and row kept,
@@ -199,6 +198,7 @@ class JobEndToEndTest {
 
     JsonNode json = JSON.readTree(Path.of(out, "_SUMMARY.json").toFile());
     assertEquals(input.size(), json.get("input_rows").asLong());
+    assertEquals(spark.version(), json.get("spark_version").asText(), "the Spark build that ran the job");
     assertEquals(BAD_ROWS, json.get("null").asLong());
     assertEquals(model, json.get("options").get("model_dir").asText());
     assertFalse(json.has("tfrecord_dropped_records"), "only TFRecord input counts dropped records");
@@ -356,12 +356,14 @@ class JobEndToEndTest {
     }
   }
 
+  /** Raw Scala lists: the event's Seq type is Scala 2.12's in Spark 3.5 and 2.13's in Spark 4; a List is both. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static SparkListenerExecutorMetricsUpdate heartbeat(LongAccumulator acc, long taskId, long value) {
     AccumulableInfo info = new AccumulableInfo(acc.id(), Option.apply(acc.name().get()), Option.apply(value),
         Option.apply(value), false, false, Option.empty());
-    Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task = new Tuple4<>(taskId, 0, 0,
-        JavaConverters.asScalaBuffer(List.of(info)).toSeq());
-    return new SparkListenerExecutorMetricsUpdate("driver", JavaConverters.asScalaBuffer(List.of(task)).toSeq(),
+    Tuple4 task = new Tuple4<>(taskId, 0, 0, JavaConverters.asScalaBuffer(List.of(info)).toList());
+    return new SparkListenerExecutorMetricsUpdate("driver",
+        (scala.collection.immutable.List) JavaConverters.asScalaBuffer(List.of(task)).toList(),
         scala.collection.immutable.Map$.MODULE$.empty());
   }
 
@@ -370,7 +372,7 @@ class JobEndToEndTest {
     JobOptions job = JobOptions.parse("--input", "unused", "--output", "unused", "--model_dir", model,
         "--max_batch_size", "5");
     PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job, EncoderSource.of(spark, job.encoder()),
-        JobCounters.register(spark.sparkContext()));
+        JobCounters.register(spark.sparkContext()), "no fingerprint");
     AtomicInteger pulled = new AtomicInteger();
     Iterator<Row> endless = new Iterator<>() {
       @Override

@@ -11,12 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.collection.JavaConverters;
 
 /**
  * Damaged inputs, models and options through {@link BertEmbeddingJob#run}: each fails with one message naming the
@@ -148,6 +152,66 @@ class JobHostileFilesTest {
     String cause = failure(dir.toString(), "--input_format", "csv", "--model_dir", model.toString());
     assertMentions(cause, "malformed csv record in ", "b-broken.csv");
     assertFalse(cause.contains(SECRET), cause);
+  }
+
+  /**
+   * A TFRecord feature empty in every record is a void column, which Parquet cannot store: the job says so before
+   * encoding, and reads it with --schema.
+   */
+  @Test
+  void aVoidTfrecordFeatureIsRefusedForParquetAndTypedWithSchema() {
+    String in = tmp.resolve("void-tfrecord").toString();
+    spark.range(0, 6, 1, 2).selectExpr("id", "concat('sentence ', id) AS text", "CAST(array() AS array<string>) AS tags")
+        .write().format("tfrecord").save(in);
+    String cause = failure(in, "--input_format", "tfrecord", "--model_dir", model.toString());
+    assertMentions(cause, "input column tags has no type", "--output_format parquet cannot store", "--schema");
+
+    String out = tmp.resolve("out-void-tfrecord").toString();
+    JobSummary s = BertEmbeddingJob.run(spark, JobOptions.parse("--input", in, "--input_format", "tfrecord",
+        "--schema", "id bigint, text string, tags array<string>", "--output", out, "--model_dir", model.toString()));
+    assertEquals(6, s.encoded());
+    assertEquals(6, spark.read().parquet(out).where("size(tags) = 0").count());
+  }
+
+  @Test
+  void aSchemaThatIsNotDdlIsAUsageError() {
+    JobOptions.UsageException e = assertThrows(JobOptions.UsageException.class, () -> JobOptions.parse("--input", "in",
+        "--output", "out", "--schema", "id bigint,, text"));
+    assertTrue(e.getMessage().contains("--schema 'id bigint,, text' is not a Spark DDL schema"), e.getMessage());
+  }
+
+  /**
+   * With --partitions the rows cross a shuffle. Corrupt records must be counted after it, in the stage that writes:
+   * Spark applies a result stage's accumulator updates once per partition, a shuffle-map stage's again whenever the
+   * stage re-runs (an executor lost with its shuffle files), which would count a record twice.
+   */
+  @Test
+  void corruptRecordsAreCountedInTheResultStageUnderPartitions() throws Exception {
+    Path json = malformed("permissive-partitions", "{\"text\": \"fine\", \"id\": 1}\n", "{\"text\": \"cut\n", "");
+    List<StageInfo> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onStageCompleted(SparkListenerStageCompleted completed) {
+        stages.add(completed.stageInfo());
+      }
+    };
+    spark.sparkContext().addSparkListener(listener);
+    try {
+      JobSummary s = BertEmbeddingJob.run(spark, JobOptions.parse("--input", json.toString(), "--input_format",
+          "json", "--output", tmp.resolve("out-permissive-partitions").toString(), "--read_option", "mode=PERMISSIVE",
+          "--partitions", "3", "--model_dir", model.toString()));
+      assertEquals(1, s.corruptRecords());
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+    }
+    List<StageInfo> counting = stages.stream().filter(stage -> JavaConverters.asJavaCollection(
+        stage.accumulables().values()).stream().anyMatch(a -> a.name().contains("bert corrupt records"))).toList();
+    assertFalse(counting.isEmpty(), "a stage counted the corrupt record");
+    for (StageInfo stage : counting) {
+      assertTrue(stage.shuffleDepId().isEmpty(), "counted in shuffle-map stage " + stage.stageId() + " ("
+          + stage.name() + ")");
+    }
   }
 
   @Test

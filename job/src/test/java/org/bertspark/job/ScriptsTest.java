@@ -154,6 +154,38 @@ class ScriptsTest {
     assertEquals("overwrite", after(again.args, "--mode"));
   }
 
+  /** submit.sh connect: Spark Connect's server with our extensions, on loopback unless the user binds it elsewhere. */
+  @Test
+  void connectServesOnLoopbackWithOurExtensions() throws Exception {
+    Files.writeString(root.resolve("job/target/spark-classpath.txt"),
+        "/m2/org/apache/spark/spark-connect_2.13/4.2.0/spark-connect_2.13-4.2.0.jar:spark.jar");
+    Result r = submit(false, "connect", "--master", "local[2]");
+    assertEquals(0, r.exitCode, r.stderr);
+    assertEquals("org.apache.spark.sql.connect.service.SparkConnectServer", after(r.args, "--class"));
+    assertEquals(root + "/job/target/bert-spark.jar", r.args.get(r.args.size() - 1), "no application arguments");
+    assertTrue(r.args.contains("spark.sql.extensions=org.bertspark.udf.BertExtensions"), r.args.toString());
+    assertTrue(r.args.contains("spark.connect.grpc.binding.address=127.0.0.1"), r.args.toString());
+    assertEquals("local[2]", after(r.args, "--master"));
+
+    // spark-submit keeps the last --conf of a key: the user's
+    Result wide = submit(false, "connect", "--conf", "spark.connect.grpc.binding.address=0.0.0.0");
+    assertEquals(0, wide.exitCode, wide.stderr);
+    assertTrue(wide.args.indexOf("spark.connect.grpc.binding.address=0.0.0.0")
+        > wide.args.indexOf("spark.connect.grpc.binding.address=127.0.0.1"), wide.args.toString());
+    Path props = Files.writeString(tmp.resolve("connect.conf"), "spark.connect.grpc.binding.address 10.0.0.1\n");
+    Result fromFile = submit(false, "connect", "--properties-file", props.toString());
+    assertEquals(0, fromFile.exitCode, fromFile.stderr);
+    assertFalse(fromFile.args.contains("spark.connect.grpc.binding.address=127.0.0.1"), fromFile.args.toString());
+  }
+
+  @Test
+  void connectOnTheSpark35BuildSaysWhatToBuild() throws Exception {
+    Result r = submit(false, "connect");
+    assertEquals(2, r.exitCode, r.stderr);
+    assertTrue(r.stderr.contains("mvn -B -Pspark4 -DskipTests package"), r.stderr);
+    assertTrue(r.args.isEmpty(), r.args.toString());
+  }
+
   /** CUDA reads an empty CUDA_VISIBLE_DEVICES as no GPU, and stops at the first entry that is not a device. */
   @Test
   void gpuDiscoveryHonoursAnEmptyCudaVisibleDevices() throws Exception {

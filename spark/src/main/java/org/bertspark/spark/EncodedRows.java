@@ -2,10 +2,15 @@ package org.bertspark.spark;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.Embedding;
@@ -15,8 +20,11 @@ import org.bertspark.encoder.device.SessionConfig;
 /**
  * A partition's rows with their encodings, for the job and for SQL alike: rows stream through in chunks of
  * max_batch_size (never a whole partition in memory), each chunk encoded with one encoder call per {@link Call}, and
- * come out in input order. An empty partition never loads a model; each chunk holds its encoders' leases only while it
- * is encoded, so an executor keeps no more models open than its cache allows.
+ * come out in input order. Rows with equal inputs are encoded once per task, while it remembers them
+ * ({@link RecentEncodings}); their vectors are the same either way. An empty partition never loads a model. A task
+ * takes its encoders' leases when it first needs them and keeps them until its rows are encoded (or the task ends,
+ * for an iterator left unfinished), and the cache keeps as many models open as the task's distinct option sets: no
+ * chunk ever reloads a model.
  *
  * @param <T> input rows
  * @param <R> output rows
@@ -38,18 +46,41 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     Embeddings encode(BertEncoder encoder, List<T> rows);
   }
 
-  /** One encoding of every row: a model, and what of each row it encodes. */
-  public record Call<T>(EncoderSource source, Input<T> input) implements Serializable {
+  /**
+   * What of a row a call encodes, as a value with equals and hashCode (null allowed): rows with equal keys have equal
+   * encodings, so a task encodes each key once while it remembers it ({@link RecentEncodings}).
+   */
+  public interface Key<T> extends Serializable {
+    Object of(T row);
+  }
+
+  /** A row's encoding known without the model (an earlier output's vector, reused), or null to encode the row. */
+  public interface Known<T> extends Serializable {
+    Embedding of(T row);
+  }
+
+  /**
+   * One encoding of every row: a model, what of each row it encodes, and where a row's encoding may already be known
+   * (null: nowhere).
+   */
+  public record Call<T>(EncoderSource source, Key<T> key, Input<T> input, Known<T> known) implements Serializable {
+    /** This call, taking a row's encoding from {@code known} where it gives one. */
+    public Call<T> withKnown(Known<T> known) {
+      return new Call<>(source, key, input, known);
+    }
+
     /** The row's text, or the sentence pair (first, second) where {@code second} is not null. */
     public static <T> Call<T> texts(EncoderSource source, Text<T> first, Text<T> second) {
-      return new Call<>(source, (encoder, rows) -> second == null ? encoder.encode(column(rows, first::of))
-          : encoder.encodePairs(column(rows, first::of), column(rows, second::of)));
+      return new Call<>(source, second == null ? first::of : row -> Arrays.asList(first.of(row), second.of(row)),
+          (encoder, rows) -> second == null ? encoder.encode(column(rows, first::of))
+              : encoder.encodePairs(column(rows, first::of), column(rows, second::of)), null);
     }
 
     /** The row's words ({@link BertEncoder#encodeWords}), or the pair of word lists where {@code second} isn't null. */
     public static <T> Call<T> words(EncoderSource source, Words<T> first, Words<T> second) {
-      return new Call<>(source, (encoder, rows) -> second == null ? encoder.encodeWords(column(rows, first::of))
-          : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)));
+      return new Call<>(source, second == null ? first::of : row -> Arrays.asList(first.of(row), second.of(row)),
+          (encoder, rows) -> second == null ? encoder.encodeWords(column(rows, first::of))
+              : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)), null);
     }
   }
 
@@ -74,6 +105,12 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   private final int chunkSize;
   private final List<T> chunk = new ArrayList<>();
   private final List<Embeddings> results = new ArrayList<>();
+  /** Per call, the task's recent inputs: duplicates are encoded once. */
+  private final List<RecentEncodings> recent = new ArrayList<>();
+  /** Per call, its lease (null until first needed), held until the input is encoded. */
+  private final List<EncoderCache.Lease> leases = new ArrayList<>();
+  private final int distinctModels;
+  private boolean releaseAtTaskEnd;
   private int next;
   /**
    * This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait, most
@@ -96,6 +133,9 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     this.output = output;
     this.counts = counts;
     this.chunkSize = calls.stream().mapToInt(c -> c.source().options().maxBatchSize()).min().orElseThrow();
+    calls.forEach(c -> recent.add(new RecentEncodings(RecentEncodings.MAX_BYTES)));
+    calls.forEach(c -> leases.add(null));
+    this.distinctModels = (int) calls.stream().map(c -> c.source().options()).distinct().count();
   }
 
   @Override
@@ -109,12 +149,22 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     while (chunk.size() < chunkSize && input.hasNext()) {
       chunk.add(copy.apply(input.next()));
     }
-    for (Call<T> call : calls) {
-      if (!chunk.isEmpty()) {
-        Embeddings embeddings = encode(call);
-        counts.add(EncodeCounts.of(embeddings));
-        results.add(embeddings);
+    boolean more = input.hasNext();
+    if (more && !releaseAtTaskEnd && TaskContext.get() != null) {
+      // more chunks follow: a consumer that stops early (LIMIT) or a failing task still gives the leases back
+      releaseAtTaskEnd = true;
+      TaskContext.get().addTaskCompletionListener((TaskCompletionListener) context -> releaseLeases());
+    }
+    try {
+      for (int c = 0; c < calls.size() && !chunk.isEmpty(); c++) {
+        results.add(encode(c, recent.get(c)));
       }
+    } catch (RuntimeException | Error e) {
+      releaseLeases();
+      throw e;
+    }
+    if (!more) {
+      releaseLeases();
     }
     if (chunk.isEmpty() && phaseStart >= 0) {
       counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait, threads));
@@ -123,16 +173,75 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     return !chunk.isEmpty();
   }
 
-  private Embeddings encode(Call<T> call) {
-    long asked = System.nanoTime();
-    try (EncoderCache.Lease lease = call.source().acquire()) {
+  /**
+   * The chunk's encodings for {@code call}: rows whose encoding is known take it, rows whose key the task has seen
+   * take its encoding, the first row of each other key is encoded, in one encoder call (none when every key was seen).
+   */
+  private Embeddings encode(int c, RecentEncodings seen) {
+    Call<T> call = calls.get(c);
+    int n = chunk.size();
+    Embedding[] embeddings = new Embedding[n];
+    Embedding.NullReason[] reasons = new Embedding.NullReason[n];
+    Object[] keys = new Object[n];
+    Map<Object, Integer> firstOfKey = new HashMap<>();
+    List<T> distinct = new ArrayList<>();
+    List<Object> distinctKeys = new ArrayList<>();
+    long reused = 0;
+    for (int i = 0; i < n; i++) {
+      embeddings[i] = call.known() == null ? null : call.known().of(chunk.get(i));
+      if (embeddings[i] != null) {
+        reused++;
+        continue;
+      }
+      keys[i] = call.key().of(chunk.get(i));
+      RecentEncodings.Result known = seen.get(keys[i]);
+      if (known != null) {
+        embeddings[i] = known.embedding();
+        reasons[i] = known.reason();
+      } else if (firstOfKey.putIfAbsent(keys[i], distinct.size()) == null) {
+        distinct.add(chunk.get(i));
+        distinctKeys.add(keys[i]);
+      }
+    }
+    Embeddings computed = distinct.isEmpty() ? Embeddings.of(new Embedding[0], new Embedding.NullReason[0])
+        : encode(c, distinct);
+    for (int i = 0; i < computed.size(); i++) {
+      seen.put(distinctKeys.get(i), new RecentEncodings.Result(computed.get(i), computed.nullReason(i)));
+    }
+    for (int i = 0; i < n; i++) {
+      Integer d = embeddings[i] == null ? firstOfKey.get(keys[i]) : null;
+      if (d != null) {
+        embeddings[i] = computed.get(d);
+        reasons[i] = computed.nullReason(d);
+      }
+    }
+    Embeddings rows = Embeddings.of(embeddings, reasons);
+    counts.add(EncodeCounts.of(rows, computed, reused));
+    return rows;
+  }
+
+  private Embeddings encode(int c, List<T> rows) {
+    Call<T> call = calls.get(c);
+    if (leases.get(c) == null) {
+      long asked = System.nanoTime();
+      leases.set(c, call.source().acquire(distinctModels));
       longestWait = Math.max(longestWait, System.nanoTime() - asked);
-      long start = System.currentTimeMillis();
-      Embeddings embeddings = call.input().encode(lease.encoder(), chunk);
-      threads = Math.max(threads, SessionConfig.threads(lease.encoder().options()));
-      phaseStart = phaseStart < 0 ? start : phaseStart;
-      phaseEnd = System.currentTimeMillis();
-      return embeddings;
+    }
+    EncoderCache.Lease lease = leases.get(c);
+    long start = System.currentTimeMillis();
+    Embeddings embeddings = call.input().encode(lease.encoder(), rows);
+    threads = Math.max(threads, SessionConfig.threads(lease.encoder().options()));
+    phaseStart = phaseStart < 0 ? start : phaseStart;
+    phaseEnd = System.currentTimeMillis();
+    return embeddings;
+  }
+
+  private synchronized void releaseLeases() {
+    for (int c = 0; c < leases.size(); c++) {
+      if (leases.get(c) != null) {
+        leases.get(c).close();
+        leases.set(c, null);
+      }
     }
   }
 

@@ -18,7 +18,8 @@ import org.bertspark.encoder.EncoderOptions;
 
 /**
  * Where a task gets its encoder: made on the driver for some options, used in tasks. A task's encoder is the
- * executor's shared one from {@link EncoderCache} (at most {@value #CACHE_SIZE_KEY} models per JVM), for the options
+ * executor's shared one from {@link EncoderCache} (at most {@value #CACHE_SIZE_KEY} models per JVM, or as many as one
+ * task uses at once), for the options
  * with the model made local ({@link ModelLocalizer}: hdfs:, s3a:, … copied once per host), the GPU Spark gave the
  * task ({@link TaskGpu}) and num_threads 0 as the cores of one task slot ({@link TaskSlots}).
  */
@@ -68,13 +69,14 @@ public final class EncoderSource implements Serializable {
 
   /**
    * A source made where it is used, with the executor's Spark and Hadoop conf: for row-at-a-time evaluation, which
-   * has no driver-made source.
+   * has no driver-made source. {@code pinned}: remote model directories' versions pinned on the driver
+   * ({@link ModelLocalizer#pin}); a directory missing from it is used at whatever version is there.
    */
-  public static EncoderSource inTask(EncoderOptions options) {
+  public static EncoderSource inTask(EncoderOptions options, Map<String, String> pinned) {
     SparkEnv env = SparkEnv.get();
     int cacheSize = env == null ? DEFAULT_CACHE_SIZE
         : cacheSize(env.conf().get(CACHE_SIZE_KEY, Integer.toString(DEFAULT_CACHE_SIZE)));
-    return new EncoderSource(options, null, cacheSize, Map.of());
+    return new EncoderSource(options, null, cacheSize, pinned);
   }
 
   private static int cacheSize(String value) {
@@ -110,8 +112,14 @@ public final class EncoderSource implements Serializable {
     return SparkHadoopUtil.get().newConfiguration(env == null ? new SparkConf(false) : env.conf());
   }
 
-  /** A lease on this task's encoder; close it when the rows in hand are encoded. */
-  public EncoderCache.Lease acquire() {
-    return EncoderCache.acquire(TaskSlots.forThisTask(TaskGpu.forThisTask(localOptions())), cacheSize);
+  /**
+   * A lease on this task's encoder; close it when the task's rows are encoded.
+   *
+   * @param together how many distinct models the caller holds at once: the cache keeps at least that many open, so
+   *     a query with more option sets than {@value #CACHE_SIZE_KEY} never reloads a model between its chunks
+   */
+  public EncoderCache.Lease acquire(int together) {
+    return EncoderCache.acquire(TaskSlots.forThisTask(TaskGpu.forThisTask(localOptions())),
+        Math.max(cacheSize, together));
   }
 }

@@ -1,5 +1,6 @@
 package org.bertspark.spark;
 
+import com.sun.security.auth.module.UnixSystem;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,14 +120,21 @@ public final class ModelLocalizer {
     return archived.exists() ? archived.getPath() : dir;
   }
 
-  /** This user's cache folder, made 0700 if missing; refused if another user owns it or it is a link. */
+  /**
+   * This user's cache folder, made 0700 if missing; refused if another user owns it or it is a link. Named and owned by
+   * the numeric user id: a container's UID may have no passwd entry (OpenShift), so no user name.
+   */
   static File cacheRoot() throws IOException {
-    String user = System.getProperty("user.name");
-    File root = new File(System.getProperty("java.io.tmpdir"), CACHE_DIR + user.replaceAll("[^A-Za-z0-9._-]", "_"));
-    return trustedFolder(root, user);
+    int uid = uid();
+    return trustedFolder(new File(System.getProperty("java.io.tmpdir"), CACHE_DIR + uid), uid);
   }
 
-  static synchronized File trustedFolder(File root, String user) throws IOException {
+  /** This process's numeric user id, the owner of what it creates. */
+  static int uid() {
+    return (int) new UnixSystem().getUid();
+  }
+
+  static synchronized File trustedFolder(File root, int uid) throws IOException {
     Set<PosixFilePermission> private0700 = PosixFilePermissions.fromString("rwx------");
     if (!Files.exists(root.toPath(), LinkOption.NOFOLLOW_LINKS)) {
       try {
@@ -137,9 +145,10 @@ public final class ModelLocalizer {
     }
     PosixFileAttributes attrs = Files.readAttributes(root.toPath(), PosixFileAttributes.class,
         LinkOption.NOFOLLOW_LINKS);
-    if (!attrs.isDirectory() || !attrs.owner().getName().equals(user)) {
-      throw new IOException("model cache folder " + root + " is " + (attrs.isDirectory() ? "owned by "
-          + attrs.owner().getName() : "not a folder") + ", not a folder of user " + user
+    int owner = (Integer) Files.getAttribute(root.toPath(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (!attrs.isDirectory() || owner != uid) {
+      throw new IOException("model cache folder " + root + " is " + (attrs.isDirectory() ? "owned by uid " + owner
+          + " (" + attrs.owner().getName() + ")" : "not a folder") + ", not a folder of uid " + uid
           + ": not trusted; remove it or point java.io.tmpdir elsewhere");
     }
     if (!attrs.permissions().equals(private0700)) {

@@ -150,16 +150,33 @@ class ModelLocalizerTest {
 
   @Test
   void theCacheFolderIsPrivateAndOnlyTheUsersOwn() throws Exception {
-    String user = System.getProperty("user.name");
-    File fresh = ModelLocalizer.trustedFolder(new File(tmp, "models"), user);
+    File fresh = ModelLocalizer.trustedFolder(new File(tmp, "models"), ModelLocalizer.uid());
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.toPath())));
 
     IOException other = assertThrows(IOException.class,
-        () -> ModelLocalizer.trustedFolder(new File(tmp, "models"), "someone-else"));
+        () -> ModelLocalizer.trustedFolder(new File(tmp, "models"), ModelLocalizer.uid() + 1));
     assertTrue(other.getMessage().contains("not trusted"), other.getMessage());
 
     File link = new File(tmp, "link");
     Files.createSymbolicLink(link.toPath(), fresh.toPath());
-    assertThrows(IOException.class, () -> ModelLocalizer.trustedFolder(link, user), "a link is not trusted");
+    assertThrows(IOException.class, () -> ModelLocalizer.trustedFolder(link, ModelLocalizer.uid()),
+        "a link is not trusted");
+  }
+
+  /** A container UID with no passwd entry (OpenShift): Java's user.name is "?", the owner's name its number. */
+  @Test
+  void aUserWithoutANameTrustsItsOwnCacheFolder() throws Exception {
+    String name = System.getProperty("user.name");
+    String tmpdir = System.getProperty("java.io.tmpdir");
+    System.setProperty("user.name", "?");
+    System.setProperty("java.io.tmpdir", tmp.getPath());
+    try {
+      File root = ModelLocalizer.cacheRoot();
+      assertEquals(root, ModelLocalizer.cacheRoot(), "the second task trusts the folder the first made");
+      assertEquals(ModelLocalizer.uid(), Files.getAttribute(root.toPath(), "unix:uid"));
+    } finally {
+      System.setProperty("user.name", name);
+      System.setProperty("java.io.tmpdir", tmpdir);
+    }
   }
 }

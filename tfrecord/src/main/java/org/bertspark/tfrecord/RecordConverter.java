@@ -155,6 +155,14 @@ final class RecordConverter implements Serializable {
       String name = fields[i].name();
       DataType type = fields[i].dataType();
       if (type.equals(DataTypes.NullType)) {
+        Feature feature = features.get(name);
+        FeatureList list = featureLists.get(name);
+        if ((feature != null && count(feature) > 0) || (list != null && list.getFeatureList().stream().anyMatch(f -> count(f) > 0))) {
+          // inferred from records where it was always empty (option inferRecords): never read as a silent null
+          throw new SchemaMismatchException("feature " + name + " has values, but column " + name + " is void "
+              + "(NullType: empty in every record schema inference read); give the schema (.schema(...), the job's "
+              + "--schema) or infer from every record (no inferRecords)");
+        }
         values[i] = null;
       } else if (isNested(type)) {
         if (features.containsKey(name)) {

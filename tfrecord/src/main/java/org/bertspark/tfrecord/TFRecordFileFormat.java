@@ -15,22 +15,20 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.CompressionCodecs;
 import org.apache.spark.sql.execution.datasources.CodecStreams;
-import org.apache.spark.sql.execution.datasources.FileFormat;
 import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.sources.DataSourceRegister;
-import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.AccumulatorContext;
 import org.apache.spark.util.AccumulatorV2;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.util.TaskCompletionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Function1;
 import scala.Option;
 import scala.collection.JavaConverters; // Scala 2.12: no scala.jdk.javaapi
-import scala.collection.Seq;
 import scala.collection.immutable.Map;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
@@ -41,17 +39,15 @@ import scala.runtime.AbstractFunction1;
  * records failing or skipped (option {@code mode}), records longer than option {@code maxRecordLength} refused.
  * Files are not split: TFRecord has no sync markers.
  */
-public final class TFRecordFileFormat implements FileFormat, DataSourceRegister, Serializable {
+public final class TFRecordFileFormat extends JavaFileFormat implements DataSourceRegister, Serializable {
   private static final long serialVersionUID = 1L;
-
-  /** Records read, across files, to infer a schema. */
-  static final int SAMPLE_RECORDS = 10_000;
+  private static final Logger LOG = LoggerFactory.getLogger(TFRecordFileFormat.class);
 
   /**
    * Makes the reads of {@code reader} add the records that {@code mode=DROPMALFORMED} skips to {@code counter},
    * which must be registered with the session's SparkContext; the log has one line per file either way.
    */
-  public static DataFrameReader countDropped(DataFrameReader reader, LongAccumulator counter) {
+  public static DataFrameReader countDropped(DataFrameReader reader, DroppedRecords counter) {
     if (!counter.isRegistered()) {
       throw new IllegalArgumentException("The dropped-record counter must be registered with the SparkContext");
     }
@@ -64,28 +60,38 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
   }
 
   @Override
-  public Option<StructType> inferSchema(SparkSession session, Map<String, String> options, Seq<FileStatus> files) {
+  Option<StructType> inferSchema(SparkSession session, Map<String, String> options, List<FileStatus> statuses) {
     TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
     if (parsed.recordType() == RecordType.BYTE_ARRAY) {
       return Option.apply(RecordConverter.BYTE_ARRAY_SCHEMA);
     }
     Configuration conf = session.sessionState().newHadoopConfWithOptions(options);
     SchemaInference inference = new SchemaInference(parsed.recordType());
-    int sampled = 0;
-    List<FileStatus> statuses = JavaConverters.seqAsJavaList(files);
-    for (int i = 0; i < statuses.size() && sampled < SAMPLE_RECORDS; i++) {
+    long sampled = 0;
+    long[] added = {0};
+    boolean more = false;
+    for (int i = 0; i < statuses.size() && !more; i++) {
       Path path = statuses.get(i).getPath();
       try (RecordFileIterator<byte[]> records = new RecordFileIterator<>(
           CodecStreams.createInputStream(conf, path), path.toString(), parsed, record -> {
-            inference.add(record);
+            if (added[0]++ < parsed.inferRecords()) { // not the record hasNext() looks ahead to past the sample
+              inference.add(record);
+            }
             return record;
           })) {
-        for (; sampled < SAMPLE_RECORDS && records.hasNext(); sampled++) {
+        for (; sampled < parsed.inferRecords() && records.hasNext(); sampled++) {
           records.next();
         }
+        more = sampled == parsed.inferRecords() && (records.hasNext() || i < statuses.size() - 1);
       }
     }
     StructType schema = inference.schema();
+    if (more) {
+      LOG.warn("TFRecord schema inferred from the first {} records only (option inferRecords): a feature first seen "
+          + "later gets NO column, and one empty in every sampled record (NullType) fails the read where a later "
+          + "record has values; read every record (no inferRecords) or give the schema (.schema(...), the job's "
+          + "--schema). Inferred: {}", sampled, schema.simpleString());
+    }
     return schema.isEmpty() ? Option.empty() : Option.apply(schema);
   }
 
@@ -99,25 +105,24 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
   }
 
   @Override
-  public Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> buildReader(
-      SparkSession session, StructType dataSchema, StructType partitionSchema, StructType requiredSchema,
-      Seq<Filter> filters, Map<String, String> options, Configuration hadoopConf) {
+  Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> buildReader(SparkSession session,
+      StructType dataSchema, StructType requiredSchema, Map<String, String> options, Configuration hadoopConf) {
     TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
     new RecordConverter(parsed.recordType(), dataSchema); // names a column the record type cannot hold
     Broadcast<SerializableConfiguration> conf = session.sparkContext().broadcast(
         new SerializableConfiguration(hadoopConf), ClassTag$.MODULE$.apply(SerializableConfiguration.class));
-    LongAccumulator dropped = parsed.droppedCounter().map(TFRecordFileFormat::registeredCounter).orElse(null);
+    DroppedRecords dropped = parsed.droppedCounter().map(TFRecordFileFormat::registeredCounter).orElse(null);
     return new FileReader(conf, parsed, new RecordConverter(parsed.recordType(), requiredSchema), dropped);
   }
 
   /** On the driver, where the program that set option droppedRecordCounter registered it. */
-  private static LongAccumulator registeredCounter(long id) {
+  private static DroppedRecords registeredCounter(long id) {
     Option<AccumulatorV2<?, ?>> counter = AccumulatorContext.get(id);
-    if (counter.isEmpty() || !(counter.get() instanceof LongAccumulator)) {
+    if (counter.isEmpty() || !(counter.get() instanceof DroppedRecords)) {
       throw new IllegalArgumentException("Option " + TFRecordOptions.DROPPED_COUNTER + " " + id
-          + " names no registered LongAccumulator: set it with TFRecordFileFormat.countDropped");
+          + " names no registered DroppedRecords: set it with TFRecordFileFormat.countDropped");
     }
-    return (LongAccumulator) counter.get();
+    return (DroppedRecords) counter.get();
   }
 
   @Override
@@ -147,11 +152,11 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
     private final Broadcast<SerializableConfiguration> conf;
     private final TFRecordOptions options;
     private final RecordConverter converter;
-    private final LongAccumulator dropped;
+    private final DroppedRecords dropped;
 
     /** @param dropped counts skipped records, or null */
     FileReader(Broadcast<SerializableConfiguration> conf, TFRecordOptions options, RecordConverter converter,
-        LongAccumulator dropped) {
+        DroppedRecords dropped) {
       this.conf = conf;
       this.options = options;
       this.converter = converter;
@@ -168,7 +173,8 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
         task.addTaskCompletionListener((TaskCompletionListener) context -> {
           rows.close();
           if (dropped != null) {
-            dropped.add(rows.skipped()); // a failed attempt's updates are never merged
+            // a failed attempt's updates are never merged; a re-run stage's replace this file's count
+            dropped.add(new DroppedRecords.InFile(path.toString(), rows.skipped()));
           }
         });
       }

@@ -30,14 +30,16 @@ final class TFRecordOptions implements Serializable {
   private final String codecClassName;
   private final long maxRecordLength;
   private final Long droppedCounter;
+  private final long inferRecords;
 
-  private TFRecordOptions(
-      RecordType recordType, Mode mode, String codecClassName, long maxRecordLength, Long droppedCounter) {
+  private TFRecordOptions(RecordType recordType, Mode mode, String codecClassName, long maxRecordLength,
+      Long droppedCounter, long inferRecords) {
     this.recordType = recordType;
     this.mode = mode;
     this.codecClassName = codecClassName;
     this.maxRecordLength = maxRecordLength;
     this.droppedCounter = droppedCounter;
+    this.inferRecords = inferRecords;
   }
 
   /** Option names are case-insensitive, as everywhere in Spark. */
@@ -47,6 +49,7 @@ final class TFRecordOptions implements Serializable {
     String codec = null;
     String maxRecordLength = null;
     String droppedCounter = null;
+    String inferRecords = null;
     for (Map.Entry<String, String> option : options.entrySet()) {
       switch (option.getKey().toLowerCase(Locale.ROOT)) {
         case "recordtype" -> recordType = option.getValue();
@@ -54,6 +57,7 @@ final class TFRecordOptions implements Serializable {
         case "codec" -> codec = option.getValue();
         case "maxrecordlength" -> maxRecordLength = option.getValue();
         case "droppedrecordcounter" -> droppedCounter = option.getValue();
+        case "inferrecords" -> inferRecords = option.getValue();
         default -> { }
       }
     }
@@ -62,7 +66,21 @@ final class TFRecordOptions implements Serializable {
         mode == null ? Mode.FAILFAST : parseMode(mode),
         codec == null ? null : CompressionCodecs.getCodecClassName(codec),
         maxRecordLength == null ? DEFAULT_MAX_RECORD_LENGTH : parseMaxRecordLength(maxRecordLength),
-        droppedCounter == null ? null : Long.valueOf(droppedCounter));
+        droppedCounter == null ? null : Long.valueOf(droppedCounter),
+        inferRecords == null ? Long.MAX_VALUE : parseInferRecords(inferRecords));
+  }
+
+  private static long parseInferRecords(String value) {
+    try {
+      long n = Long.parseLong(value.trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("Option inferRecords '" + value + "': expected a number of records, at least 1"
+        + " (unset: schema inference reads every record)");
   }
 
   private static long parseMaxRecordLength(String value) {
@@ -99,6 +117,14 @@ final class TFRecordOptions implements Serializable {
   /** The longest record a reader accepts, in bytes. */
   long maxRecordLength() {
     return maxRecordLength;
+  }
+
+  /**
+   * How many records schema inference reads (option {@code inferRecords}): all by default, so no feature is left
+   * without a column; fewer is faster, with a warning in the log.
+   */
+  long inferRecords() {
+    return inferRecords;
   }
 
   /** The id of the accumulator to add dropped records to, if a program asked for the count. */

@@ -22,7 +22,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
-import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -260,7 +259,8 @@ class SchemaInferenceTest {
         + " does not fit the schema: feature f is a BytesList, column f is bigint"), messages);
     assertFalse(messages.contains("Corrupt"), messages);
 
-    LongAccumulator dropped = spark.sparkContext().longAccumulator("dropped");
+    DroppedRecords dropped = new DroppedRecords();
+    spark.sparkContext().register(dropped, "dropped");
     Dataset<Row> kept = TFRecordFileFormat.countDropped(spark.read().format("tfrecord"), dropped)
         .option("mode", "DROPMALFORMED").schema("id BIGINT, f BIGINT").load(file.toString());
     List<Row> rows = kept.collectAsList(); // one scan: the counter adds each scan's drops

@@ -125,12 +125,50 @@ class TFRecordSourceTest {
     assertEquals(List.of(List.of(1L, List.of(1f)), List.of(2L, List.of(2.5f, 3f))), Rows.of(read, "single", "*"));
   }
 
+  /** 10,000 records, then one with a new feature and one where a feature empty until then has a value. */
+  private Path lateFeatures() throws IOException {
+    Path file = dir.resolve("late.tfrecord");
+    Feature one = Feature.newBuilder().setInt64List(Int64List.newBuilder().addValue(1)).build();
+    Feature empty = Feature.newBuilder().setInt64List(Int64List.newBuilder()).build();
+    List<Example> examples = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      examples.add(Example.newBuilder().setFeatures(Features.newBuilder().putFeature("id", one)
+          .putFeature("sparse", empty)).build());
+    }
+    examples.add(Example.newBuilder().setFeatures(Features.newBuilder().putFeature("id", one)
+        .putFeature("sparse", one).putFeature("late", one)).build());
+    writeExamples(file, examples);
+    return file;
+  }
+
+  /** By default every record is read to infer the schema: no feature is left without a column or typed void. */
+  @Test
+  void inferenceReadsEveryRecord() throws IOException {
+    Dataset<Row> read = spark.read().format("tfrecord").load(lateFeatures().toString());
+    assertEquals(DataTypes.LongType, read.schema().apply("id").dataType());
+    assertEquals(DataTypes.createArrayType(DataTypes.LongType), read.schema().apply("sparse").dataType());
+    assertEquals(DataTypes.LongType, read.schema().apply("late").dataType());
+    assertEquals(List.of(List.of(1L, List.of(1L), 1L)), Rows.of(read.where("late is not null"), "id", "id", "sparse",
+        "late"));
+  }
+
+  /** Sampling (option inferRecords) may leave a feature void: its later values fail the read, never read as null. */
+  @Test
+  void aSampledVoidFeatureWithLaterValuesFailsTheRead() throws IOException {
+    Dataset<Row> read = spark.read().format("tfrecord").option("inferRecords", "10000")
+        .load(lateFeatures().toString());
+    assertEquals(DataTypes.NullType, read.schema().apply("sparse").dataType());
+    String messages = causes(assertThrows(Exception.class, read::collectAsList));
+    assertTrue(messages.contains("does not fit the schema: feature sparse has values, but column sparse is void"),
+        messages);
+  }
+
   @Test
   void inferenceReadsABoundedSampleAndALaterMismatchNamesFileAndOffset() throws IOException {
     Path file = dir.resolve("long.tfrecord");
     List<Example> examples = new ArrayList<>();
     Feature one = Feature.newBuilder().setInt64List(Int64List.newBuilder().addValue(1)).build();
-    for (int i = 0; i < TFRecordFileFormat.SAMPLE_RECORDS; i++) {
+    for (int i = 0; i < 10_000; i++) {
       examples.add(example(one, one));
     }
     Feature two = Feature.newBuilder().setInt64List(Int64List.newBuilder().addValue(1).addValue(2)).build();
@@ -138,7 +176,7 @@ class TFRecordSourceTest {
     writeExamples(file, examples);
     long lastOffset = Files.size(file) - examples.get(examples.size() - 1).getSerializedSize() - 16;
 
-    Dataset<Row> read = spark.read().format("tfrecord").load(file.toString());
+    Dataset<Row> read = spark.read().format("tfrecord").option("inferRecords", "10000").load(file.toString());
     assertEquals(DataTypes.LongType, read.schema().apply("mixed").dataType());
     Exception e = assertThrows(Exception.class, read::collectAsList);
     String messages = causes(e);

@@ -1,12 +1,6 @@
 package org.bertspark.udf;
 
 import org.apache.spark.sql.SparkSessionExtensions;
-import org.apache.spark.sql.catalyst.FunctionIdentifier;
-import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
-import scala.Function1;
-import scala.Tuple3;
-import scala.collection.Seq;
 import scala.runtime.AbstractFunction1;
 import scala.runtime.BoxedUnit;
 
@@ -19,10 +13,7 @@ public final class BertExtensions extends AbstractFunction1<SparkSessionExtensio
 
   @Override
   public BoxedUnit apply(SparkSessionExtensions extensions) {
-    for (Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>> f
-        : BertFunctions.functions()) {
-      extensions.injectFunction(f);
-    }
+    SqlFunctions.inject(extensions);
     extensions.injectOptimizerRule(session -> new ExtractBertEncode());
     extensions.injectPlannerStrategy(session -> new BatchBertEncodeStrategy());
     return BoxedUnit.UNIT;

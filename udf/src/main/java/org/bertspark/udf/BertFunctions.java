@@ -8,8 +8,6 @@ import org.apache.spark.QueryContext;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.ExperimentalMethods;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.FunctionIdentifier;
-import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
@@ -19,13 +17,11 @@ import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StringType;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
-import scala.Function1;
+import org.bertspark.encoder.LongText;
 import scala.Option;
-import scala.Tuple3;
-import scala.collection.Seq;
 
 /**
- * The SQL functions {@code bert_encode}, {@code bert_tokenize} and {@code bert_cosine}: their documentation, argument
+ * The SQL functions {@code bert_encode}, {@code bert_tokenize}, {@code bert_chunks} and {@code bert_cosine}: their documentation, argument
  * checks and option resolution. {@link BertExtensions} installs them through {@code spark.sql.extensions};
  * {@link #register} installs them in a running session.
  */
@@ -33,6 +29,7 @@ public final class BertFunctions {
   static final String ENCODE = "bert_encode";
   static final String TOKENIZE = "bert_tokenize";
   static final String COSINE = "bert_cosine";
+  static final String CHUNKS = "bert_chunks";
   /** Spark conf prefix of the session defaults: spark.bert.model_dir, spark.bert.pooling_strategy, … */
   public static final String CONF_PREFIX = "spark.bert.";
 
@@ -43,10 +40,7 @@ public final class BertFunctions {
 
   /** Registers the functions and the batched execution of {@code bert_encode} in this session. */
   public static void register(SparkSession spark) {
-    FunctionRegistry registry = spark.sessionState().functionRegistry();
-    for (Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>> f : functions()) {
-      registry.registerFunction(f._1(), f._2(), f._3());
-    }
+    SqlFunctions.register(spark.sessionState().functionRegistry());
     ExperimentalMethods experimental = spark.experimental();
     if (experimental.extraOptimizations().forall(rule -> !(rule instanceof ExtractBertEncode))) {
       List<Rule<LogicalPlan>> rules = new ArrayList<>(Scala.list(experimental.extraOptimizations()));
@@ -58,7 +52,8 @@ public final class BertFunctions {
     }
   }
 
-  static List<Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>>> functions() {
+  /** Each function's name and documentation; {@link SqlFunctions} registers them, built by {@link #build}. */
+  static List<ExpressionInfo> functions() {
     return List.of(
         function(ENCODE, BertEncode.class, "misc_funcs",
             "_FUNC_(text[, options]) - The BERT sentence vector of `text`, as an array of floats.\n"
@@ -91,6 +86,18 @@ public final class BertFunctions {
             "\n    Examples:\n"
                 + "      > SELECT _FUNC_('Hello, unaffable world!');\n"
                 + "       [\"[CLS]\",\"hello\",\",\",\"una\",\"##ffa\",\"##ble\",\"world\",\"!\",\"[SEP]\"]\n"),
+        function(CHUNKS, BertChunks.class, "string_funcs",
+            "_FUNC_(text[, options]) - The windows long_text=chunks cuts `text` into: an array of structs (index,\n"
+                + "    start, end, text), each window at most max_seq_len - 2 word pieces, overlapping the one before\n"
+                + "    by chunk_stride, with its character offsets into `text` and its text.",
+            "\n    Arguments:\n"
+                + "      * text - a string, or an array of words as for bert_encode (then start and end are word\n"
+                + "          indices and each window's text is its words); null gives null, blank text no window.\n"
+                + "      * options - a constant options string as for bert_encode (max_seq_len, chunk_stride,\n"
+                + "          prompt and cased_tokenization matter here).\n",
+            "\n    Examples:\n"
+                + "      > SELECT id, c.index, c.start, c.end, bert_encode(c.text) FROM docs\n"
+                + "          LATERAL VIEW inline(_FUNC_(body, 'max_seq_len=128')) c;\n"),
         function(COSINE, BertCosine.class, "math_funcs",
             "_FUNC_(vec_a, vec_b) - The cosine similarity of two vectors of equal length, as a double.",
             "\n    Arguments:\n"
@@ -111,15 +118,12 @@ public final class BertFunctions {
     return out.toString();
   }
 
-  private static Tuple3<FunctionIdentifier, ExpressionInfo, Function1<Seq<Expression>, Expression>> function(
+  private static ExpressionInfo function(
       String name, Class<? extends Expression> type, String group, String usage, String arguments, String examples) {
-    ExpressionInfo info = new ExpressionInfo(
-        type.getName(), null, name, usage, arguments, examples, "", group, SINCE, "", SOURCE);
-    Function1<Seq<Expression>, Expression> builder = args -> build(name, Scala.list(args));
-    return new Tuple3<>(FunctionIdentifier.apply(name), info, builder);
+    return new ExpressionInfo(type.getName(), null, name, usage, arguments, examples, "", group, SINCE, "", SOURCE);
   }
 
-  private static Expression build(String name, List<Expression> args) {
+  static Expression build(String name, List<Expression> args) {
     int n = args.size();
     switch (name) {
       case ENCODE -> {
@@ -129,7 +133,15 @@ public final class BertFunctions {
         }
         String optionsText = n == 1 ? null : constantOptions(ENCODE, args.get(n - 1));
         List<Expression> texts = args.subList(0, n == 3 ? 2 : 1);
-        return new BertEncode(Scala.seq(texts), optionsText, resolveOptions(ENCODE, optionsText));
+        EncoderOptions options = resolveOptions(ENCODE, optionsText);
+        if (options.longText() == LongText.CHUNKS) {
+          throw analysisError(ENCODE + ": long_text=chunks gives many vectors per text; encode the windows of "
+              + CHUNKS + " instead: SELECT bert_encode(c.text) FROM t LATERAL VIEW inline(" + CHUNKS + "(text)) c");
+        }
+        if (options.longText() != LongText.TRUNCATE && n == 3) {
+          throw analysisError(ENCODE + ": long_text=mean takes single texts, not (text_a, text_b) pairs");
+        }
+        return new BertEncode(Scala.seq(texts), optionsText, options, scala.collection.immutable.Map$.MODULE$.empty());
       }
       case TOKENIZE -> {
         if (n < 1 || n > 2) {
@@ -137,6 +149,13 @@ public final class BertFunctions {
         }
         String optionsText = n == 1 ? null : constantOptions(TOKENIZE, args.get(1));
         return new BertTokenize(args.get(0), optionsText, resolveOptions(TOKENIZE, optionsText));
+      }
+      case CHUNKS -> {
+        if (n < 1 || n > 2) {
+          throw analysisError(CHUNKS + " takes (text) or (text, options); got " + n + " arguments");
+        }
+        String optionsText = n == 1 ? null : constantOptions(CHUNKS, args.get(1));
+        return new BertChunks(args.get(0), optionsText, resolveOptions(CHUNKS, optionsText));
       }
       case COSINE -> {
         if (n != 2) {
@@ -186,8 +205,8 @@ public final class BertFunctions {
   }
 
   /**
-   * The encoder options among spark.bert.* keys. Other spark.bert.* keys belong to the job (input, output, …) and
-   * are not ours to reject.
+   * The encoder options among spark.bert.* keys. Other spark.bert.* keys (spark.bert.encoder_cache_size) are read
+   * elsewhere and are not ours to reject.
    */
   static Map<String, String> confDefaults(SQLConf conf) {
     Map<String, String> values = new LinkedHashMap<>();

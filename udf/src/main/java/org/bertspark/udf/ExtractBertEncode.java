@@ -31,18 +31,18 @@ import scala.Option;
  * operator's output as it was. Identical calls in one operator are encoded once. A join condition's call on columns
  * of both sides moves, for inner joins, to a Filter above the join, and is batched there.
  *
- * <p>Left to the row-at-a-time fallback (same answers): constant calls (constant folding's), calls on aggregate or
- * window results, calls in lambdas (transform(xs, x -> ...)), calls over both sides of an outer join, and calls in
- * correlated subqueries.
+ * <p>Left to the row-at-a-time fallback (same answers, the model versions pinned here, on the driver): calls on
+ * aggregate or window results, calls in lambdas (transform(xs, x -> ...)), calls over both sides of an outer join,
+ * and calls in correlated subqueries. Constant calls are batched too: encoded once per task.
  */
 final class ExtractBertEncode extends Rule<LogicalPlan> {
 
   @Override
   public LogicalPlan apply(LogicalPlan plan) {
-    if (plan instanceof Subquery s && s.correlated() || !plan.exists(ExtractBertEncode::hasCall)) {
+    if (!plan.exists(ExtractBertEncode::hasCall)) {
       return plan; // the common case: no bert_encode anywhere, one walk of the plan
     }
-    return rewrite(plan);
+    return PinnedModels.apply(plan instanceof Subquery s && s.correlated() ? plan : rewrite(plan));
   }
 
   private static LogicalPlan rewrite(LogicalPlan plan) {
@@ -132,7 +132,7 @@ final class ExtractBertEncode extends Rule<LogicalPlan> {
     LogicalPlan rewritten = plan.withNewChildren(Scala.seq(newChildren))
         .mapExpressions(e -> replace(e, results));
     return rewritten.output().equals(plan.output()) ? rewritten : new Project(
-        Scala.<NamedExpression>upcast(plan.output()), rewritten);
+        Scala.seq(new ArrayList<NamedExpression>(Scala.list(plan.output()))), rewritten);
   }
 
   /** Batchable calls on {@code input}'s columns, each distinct call once (keyed by its canonical form). */
@@ -146,7 +146,7 @@ final class ExtractBertEncode extends Rule<LogicalPlan> {
 
   /** A call that a batch node below the operator can evaluate row by row of its input. */
   private static boolean evaluable(BertEncode call) {
-    return !call.foldable() && !call.exists(e -> e instanceof AggregateExpression || e instanceof WindowExpression
+    return !call.exists(e -> e instanceof AggregateExpression || e instanceof WindowExpression
         || e instanceof NamedLambdaVariable);
   }
 

@@ -4,18 +4,16 @@ import java.util.List;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
-/** Java and Scala collections, both ways (Scala 2.12 has no javaapi converters). */
+/**
+ * Java and Scala collections, both ways (Scala 2.12 has no javaapi converters). Scala lists go to Spark: a Scala List
+ * is the Seq of Scala 2.12 (scala.collection.Seq) and of 2.13 (scala.collection.immutable.Seq) alike, so one source
+ * serves the Spark 3.5 and Spark 4 builds.
+ */
 final class Scala {
   private Scala() {}
 
-  static <T> Seq<T> seq(List<T> list) {
+  static <T> scala.collection.immutable.List<T> seq(List<T> list) {
     return JavaConverters.asScalaBuffer(list).toList();
-  }
-
-  /** Scala's Seq is covariant; Java's generics need telling. */
-  @SuppressWarnings("unchecked")
-  static <T> Seq<T> upcast(Seq<? extends T> seq) {
-    return (Seq<T>) seq;
   }
 
   static <T> List<T> list(Seq<T> seq) {

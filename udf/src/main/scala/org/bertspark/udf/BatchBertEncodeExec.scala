@@ -1,6 +1,6 @@
 package org.bertspark.udf
 
-import scala.collection.JavaConverters._
+import scala.jdk.CollectionConverters._
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
@@ -10,7 +10,7 @@ import org.apache.spark.sql.catalyst.plans.physical.Partitioning
 import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 import org.bertspark.encoder.Embedding
-import org.bertspark.spark.{EncodeCounts, EncodedRows, EncoderSource}
+import org.bertspark.spark.{EncodeCounts, EncodePhase, EncodedRows, EncoderSource}
 
 /**
  * Physical [[BatchBertEncode]]: each partition's rows through [[EncodedRows]] (chunks of max_batch_size, one encoder
@@ -20,8 +20,12 @@ case class BatchBertEncodeExec(encodes: Seq[BertEncode], resultAttrs: Seq[Attrib
     extends UnaryExecNode {
 
   override lazy val metrics: Map[String, SQLMetric] = Map(
-    "numBatches" -> SQLMetrics.createMetric(sparkContext, "number of encoder calls"),
-    "numNullVectors" -> SQLMetrics.createMetric(sparkContext, "number of null vectors"))
+    "numEncoded" -> SQLMetrics.createMetric(sparkContext, "number of rows encoded"),
+    "numNullVectors" -> SQLMetrics.createMetric(sparkContext, "number of null vectors"),
+    "numGraphRuns" -> SQLMetrics.createMetric(sparkContext, "number of BERT runs"),
+    "realTokens" -> SQLMetrics.createMetric(sparkContext, "word pieces encoded"),
+    "paddedTokens" -> SQLMetrics.createMetric(sparkContext, "positions computed, padding included"),
+    "encodeTime" -> SQLMetrics.createTimingMetric(sparkContext, "encode time"))
 
   override def output: Seq[Attribute] = child.output ++ resultAttrs
 
@@ -37,7 +41,7 @@ case class BatchBertEncodeExec(encodes: Seq[BertEncode], resultAttrs: Seq[Attrib
     val sources = EncoderSource.of(session, bound.map(_.options).asJava).asScala
     val calls = bound.zip(sources).map { case (e, source) => e.call(source) }.asJava
     val columns = bound.map(_.vectorColumn).toArray
-    val counts = new MetricCounts(longMetric("numBatches"), longMetric("numNullVectors"))
+    val counts = new MetricCounts(metrics)
     val out = output
     child.execute().mapPartitions({ rows =>
       val toOutput = UnsafeProjection.create(out, out)
@@ -57,10 +61,16 @@ case class BatchBertEncodeExec(encodes: Seq[BertEncode], resultAttrs: Seq[Attrib
   override protected def withNewChildInternal(newChild: SparkPlan): BatchBertEncodeExec = copy(child = newChild)
 }
 
-/** Encoder calls and null vectors as this node's SQL metrics. */
-private class MetricCounts(numBatches: SQLMetric, numNullVectors: SQLMetric) extends EncodeCounts.Sink {
+/** The counts as this node's SQL metrics, shown in the Spark UI's SQL tab. */
+private class MetricCounts(metrics: Map[String, SQLMetric]) extends EncodeCounts.Sink {
   override def add(c: EncodeCounts): Unit = {
-    numBatches += 1
-    numNullVectors += c.rows - c.encoded
+    metrics("numEncoded") += c.encoded
+    metrics("numNullVectors") += c.rows - c.encoded
+    metrics("numGraphRuns") += c.graphRuns
+    metrics("realTokens") += c.realTokens
+    metrics("paddedTokens") += c.paddedTokens
   }
+
+  /** A task's encoding phase, from its first encoder call to the end of its last. */
+  override def add(phase: EncodePhase): Unit = metrics("encodeTime") += phase.endMillis - phase.startMillis
 }

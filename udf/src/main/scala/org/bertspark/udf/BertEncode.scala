@@ -1,6 +1,6 @@
 package org.bertspark.udf
 
-import scala.collection.JavaConverters._
+import scala.jdk.CollectionConverters._
 
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult
@@ -16,15 +16,20 @@ import org.bertspark.spark.{EncodeCounts, EncodedRows, EncoderSource, VectorColu
  * bert-as-service's is_tokenized). Options are resolved once, at analysis (Spark conf defaults plus the constant
  * options string), so executors need no session conf.
  *
- * [[BatchBertEncodeExec]] encodes many rows at once through [[call]]; [[eval]], one row, the same code.
+ * [[BatchBertEncodeExec]] encodes many rows at once through [[call]]; [[eval]], one row, the same code. Never
+ * foldable: a constant text (a search query) is encoded in the batched node, once per task (a task encodes equal
+ * inputs once), so the driver never loads a model.
  *
  * @param optionsText the options argument as written; null when the call had none
+ * @param pinned the remote model directories' versions [[eval]] must use, pinned on the driver when the query is
+ *     planned ([[ExtractBertEncode]]); the batched node pins its own when it runs
  */
-case class BertEncode(texts: Seq[Expression], optionsText: String, options: EncoderOptions)
+case class BertEncode(texts: Seq[Expression], optionsText: String, options: EncoderOptions,
+    pinned: Map[String, String] = Map.empty)
     extends Expression with CodegenFallback with ImplicitCastInputTypes {
 
   /** Where [[eval]] gets its encoder: made in the task, once per deserialized copy of this expression. */
-  @transient private lazy val source = EncoderSource.inTask(options)
+  @transient private lazy val source = EncoderSource.inTask(options, pinned.asJava)
 
   /** This call over rows bound to its input. */
   def call(source: EncoderSource): EncodedRows.Call[InternalRow] = {
@@ -52,9 +57,6 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   override def dataType: DataType = vectorColumn.dataType
 
   override def nullable: Boolean = true
-
-  /** Constant texts (the query of a semantic search) are encoded once, by constant folding on the driver. */
-  override def foldable: Boolean = texts.forall(_.foldable)
 
   /** Strings, or arrays of words (any array is cast to array&lt;string&gt;, as other values are cast to string). */
   override def inputTypes: Seq[DataType] = texts.map(PreTokenized.inputType)

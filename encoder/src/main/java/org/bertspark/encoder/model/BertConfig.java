@@ -132,7 +132,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
   private static JsonNode jsonObject(Path json) {
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(json.toFile());
+      ModelFiles.checkSize(json, ModelFiles.MAX_JSON_BYTES, "BERT config");
+      root = ModelFiles.guard(json, () -> new ObjectMapper().readTree(json.toFile()));
     } catch (JsonProcessingException e) {
       // Jackson's message quotes the text it choked on: give the place only, and no cause that would quote it
       JsonLocation at = e.getLocation();

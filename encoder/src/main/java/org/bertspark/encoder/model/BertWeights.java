@@ -102,6 +102,17 @@ public final class BertWeights {
   }
 
   /**
+   * The legacy Hugging Face name of a LayerNorm weight, {@code embeddings.LayerNorm.gamma}/{@code .beta}, as the Hub's
+   * own bert-base-uncased/cased files still store them (transformers renames them on load); null for other weights.
+   */
+  static String legacyHuggingFaceName(String name) {
+    int slash = name.lastIndexOf('/');
+    String leaf = name.substring(slash + 1);
+    return leaf.equals("gamma") || leaf.equals("beta") ? huggingFaceModule(name.substring(0, slash)) + "." + leaf
+        : null;
+  }
+
+  /**
    * The ONNX node name of a dense layer's MatMul in a {@code torch.onnx} export of BertModel, for kernels stored as
    * anonymous initializers: {@code /encoder/layer.0/attention/self/query/MatMul}.
    */

@@ -22,6 +22,8 @@ final class HuggingFaceModel {
   static final String CONFIG = "config.json";
   static final String SAFETENSORS = "model.safetensors";
   private static final String PYTORCH_BIN = "pytorch_model.bin";
+  /** Real exports build the heads' shape from constants a few nodes deep. */
+  private static final int MAX_SHAPE_DEPTH = 16;
 
   private HuggingFaceModel() {}
 
@@ -35,8 +37,10 @@ final class HuggingFaceModel {
     Path configFile = dir.resolve(CONFIG);
     BertConfig config = Files.isRegularFile(configFile) ? BertConfig.readHuggingFace(configFile) : null;
     Path vocab = TokenizerFiles.file(dir);
+    // Precedence, as README states: model.safetensors, then the one *.onnx file (ONNX files beside safetensors, as
+    // Hub repositories ship them, are not read).
     Path safetensors = dir.resolve(SAFETENSORS);
-    Path onnx = onnxFile(dir);
+    Path onnx = Files.isRegularFile(safetensors) ? null : onnxFile(dir);
     ModelDirectory.WeightsFile weights;
     if (Files.isRegularFile(safetensors)) {
       if (config == null) {
@@ -46,7 +50,7 @@ final class HuggingFaceModel {
     } else if (onnx != null) {
       weights = () -> onnx(OnnxFile.read(onnx));
       if (config == null) {
-        config = onnxConfig(OnnxFile.read(onnx));
+        config = ModelFiles.guard(onnx, () -> onnxConfig(OnnxFile.read(onnx)));
       }
     } else if (Files.isRegularFile(dir.resolve(PYTORCH_BIN))) {
       throw new IllegalArgumentException("model " + dir + " has only " + PYTORCH_BIN
@@ -124,7 +128,7 @@ final class HuggingFaceModel {
       if (node.op().equals("Reshape") && node.inputs().size() == 2
           && producers.containsKey(node.inputs().get(0))
           && producers.get(node.inputs().get(0)).name().equals(query)) {
-        long[] shape = constantInts(onnx, producers, node.inputs().get(1));
+        long[] shape = constantInts(onnx, producers, node.inputs().get(1), new HashMap<>(), 0);
         if (shape != null && shape.length == 4 && shape[2] > 0 && shape[3] > 0 && shape[2] * shape[3] == hidden) {
           return (int) shape[2];
         }
@@ -134,8 +138,24 @@ final class HuggingFaceModel {
         + "of " + query + "; add the model's config.json beside it");
   }
 
-  /** A shape computed from constants (Constant, initializer, Concat of them, Unsqueeze); -1 where it is dynamic. */
-  private static long[] constantInts(OnnxFile onnx, Map<String, OnnxFile.Node> producers, String name) {
+  /**
+   * A shape computed from constants (Constant, initializer, Concat of them); -1 where it is dynamic. A crafted graph
+   * cannot make this run long: each value is computed once ({@code seen}; a cycle reads as dynamic), the chain followed
+   * at most {@link #MAX_SHAPE_DEPTH} deep, and a result longer than a shape can be is no shape.
+   */
+  private static long[] constantInts(OnnxFile onnx, Map<String, OnnxFile.Node> producers, String name,
+      Map<String, long[]> seen, int depth) {
+    if (seen.containsKey(name) || depth > MAX_SHAPE_DEPTH) {
+      return seen.get(name);
+    }
+    seen.put(name, null);
+    long[] value = constantIntsOnce(onnx, producers, name, seen, depth);
+    seen.put(name, value);
+    return value;
+  }
+
+  private static long[] constantIntsOnce(OnnxFile onnx, Map<String, OnnxFile.Node> producers, String name,
+      Map<String, long[]> seen, int depth) {
     OnnxFile.Tensor init = onnx.initializers().get(name);
     if (init != null) {
       return onnx.int64s(init);
@@ -152,8 +172,11 @@ final class HuggingFaceModel {
       case "Concat" -> {
         long[] out = new long[0];
         for (String input : node.inputs()) {
-          long[] part = constantInts(onnx, producers, input);
+          long[] part = constantInts(onnx, producers, input, seen, depth + 1);
           long[] piece = part != null ? part : new long[] {-1};
+          if (out.length + piece.length > OnnxFile.MAX_RANK) {
+            return null;
+          }
           long[] joined = Arrays.copyOf(out, out.length + piece.length);
           System.arraycopy(piece, 0, joined, out.length, piece.length);
           out = joined;

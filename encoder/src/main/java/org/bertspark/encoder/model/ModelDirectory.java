@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.bertspark.encoder.EncoderOptions;
@@ -28,7 +29,8 @@ import org.tensorflow.proto.SavedModel;
  *   <li>a TF SavedModel directory (TF Hub's BERT modules): {@code saved_model.pb}, {@code variables/variables.*},
  *       {@code assets/vocab.txt}, variables possibly under {@code module/}; the config is read from config_name
  *       when the directory has it, else inferred from the variable shapes;
- *   <li>{@code builtin:uncased|cased|multi_cased} (uncased when model_dir is unset): see {@link BuiltinModels}.
+ *   <li>{@code builtin:uncased|cased|multi_cased|all-minilm-l6-v2|bge-small-zh-v1.5} (uncased when model_dir is
+ *       unset): see {@link BuiltinModels}.
  * </ul>
  */
 public final class ModelDirectory {
@@ -96,6 +98,13 @@ public final class ModelDirectory {
    */
   public static ModelDirectory forTokenizer(EncoderOptions options) {
     return resolve(options, BuiltinModels.local(), false);
+  }
+
+  /** The local directories whose files make the model: model_dir's, and tuned_model_dir's when set. */
+  public static List<Path> directories(EncoderOptions options) {
+    Path dir = directory(options, BuiltinModels.local());
+    return options.tunedModelDir() == null ? List.of(dir)
+        : List.of(dir, localDirectory("tuned_model_dir", options.tunedModelDir()));
   }
 
   /** The local directory of model_dir: the built-in model (unpacked on first use) or a local path. */
@@ -168,8 +177,9 @@ public final class ModelDirectory {
    */
   private static String savedActivation(Path savedModelPb) {
     SavedModel model;
+    ModelFiles.checkSize(savedModelPb, ModelFiles.MAX_GRAPH_BYTES, "SavedModel graph");
     try (InputStream in = Files.newInputStream(savedModelPb)) {
-      model = SavedModel.parseFrom(in);
+      model = ModelFiles.guard(savedModelPb, () -> SavedModel.parseFrom(in));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + savedModelPb, e);
     }

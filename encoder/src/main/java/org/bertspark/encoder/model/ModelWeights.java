@@ -48,7 +48,7 @@ public abstract class ModelWeights implements AutoCloseable {
   /** A weight's values in Google's layout; call {@link #check} first. */
   public final float[] read(String weight) {
     String name = fileName(weight);
-    float[] values = readFile(name);
+    float[] values = ModelFiles.guard(source + ", " + entry + " '" + name + "'", () -> readFile(name));
     if (!transposed(weight)) {
       return values;
     }
@@ -100,8 +100,9 @@ public abstract class ModelWeights implements AutoCloseable {
   }
 
   /**
-   * Hugging Face's names ({@link BertWeights#huggingFaceName}, with or without the {@code bert.} prefix of task
-   * models), Linear weights {@code [out, in]}. In an ONNX export a kernel may instead be an anonymous initializer
+   * Hugging Face's names ({@link BertWeights#huggingFaceName}, or LayerNorm's legacy
+   * {@link BertWeights#legacyHuggingFaceName}; with or without the {@code bert.} prefix of task models), Linear weights
+   * {@code [out, in]}. In an ONNX export a kernel may instead be an anonymous initializer
    * {@code [in, out]} found through the MatMul that reads it.
    *
    * @param matMulKernels ONNX MatMul node name → its weight initializer; empty for safetensors
@@ -114,6 +115,10 @@ public abstract class ModelWeights implements AutoCloseable {
       @Override
       String fileName(String weight) {
         String name = prefix + BertWeights.huggingFaceName(weight);
+        String legacy = BertWeights.legacyHuggingFaceName(weight);
+        if (legacy != null && !shapes.containsKey(name) && shapes.containsKey(prefix + legacy)) {
+          return prefix + legacy;
+        }
         if (BertWeights.isKernel(weight) && !shapes.containsKey(name)) {
           String matMul = matMulKernels.get(BertWeights.onnxMatMulNode(weight));
           return matMul != null ? matMul : name;

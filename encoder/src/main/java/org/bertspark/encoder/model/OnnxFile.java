@@ -44,7 +44,7 @@ final class OnnxFile {
   private static final int TENSOR_DATA_LOCATION = 14;
   private static final int FLOAT = 1;
   private static final int INT64 = 7;
-  private static final int MAX_RANK = 8;
+  static final int MAX_RANK = 8;
 
   /** A tensor: where its little-endian data lies in the file (raw_data, or packed float_data / int64_data). */
   record Tensor(String name, long[] dims, int dataType, int dataOffset, int dataLength, boolean varints) {}
@@ -63,6 +63,10 @@ final class OnnxFile {
   }
 
   static OnnxFile read(Path file) {
+    return ModelFiles.guard(file, () -> parse(file));
+  }
+
+  private static OnnxFile parse(Path file) {
     MappedByteBuffer mapped;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       if (channel.size() > Integer.MAX_VALUE) {
@@ -239,7 +243,7 @@ final class OnnxFile {
         dims.add(in.readInt64());
       } else if (field == TENSOR_DIMS && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
         int limit = in.pushLimit(in.readRawVarint32());
-        while (in.getBytesUntilLimit() > 0) {
+        while (in.getBytesUntilLimit() > 0 && dims.size() <= MAX_RANK) { // a packed field may hold millions
           dims.add(in.readInt64());
         }
         in.popLimit(limit);

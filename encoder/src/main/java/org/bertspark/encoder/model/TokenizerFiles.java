@@ -27,10 +27,16 @@ final class TokenizerFiles {
 
   private TokenizerFiles() {}
 
-  /** The file the tokenizer's vocabulary comes from: tokenizer.json, else vocab.txt, else sentencepiece.bpe.model. */
+  /**
+   * The file the tokenizer's vocabulary comes from: tokenizer.json, else vocab.txt, else sentencepiece.bpe.model. An
+   * oversized tokenizer.json is refused here, when the directory is resolved, before anything else is read.
+   */
   static Path file(Path dir) {
     for (String name : new String[] {TOKENIZER_JSON, VOCAB_TXT, SENTENCEPIECE}) {
       if (Files.isRegularFile(dir.resolve(name))) {
+        if (name.equals(TOKENIZER_JSON)) {
+          ModelFiles.checkSize(dir.resolve(name), ModelFiles.MAX_JSON_BYTES, "JSON file");
+        }
         return dir.resolve(name);
       }
     }
@@ -59,8 +65,9 @@ final class TokenizerFiles {
 
   /** A JSON file's object (or array), with an error naming the file. */
   static JsonNode read(Path json, boolean array) {
+    ModelFiles.checkSize(json, ModelFiles.MAX_JSON_BYTES, "JSON file");
     try {
-      JsonNode root = new ObjectMapper().readTree(json.toFile());
+      JsonNode root = ModelFiles.guard(json, () -> new ObjectMapper().readTree(json.toFile()));
       if (root == null || (array ? !root.isArray() : !root.isObject())) {
         throw new IllegalArgumentException(json + " is not a JSON " + (array ? "array" : "object"));
       }

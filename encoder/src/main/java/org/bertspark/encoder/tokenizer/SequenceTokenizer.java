@@ -16,6 +16,8 @@ public final class SequenceTokenizer {
 
   private final Tokenizer tokenizer;
   private final int maxSeqLen;
+  /** chunk_stride; null for a quarter of the window. */
+  private final Integer chunkStride;
   /**
    * The prompt's token ids, put before every first sentence: the prompt is a run of words before the text, so its
    * ids are those of the prompt without trailing whitespace, which option values lose anyway. They are the ids of
@@ -28,10 +30,13 @@ public final class SequenceTokenizer {
   /**
    * @param maxSeqLen tokens per sequence at most, the template's special tokens included
    * @param prompt text put before every first sentence; null or empty for none
+   * @param chunkStride tokens a window of long text shares with the one before; null for a quarter of the window
    * @param typeVocabSize the model's token types
    */
-  public SequenceTokenizer(Tokenizer tokenizer, int maxSeqLen, String prompt, int typeVocabSize) {
+  public SequenceTokenizer(Tokenizer tokenizer, int maxSeqLen, String prompt, Integer chunkStride,
+      int typeVocabSize) {
     this.tokenizer = tokenizer;
+    this.chunkStride = chunkStride;
     this.typeVocabSize = typeVocabSize;
     this.maxSeqLen = maxSeqLen;
     this.promptIds = prompt == null ? new int[0] : tokenizer.ids(prompt.stripTrailing());
@@ -93,6 +98,70 @@ public final class SequenceTokenizer {
           + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(tokenizer, idsA, idsB, maxSeqLen);
+  }
+
+  /**
+   * The windows of a long text (long_text chunks or mean): its tokens cut into windows that fit max_seq_len with the
+   * prompt, overlapping by chunk_stride ({@link Window#split}), with their character offsets into the text. A text
+   * without tokens has none. {@code |||} is plain text here: a document is one sentence.
+   */
+  public List<Window> windows(String text) {
+    return Window.split(offsets().pieces(text), room(), stride());
+  }
+
+  /** As {@link #windows(String)}, for pre-tokenized words: offsets are word indices. */
+  public List<Window> wordWindows(List<String> words) {
+    return Window.split(offsets().wordPieces(words), room(), stride());
+  }
+
+  /** The input for a window: the template's special tokens around the prompt and the window's tokens. */
+  public InputSequence sequence(Window window) {
+    OffsetTokenizer offsets = offsets();
+    return InputSequence.of(tokenizer, withPrompt(window.pieces().stream().mapToInt(offsets::id).toArray()), null,
+        maxSeqLen);
+  }
+
+  /**
+   * Fails unless the tokenizer tells tokens' offsets, a window fits max_seq_len with the prompt and chunk_stride is
+   * less than it.
+   */
+  public void checkWindows() {
+    offsets();
+    stride();
+  }
+
+  /** Long text is cut where the tokenizer says each token came from: Google's WordPiece tells it. */
+  private OffsetTokenizer offsets() {
+    if (tokenizer instanceof OffsetTokenizer offsets) {
+      return offsets;
+    }
+    throw new IllegalArgumentException("long_text chunks and mean need a tokenizer that tells where each token came "
+        + "from in the text; this model's tokenizer (" + tokenizer.getClass().getSimpleName() + ", from its "
+        + "tokenizer.json or sentencepiece model) does not yet: use long_text truncate");
+  }
+
+  /** Tokens per window: max_seq_len less the template's special tokens and the prompt. */
+  private int room() {
+    int specials = tokenizer.template().specials(false);
+    int room = maxSeqLen - specials - promptIds.length;
+    if (room < 1) {
+      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no token for a window after the "
+          + specials + " special tokens and the prompt's " + promptIds.length + " tokens");
+    }
+    return room;
+  }
+
+  private int stride() {
+    int room = room();
+    if (chunkStride == null) {
+      return room / 4;
+    }
+    if (chunkStride >= room) {
+      throw new IllegalArgumentException("chunk_stride " + chunkStride + " must be less than the window, " + room
+          + " tokens (max_seq_len " + maxSeqLen + " less the special tokens"
+          + (promptIds.length == 0 ? "" : " and the prompt") + ")");
+    }
+    return chunkStride;
   }
 
   private int[] withPrompt(int[] ids) {

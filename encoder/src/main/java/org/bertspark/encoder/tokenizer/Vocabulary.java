@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.bertspark.encoder.model.ModelFiles;
 
 /**
  * A BERT vocabulary: word pieces and their ids, read as Google's {@code load_vocab} reads vocab.txt (one token per
@@ -63,6 +64,11 @@ public final class Vocabulary {
 
   /** Reads a vocab.txt (UTF-8, one token per line). */
   public static Vocabulary load(Path vocabTxt) {
+    ModelFiles.checkSize(vocabTxt, ModelFiles.MAX_VOCAB_BYTES, "vocabulary");
+    return ModelFiles.guard(vocabTxt, () -> read(vocabTxt));
+  }
+
+  private static Vocabulary read(Path vocabTxt) {
     List<String> lines = new ArrayList<>();
     try (BufferedReader reader = Files.newBufferedReader(vocabTxt, StandardCharsets.UTF_8)) {
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {

@@ -1,0 +1,219 @@
+package org.bertspark.job;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.EncoderOption;
+import org.bertspark.encoder.LongText;
+import org.bertspark.spark.EncodedRows;
+
+/**
+ * An earlier output of this job whose vectors a run copies instead of encoding them again (--reuse): a row whose text
+ * (and second text) equals one of the earlier output's rows takes that row's vector, wherever the rows stand, when
+ * the earlier output was made with the same model and options (its fingerprint, in its {@code _SUMMARY.json} and its
+ * vector column's metadata). An output from another model or options, or none, is not reused: every row is encoded,
+ * and the summary says why.
+ */
+final class ReusedOutput {
+  /** The vector column's metadata key for the fingerprint, where the output format keeps Spark's metadata. */
+  static final String FINGERPRINT_KEY = "bert_fingerprint";
+  /** Columns the input gains from the earlier output: the vector (and word pieces) to copy, null for none. */
+  static final String VECTOR = "__bert_reused_vector";
+  static final String TOKENS = "__bert_reused_tokens";
+  private static final String KEY = "__bert_reused_key_";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * What became of --reuse.
+   *
+   * @param input the input, with {@link #VECTOR} (and {@link #TOKENS}) added when the earlier output is used
+   * @param path the earlier output
+   * @param reason why it is not used; null when it is
+   */
+  record Joined(Dataset<Row> input, String path, String reason) {
+    boolean used() {
+      return reason == null;
+    }
+  }
+
+  private ReusedOutput() {}
+
+  /**
+   * The input joined with the vectors of the earlier output at {@code path}, or left as it is with the reason.
+   *
+   * @param written what this run writes: the earlier output must have the same vector column type
+   */
+  static Joined join(SparkSession spark, JobOptions job, String fingerprint, Dataset<Row> input, StructType written,
+      Configuration conf) {
+    String path = job.reuse();
+    JsonNode summary;
+    try {
+      Path file = new Path(path, JobSummary.FILE_NAME);
+      FileSystem fs = file.getFileSystem(conf);
+      if (!fs.exists(file)) {
+        return new Joined(input, path, "it has no " + JobSummary.FILE_NAME + ": not an output of this job");
+      }
+      try (InputStream in = fs.open(file)) {
+        summary = JSON.readTree(in);
+      }
+    } catch (IOException e) {
+      return new Joined(input, path, "cannot read its " + JobSummary.FILE_NAME + ": " + e.getMessage());
+    }
+    String earlier = summary.path("fingerprint").asText("");
+    if (!earlier.equals(fingerprint)) {
+      return new Joined(input, path, earlier.isEmpty() ? "its summary has no fingerprint"
+          : "it was made with another model or options (fingerprint " + earlier + ", this run's " + fingerprint + ")");
+    }
+    JsonNode options = summary.path("options");
+    List<String> keys = new ArrayList<>();
+    keys.add(job.textCol());
+    if (job.textBCol() != null) {
+      keys.add(job.textBCol());
+    }
+    String reason = mismatch(job, options, keys);
+    if (reason != null) {
+      return new Joined(input, path, reason);
+    }
+    String vectorCol = options.path("output_col").asText();
+    DataFormat format = DataFormat.named("the earlier output's output_format",
+        options.path("output_format").asText());
+    if (!format.holdsStructs() && format != DataFormat.TFRECORD) {
+      return new Joined(input, path, "its format, " + format.sparkName() + ", holds vectors as text");
+    }
+    StructType read = new StructType();
+    List<String> earlierKeys = List.of(options.path("text_col").asText(), options.path("text_b_col").asText(""));
+    for (int i = 0; i < keys.size(); i++) {
+      read = read.add(earlierKeys.get(i), input.schema().apply(keys.get(i)).dataType(), true);
+    }
+    read = read.add(new StructField(vectorCol, written.apply(job.outputCol()).dataType(), true, Metadata.empty()));
+    if (job.showTokens()) {
+      read = read.add(written.apply(PartitionEncoder.TOKENS_COL));
+    }
+    Dataset<Row> rows = format.readWritten(spark, path, read);
+    for (StructField f : rows.schema().fields()) {
+      if (f.name().equals(vectorCol) && f.metadata().contains(FINGERPRINT_KEY)
+          && !f.metadata().getString(FINGERPRINT_KEY).equals(fingerprint)) {
+        return new Joined(input, path, "its vector column's metadata holds another fingerprint than its summary");
+      }
+    }
+    List<Column> select = new ArrayList<>();
+    Column present = col(quoted(vectorCol)).isNotNull().and(col(quoted(earlierKeys.get(0))).isNotNull());
+    for (int i = 0; i < keys.size(); i++) {
+      select.add(col(quoted(earlierKeys.get(i))).cast(input.schema().apply(keys.get(i)).dataType()).as(KEY + i));
+    }
+    select.add(col(quoted(vectorCol)).cast(nullable(written.apply(job.outputCol()).dataType())).as(VECTOR));
+    if (job.showTokens()) {
+      select.add(col(PartitionEncoder.TOKENS_COL).as(TOKENS));
+    }
+    String[] keyNames = new String[keys.size()];
+    for (int i = 0; i < keyNames.length; i++) {
+      keyNames[i] = KEY + i;
+    }
+    Dataset<Row> vectors = rows.where(present).select(select.toArray(Column[]::new)).dropDuplicates(keyNames);
+    Column on = null;
+    for (int i = 0; i < keys.size(); i++) {
+      Column same = input.col(quoted(keys.get(i))).eqNullSafe(vectors.col(KEY + i));
+      on = on == null ? same : on.and(same);
+    }
+    Dataset<Row> joined = input.join(vectors, on, "left_outer");
+    for (int i = 0; i < keys.size(); i++) {
+      joined = joined.drop(vectors.col(KEY + i));
+    }
+    return new Joined(joined, path, null);
+  }
+
+  /** Why the earlier output's rows cannot stand for this run's, or null when they can. */
+  private static String mismatch(JobOptions job, JsonNode options, List<String> keys) {
+    if (options.path(EncoderOption.LONG_TEXT.key()).asText().equalsIgnoreCase(LongText.CHUNKS.name())) {
+      return "it holds windows (long_text chunks), not one vector per text";
+    }
+    if (!options.path("vector_type").asText().equals(job.vectorType().name().toLowerCase(java.util.Locale.ROOT))) {
+      return "its vector_type is " + options.path("vector_type").asText();
+    }
+    if (options.path("text_b_col").asText("").isEmpty() != (job.textBCol() == null)) {
+      return job.textBCol() == null ? "it encoded sentence pairs" : "it encoded single texts, not pairs";
+    }
+    if (job.showTokens() && !options.path("show_tokens").asBoolean(false)) {
+      return "it has no word pieces for --show_tokens";
+    }
+    return null;
+  }
+
+  /** The type with null elements allowed: what a cast from JSON's doubles, or Parquet's nullable floats, can give. */
+  private static DataType nullable(DataType type) {
+    return type instanceof ArrayType array ? DataTypes.createArrayType(nullable(array.elementType()), true) : type;
+  }
+
+  private static String quoted(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+
+  /** A row's reused encoding from the {@link #VECTOR} (and {@link #TOKENS}) columns; null when it has none. */
+  static final class Known implements EncodedRows.Known<Row> {
+    private static final long serialVersionUID = 1L;
+    private final int vector;
+    private final int tokens;
+
+    Known(StructType input) {
+      this.vector = input.fieldIndex(VECTOR);
+      this.tokens = List.of(input.fieldNames()).contains(TOKENS) ? input.fieldIndex(TOKENS) : -1;
+    }
+
+    @Override
+    public Embedding of(Row row) {
+      if (row.isNullAt(vector)) {
+        return null;
+      }
+      List<String> pieces = tokens < 0 || row.isNullAt(tokens) ? List.of() : row.getList(tokens);
+      Object value = row.get(vector);
+      if (value instanceof Vector v) {
+        return new Embedding(floats(v.toArray()), null, pieces, false, 0);
+      }
+      List<?> list = row.getList(vector);
+      if (!list.isEmpty() && list.get(0) instanceof scala.collection.Seq<?>) {
+        float[][] perToken = new float[list.size()][];
+        for (int t = 0; t < perToken.length; t++) {
+          perToken[t] = floats(scala.collection.JavaConverters.seqAsJavaList((scala.collection.Seq<?>) list.get(t)));
+        }
+        return new Embedding(null, perToken, pieces, false, 0);
+      }
+      return new Embedding(floats(list), null, pieces, false, 0);
+    }
+
+    private static float[] floats(List<?> values) {
+      float[] out = new float[values.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = ((Number) values.get(i)).floatValue();
+      }
+      return out;
+    }
+
+    private static float[] floats(double[] values) {
+      float[] out = new float[values.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (float) values[i];
+      }
+      return out;
+    }
+  }
+}

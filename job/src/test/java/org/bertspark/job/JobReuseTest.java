@@ -1,0 +1,199 @@
+package org.bertspark.job;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.testing.TinyModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --reuse: rows of an earlier output with the same text and fingerprint are copied, the others encoded. */
+class JobReuseTest {
+  private static final StructType SCHEMA = new StructType().add("id", DataTypes.LongType)
+      .add("text", DataTypes.StringType);
+
+  @TempDir
+  static Path tmp;
+  private static SparkSession spark;
+  private static String model;
+  private static List<String> words;
+
+  @BeforeAll
+  static void start() {
+    model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3).toString();
+    spark = SparkSession.builder().master("local[2]").appName("job-reuse").config("spark.ui.enabled", "false")
+        .getOrCreate();
+    words = TinyModel.VOCAB.stream().filter(t -> t.length() > 2 && !t.startsWith("[") && !t.startsWith("#"))
+        .toList();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static String text(Random random) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 2 + random.nextInt(12); i > 0; i--) {
+      text.append(words.get(random.nextInt(words.size()))).append(' ');
+    }
+    return text.toString();
+  }
+
+  private static String write(List<Row> rows, String name) {
+    String path = tmp.resolve(name).toString();
+    spark.createDataFrame(rows, SCHEMA).repartition(3).write().parquet(path);
+    return path;
+  }
+
+  private static JobSummary run(String in, String out, String... more) {
+    List<String> args = new ArrayList<>(List.of("--input", in, "--output", out, "--model_dir", model));
+    args.addAll(List.of(more));
+    return BertEmbeddingJob.run(spark, JobOptions.parse(args.toArray(new String[0])));
+  }
+
+  /** id → vector (null for none). */
+  private static Map<Long, float[]> vectors(String out) {
+    Map<Long, float[]> byId = new HashMap<>();
+    for (Row r : spark.read().parquet(out).collectAsList()) {
+      float[] v = null;
+      if (!r.isNullAt(2)) {
+        List<Float> list = r.getList(2);
+        v = new float[list.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = list.get(i);
+        }
+      }
+      byId.put(r.getLong(0), v);
+    }
+    return byId;
+  }
+
+  private static JsonNode summaryJson(String out) throws IOException {
+    return new ObjectMapper().readTree(Path.of(out, JobSummary.FILE_NAME).toFile());
+  }
+
+  @Test
+  void copiesTheRowsOfTheSameTextsAndEncodesTheRest() throws IOException {
+    Random random = new Random(4);
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 200; id++) {
+      rows.add(RowFactory.create(id, id % 50 == 7 ? null : text(random)));
+    }
+    String in = write(rows, "in");
+    String first = tmp.resolve("first").toString();
+    JobSummary one = run(in, first);
+    assertEquals(0, one.reused());
+    String fingerprint = summaryJson(first).path("fingerprint").asText();
+    assertEquals(64, fingerprint.length());
+    assertEquals(fingerprint, spark.read().parquet(first).schema().apply("embedding").metadata()
+        .getString(ReusedOutput.FINGERPRINT_KEY), "the vector column's metadata holds it too");
+
+    String again = tmp.resolve("again").toString();
+    JobSummary two = run(in, again, "--reuse", first);
+    assertEquals(0, two.encoded(), "nothing encoded the second time");
+    assertEquals(one.encoded(), two.reused());
+    assertEquals(one.nullVectors(), two.nullVectors());
+    Map<Long, float[]> before = vectors(first);
+    Map<Long, float[]> after = vectors(again);
+    assertEquals(before.keySet(), after.keySet());
+    before.forEach((id, v) -> assertArrayEquals(v, after.get(id), "row " + id));
+    assertTrue(summaryJson(again).path("reuse").path("used").asBoolean());
+
+    // 20 rows removed, 20 new ones (10%), the rest reordered under new ids
+    List<Row> changed = new ArrayList<>();
+    Map<Long, Long> oldId = new HashMap<>();
+    for (Row r : rows.subList(20, rows.size())) {
+      long id = 1000 + changed.size();
+      oldId.put(id, r.getLong(0));
+      changed.add(RowFactory.create(id, r.getString(1)));
+    }
+    List<String> fresh = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      fresh.add("new text " + i + " " + text(random));
+      changed.add(RowFactory.create(5000L + i, fresh.get(i)));
+    }
+    Collections.shuffle(changed, random);
+    String third = tmp.resolve("third").toString();
+    JobSummary three = run(write(changed, "in-changed"), third, "--reuse", first);
+    assertEquals(fresh.size(), three.encoded(), "only the new texts are encoded");
+    Map<Long, float[]> got = vectors(third);
+    try (BertEncoder encoder = BertEncoder.open(JobOptions.parse("--input", in, "--output", third, "--model_dir",
+        model).encoder())) {
+      for (Map.Entry<Long, float[]> e : got.entrySet()) {
+        if (e.getKey() >= 5000) {
+          float[] want = encoder.encode(List.of(fresh.get((int) (e.getKey() - 5000)))).get(0).vector();
+          for (int j = 0; j < want.length; j++) {
+            assertEquals(want[j], e.getValue()[j], 1e-5f * Math.max(1, Math.abs(want[j])));
+          }
+        } else {
+          assertArrayEquals(before.get(oldId.get(e.getKey())), e.getValue(), "row " + e.getKey() + " copied");
+        }
+      }
+    }
+    assertEquals(changed.size(), got.size());
+  }
+
+  @Test
+  void anOutputOfAnotherModelOrOptionsIsNeverReused() throws IOException {
+    Random random = new Random(8);
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 30; id++) {
+      rows.add(RowFactory.create(id, text(random)));
+    }
+    String in = write(rows, "in-other");
+    String first = tmp.resolve("other-first").toString();
+    run(in, first);
+    String otherModel = TinyModel.writeCheckpoint(tmp.resolve("model-other"), 4).toString();
+    for (String[] change : List.of(new String[] {"--pooling_strategy", "CLS_TOKEN"},
+        new String[] {"--model_dir", otherModel})) {
+      String out = tmp.resolve("other-" + change[0].substring(2)).toString();
+      List<String> args = new ArrayList<>(List.of("--input", in, "--output", out, "--reuse", first));
+      args.addAll(List.of(change));
+      if (!change[0].equals("--model_dir")) {
+        args.addAll(List.of("--model_dir", model));
+      }
+      JobSummary summary = BertEmbeddingJob.run(spark, JobOptions.parse(args.toArray(new String[0])));
+      assertEquals(0, summary.reused(), String.join(" ", change));
+      assertEquals(rows.size(), summary.encoded());
+      JsonNode reuse = summaryJson(out).path("reuse");
+      assertFalse(reuse.path("used").asBoolean());
+      assertTrue(reuse.path("reason").asText().contains("another model or options"), reuse.toString());
+    }
+    String none = tmp.resolve("no-summary").toString();
+    JobSummary summary = run(in, tmp.resolve("none-out").toString(), "--reuse", none);
+    assertEquals(rows.size(), summary.encoded());
+    assertTrue(summary.reuseReason().contains(JobSummary.FILE_NAME), summary.reuseReason());
+  }
+
+  @Test
+  void theOutputBeingReplacedCannotBeReused() {
+    String out = tmp.resolve("replaced").toString();
+    JobOptions options = JobOptions.parse("--input", model, "--output", out, "--reuse", out,
+        "--mode", "overwrite");
+    JobOptions.UsageException e = assertThrows(JobOptions.UsageException.class,
+        () -> options.checkPaths(spark.sparkContext().hadoopConfiguration()));
+    assertTrue(e.getMessage().contains("--reuse"), e.getMessage());
+  }
+}
