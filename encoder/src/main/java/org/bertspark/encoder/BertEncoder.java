@@ -13,7 +13,6 @@ import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.model.ModelWeights;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
-import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.Window;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 import org.tensorflow.DeviceSpec;
@@ -44,7 +43,6 @@ public final class BertEncoder implements AutoCloseable {
   private final ResolvedOptions resolved;
   /** {@code resolved}'s options, read per batch. */
   private final EncoderOptions options;
-  private final Vocabulary vocab;
   private final SequenceTokenizer tokenizer;
   private final BertGraph graph;
   private final int tokensPerRun;
@@ -57,8 +55,7 @@ public final class BertEncoder implements AutoCloseable {
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
     this.resolved = ResolvedOptions.of(options, model);
     this.options = resolved.options();
-    this.vocab = model.vocabulary();
-    this.tokenizer = resolved.tokenizer(vocab);
+    this.tokenizer = resolved.tokenizer(model.tokenizer(options.casedTokenization()));
     checkLongText(this.options, tokenizer);
     DeviceSpec device = ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
@@ -83,7 +80,9 @@ public final class BertEncoder implements AutoCloseable {
   public static ResolvedOptions check(EncoderOptions options) {
     ModelDirectory model = ModelDirectory.resolve(options);
     ResolvedOptions resolved = ResolvedOptions.of(options, model);
-    checkLongText(resolved.options(), resolved.tokenizer(model.vocabulary()));
+    SequenceTokenizer tokenizer = resolved.tokenizer(model.tokenizer(resolved.options().casedTokenization()));
+    model.requireWeights();
+    checkLongText(resolved.options(), tokenizer);
     return resolved;
   }
 
@@ -333,9 +332,8 @@ public final class BertEncoder implements AutoCloseable {
       System.arraycopy(s.ids(), 0, ids, offset, s.length());
       System.arraycopy(s.segmentIds(), 0, segments, offset, s.length());
       for (int t = 0; t < s.length(); t++) {
-        // mask_cls_sep hides [CLS] and [SEP] from attention and pooling alike
-        boolean special = s.ids()[t] == vocab.clsId() || s.ids()[t] == vocab.sepId();
-        mask[offset + t] = options.maskClsSep() && special ? 0 : 1;
+        // mask_cls_sep hides [CLS] and [SEP] (the template's tokens) from attention and pooling alike
+        mask[offset + t] = options.maskClsSep() && s.special()[t] ? 0 : 1;
       }
       real += s.length();
     }

@@ -10,8 +10,7 @@ import org.bertspark.encoder.model.ModelDefaults;
 import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
-import org.bertspark.encoder.tokenizer.Vocabulary;
-import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
+import org.bertspark.encoder.tokenizer.Tokenizer;
 
 /**
  * Options resolved for one model, once: every value the tokenizer, the graph and the encoder use, and where each came
@@ -36,14 +35,14 @@ public final class ResolvedOptions {
 
   private final EncoderOptions options;
   private final Map<EncoderOption<?>, Source> sources;
-  private final Normalization normalization;
+  private final int typeVocabSize;
   private final int width;
 
-  private ResolvedOptions(EncoderOptions options, Map<EncoderOption<?>, Source> sources, Normalization normalization,
+  private ResolvedOptions(EncoderOptions options, Map<EncoderOption<?>, Source> sources, int typeVocabSize,
       int width) {
     this.options = options;
     this.sources = Collections.unmodifiableMap(sources);
-    this.normalization = normalization;
+    this.typeVocabSize = typeVocabSize;
     this.width = width;
   }
 
@@ -76,11 +75,7 @@ public final class ResolvedOptions {
     }
     resolved = b.build();
     int width = BertGraph.width(config, model.dense(), resolved.poolingStrategy(), resolved.poolingLayer());
-    Normalization own = model.normalization();
-    Normalization normalization = own == null ? Normalization.google(!options.casedTokenization())
-        : options.casedTokenization() ? new Normalization(false, false, own.splitChinese(), own.huggingFace())
-        : own;
-    return new ResolvedOptions(resolved, sources, normalization, width);
+    return new ResolvedOptions(resolved, sources, config.typeVocabSize(), width);
   }
 
   /** {@code options} with the unset model-dependent ones taken from {@code model}, else from bert-as-service. */
@@ -138,11 +133,6 @@ public final class ResolvedOptions {
     return m;
   }
 
-  /** The tokenizer's text normalization. */
-  public Normalization normalization() {
-    return normalization;
-  }
-
   /**
    * Floats per pooled vector, or per token vector with pooling NONE: hidden size × layers (× 2 for MEAN_MAX), or the
    * last Dense module's out_features.
@@ -156,9 +146,10 @@ public final class ResolvedOptions {
     return perToken(options);
   }
 
-  /** The tokenizer these options give with the model's vocabulary. */
-  public SequenceTokenizer tokenizer(Vocabulary vocab) {
-    return new SequenceTokenizer(vocab, normalization, options.maxSeqLen(), options.prompt(), options.chunkStride());
+  /** The sequences these options give with the model's tokenizer ({@code ModelDirectory#tokenizer}). */
+  public SequenceTokenizer tokenizer(Tokenizer tokenizer) {
+    return new SequenceTokenizer(tokenizer, options.maxSeqLen(), options.prompt(), options.chunkStride(),
+        typeVocabSize);
   }
 
   @Override

@@ -37,7 +37,8 @@ public final class TokenizerCache {
     SequenceTokenizer tokenizer = CACHE.get(key);
     if (tokenizer == null) {
       ModelDirectory model = ModelDirectory.forTokenizer(key);
-      tokenizer = ResolvedOptions.of(key, model).tokenizer(model.vocabulary());
+      ResolvedOptions resolved = ResolvedOptions.of(key, model);
+      tokenizer = resolved.tokenizer(model.tokenizer(resolved.options().casedTokenization()));
       CACHE.put(key, tokenizer);
     }
     return tokenizer;

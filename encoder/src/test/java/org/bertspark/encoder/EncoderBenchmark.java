@@ -258,7 +258,7 @@ public final class EncoderBenchmark {
         List<InputSequence> batch = new ArrayList<>();
         int longest = 0;
         for (String text : texts.subList(from, Math.min(texts.size(), from + GOOGLE_BATCH))) {
-          InputSequence s = InputSequence.of(vocab, tokenizer.tokenize(text), null, cap);
+          InputSequence s = InputSequence.of(tokenizer, tokenizer.ids(text), null, cap);
           batch.add(s);
           longest = Math.max(longest, s.length());
           real += s.length();

@@ -231,12 +231,12 @@ class HuggingFaceModelTest {
   }
 
   @Test
-  void nonWordPieceTokenizersAreRefused() {
+  void bpeTokenizersAreRefused() {
     Path hf = writeModel(tmp.resolve("bpe"), 3);
     HuggingFaceFiles.write(hf.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {}}, "
         + "\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"ByteLevel\"}}");
-    assertEquals("tokenizer " + hf.resolve("tokenizer.json") + " has a model of type 'BPE'; supported: WordPiece (BERT's "
-        + "tokenizer)", checkError(hf));
+    assertEquals("tokenizer " + hf.resolve("tokenizer.json") + " has a model of type 'BPE'; supported: WordPiece, "
+        + "Unigram", checkError(hf));
   }
 
   @Test

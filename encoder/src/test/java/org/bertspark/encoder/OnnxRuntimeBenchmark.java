@@ -59,10 +59,9 @@ public final class OnnxRuntimeBenchmark {
     EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE,num_threads=" + threads
         + ",max_batch_size=" + Math.max(batch, INPUT_ORDER_BATCH), EncoderOptions.defaults());
     SequenceTokenizer tokenizer = TokenizerCache.get(options);
-    Vocabulary vocab = ModelDirectory.resolve(options).vocabulary();
     List<long[]> ids = new ArrayList<>();
     for (String text : texts) {
-      ids.add(tokenizer.tokenize(text).stream().mapToLong(vocab::id).toArray());
+      ids.add(java.util.Arrays.stream(tokenizer.sequence(text).ids()).asLongStream().toArray());
     }
     List<Integer> sorted = new ArrayList<>();
     for (int i = 0; i < texts.size(); i++) {

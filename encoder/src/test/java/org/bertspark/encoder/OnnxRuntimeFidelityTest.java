@@ -10,7 +10,10 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +27,6 @@ import org.bertspark.encoder.model.BuiltinModels;
 import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.model.ModelWeights;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
-import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -142,8 +144,6 @@ class OnnxRuntimeFidelityTest {
   void tokenIdsEqualHuggingFaceTokenizers() throws Exception {
     for (String model : List.of(MINILM, BGE_ZH)) {
       Path dir = BuiltinModels.local().directory(model);
-      Vocabulary vocab = ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + model,
-          EncoderOptions.defaults())).vocabulary();
       List<String> texts = new ArrayList<>(HOSTILE);
       texts.addAll(ENGLISH);
       texts.addAll(CHINESE);
@@ -153,7 +153,7 @@ class OnnxRuntimeFidelityTest {
         for (String text : texts) {
           Encoding expected = reference.encode(text);
           List<String> tokens = ours.tokenize(text);
-          long[] actual = tokens.stream().mapToLong(vocab::id).toArray();
+          long[] actual = Arrays.stream(ours.sequence(text).ids()).asLongStream().toArray();
           assertArrayEquals(expected.getIds(), actual, () -> model + ": " + text + " → " + tokens + ", expected "
               + List.of(expected.getTokens()));
         }
@@ -195,14 +195,18 @@ class OnnxRuntimeFidelityTest {
     return google;
   }
 
-  /** all-MiniLM-L6-v2's WordPiece vocabulary as vocab.txt with tokenizer_config.json (lower-casing). */
+  /** all-MiniLM-L6-v2's WordPiece vocabulary (its tokenizer.json's) as vocab.txt with tokenizer_config.json. */
   static void writeMiniLmVocabulary(Path dir) {
-    Vocabulary vocab = ModelDirectory.resolve(EncoderOptions.parse("model_dir=" + MINILM, EncoderOptions.defaults()))
-        .vocabulary();
-    List<String> tokens = new ArrayList<>();
-    for (int i = 0; i < vocab.size(); i++) {
-      tokens.add(vocab.token(i));
+    JsonNode vocab;
+    try {
+      vocab = new ObjectMapper().readTree(BuiltinModels.local().directory(MINILM).resolve("tokenizer.json").toFile())
+          .path("model").path("vocab");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+    String[] byId = new String[vocab.size()];
+    vocab.fields().forEachRemaining(e -> byId[e.getValue().intValue()] = e.getKey());
+    List<String> tokens = List.of(byId);
     HuggingFaceFiles.writeVocab(dir, tokens, true);
   }
 

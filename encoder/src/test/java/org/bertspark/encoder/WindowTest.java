@@ -24,8 +24,7 @@ class WindowTest {
   /** Letters, their continuations, a few whole words and CJK ideographs: words split into several pieces, or [UNK]. */
   private static final Vocabulary VOCAB = vocabulary();
   private static final List<WordPieceTokenizer> TOKENIZERS = List.of(new WordPieceTokenizer(VOCAB, true),
-      new WordPieceTokenizer(VOCAB, false),
-      new WordPieceTokenizer(VOCAB, new WordPieceTokenizer.Normalization(true, false, true, true)));
+      new WordPieceTokenizer(VOCAB, false));
   private static final String[] PARTS = {"a", "b", "c", "ab", "abc", "x", "y", "z", "é", "E\u0301", "o\u0308\u0323",
       "\u0301", "İ", "ß", "q", ",", ".", "!", "-", " ", " ", " ", "  ", "\t", "\n", "\u3000", "\u00a0", "\u0000",
       "\u200b", "\u0007", "\uD83D\uDE00", "中", "文", "字", "日", "本", "語", "k", "lmn"};

@@ -3,6 +3,8 @@ package org.bertspark.udf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,15 +12,21 @@ import java.util.List;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** bert_tokenize reads the vocabulary only: it works on a model whose checkpoint cannot be read. */
+/**
+ * bert_tokenize reads the vocabulary only: it works on a model whose checkpoint cannot be read, and on a Hugging Face
+ * directory of config and tokenizer files without weights.
+ */
 class BertTokenizeTest {
   private static final List<String> TEXTS = Arrays.asList("Hello, world!", "the cat ||| the old dog", null, " ",
       "the old man ".repeat(20));
@@ -60,6 +68,25 @@ class BertTokenizeTest {
       out.add(row.isNullAt(0) ? null : row.getList(0));
     }
     return out;
+  }
+
+  @Test
+  void aHuggingFaceDirectoryWithoutWeightsTokenizes() throws IOException {
+    Path hf = Files.createDirectories(tmp.resolve("hf-no-weights"));
+    BertConfig c = TinyModel.CONFIG;
+    Files.writeString(hf.resolve("config.json"), "{\"model_type\": \"bert\", \"vocab_size\": " + c.vocabSize()
+        + ", \"hidden_size\": " + c.hiddenSize() + ", \"num_hidden_layers\": " + c.numHiddenLayers()
+        + ", \"num_attention_heads\": " + c.numAttentionHeads() + ", \"intermediate_size\": " + c.intermediateSize()
+        + ", \"hidden_act\": \"gelu\", \"max_position_embeddings\": " + c.maxPositionEmbeddings()
+        + ", \"type_vocab_size\": " + c.typeVocabSize() + ", \"layer_norm_eps\": " + c.layerNormEps()
+        + "}");
+    Files.write(hf.resolve("vocab.txt"), TinyModel.VOCAB);
+    String options = "model_dir=" + hf + ",max_seq_len=NONE";
+    SequenceTokenizer own = TokenizerCache.get(EncoderOptions.parse(options, EncoderOptions.defaults()));
+    List<List<String>> expected = new ArrayList<>();
+    TEXTS.forEach(t -> expected.add(own.tokenize(t)));
+    assertEquals(List.of("[CLS]", "hello", ",", "world", "!", "[SEP]"), expected.get(0));
+    assertEquals(expected, tokens("SELECT bert_tokenize(text, '" + options + "') FROM texts"));
   }
 
   @Test

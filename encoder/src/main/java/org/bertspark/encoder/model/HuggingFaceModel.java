@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
 
 /**
  * A BERT or XLM-RoBERTa model as Hugging Face ships it: {@code config.json} with {@code model.safetensors}, or an
@@ -37,19 +36,7 @@ final class HuggingFaceModel {
   static ModelDirectory resolve(Path dir) {
     Path configFile = dir.resolve(CONFIG);
     BertConfig config = Files.isRegularFile(configFile) ? BertConfig.readHuggingFace(configFile) : null;
-    Path tokenizerJson = dir.resolve(TokenizerFiles.TOKENIZER_JSON);
-    Path vocab;
-    Normalization normalization;
-    if (Files.isRegularFile(tokenizerJson)) {
-      vocab = tokenizerJson;
-      normalization = TokenizerFiles.normalization(tokenizerJson);
-    } else if (Files.isRegularFile(dir.resolve("vocab.txt"))) {
-      vocab = dir.resolve("vocab.txt");
-      normalization = TokenizerFiles.configNormalization(dir.resolve(TokenizerFiles.TOKENIZER_CONFIG));
-    } else {
-      throw new IllegalArgumentException("missing tokenizer.json or vocab.txt in " + dir
-          + " (a Hugging Face model directory needs one of them)");
-    }
+    Path vocab = TokenizerFiles.file(dir);
     // Precedence, as README states: model.safetensors, then the one *.onnx file (ONNX files beside safetensors, as
     // Hub repositories ship them, are not read).
     Path safetensors = dir.resolve(SAFETENSORS);
@@ -69,16 +56,20 @@ final class HuggingFaceModel {
       throw new IllegalArgumentException("model " + dir + " has only " + PYTORCH_BIN
           + ", PyTorch's pickle format, which is not read here: save it as safetensors with Python, e.g. "
           + "AutoModel.from_pretrained(\"" + dir + "\").save_pretrained(\"" + dir + "\", safe_serialization=True)");
+    } else if (config != null) {
+      weights = null; // config and tokenizer files only: enough to tokenize
     } else {
       throw new IllegalArgumentException("missing " + SAFETENSORS + " or a *.onnx file in " + dir);
     }
     ModelDefaults defaults = ModelDefaults.read(dir); // before the Dense modules: it checks modules.json's order
     List<DenseModule> dense = DenseModule.read(dir);
-    try (ModelWeights opened = weights.open()) {
-      opened.check(config);
-      dense.forEach(DenseModule::check);
+    if (weights != null) {
+      try (ModelWeights opened = weights.open()) {
+        opened.check(config);
+        dense.forEach(DenseModule::check);
+      }
     }
-    return new ModelDirectory(vocab, normalization, config, weights, defaults, dense);
+    return new ModelDirectory(vocab, () -> TokenizerFiles.tokenizer(dir), config, weights, defaults, dense);
   }
 
   private static ModelWeights safetensors(Path file) {

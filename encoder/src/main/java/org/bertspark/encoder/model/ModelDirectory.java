@@ -9,9 +9,12 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.tokenizer.HuggingFaceTokenizer;
+import org.bertspark.encoder.tokenizer.Tokenizer;
 import org.bertspark.encoder.tokenizer.Vocabulary;
-import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
+import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
@@ -40,7 +43,8 @@ public final class ModelDirectory {
   }
 
   private final Path vocabFile;
-  private final Normalization normalization;
+  /** A Hugging Face model's own tokenizer, read on demand; null for Google's models. */
+  private final Supplier<HuggingFaceTokenizer> huggingFaceTokenizer;
   private final BertConfig config;
   private final WeightsFile weights;
   private final ModelDefaults defaults;
@@ -54,7 +58,7 @@ public final class ModelDirectory {
    */
   private ModelDirectory(Path vocabFile, BertConfig config, Path checkpointPrefix, String variablePrefix) {
     this.vocabFile = vocabFile;
-    this.normalization = null;
+    this.huggingFaceTokenizer = null;
     this.config = config;
     this.weights = variablePrefix != null ? () -> ModelWeights.checkpoint(checkpointPrefix, variablePrefix)
         : () -> {
@@ -66,11 +70,14 @@ public final class ModelDirectory {
     this.variablePrefix = variablePrefix;
   }
 
-  /** A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own normalization. */
-  ModelDirectory(Path vocabFile, Normalization normalization, BertConfig config, WeightsFile weights,
+  /**
+   * A Hugging Face model ({@link HuggingFaceModel}): vocab.txt or tokenizer.json, its own tokenizer; weights null
+   * when the directory holds config and tokenizer files only.
+   */
+  ModelDirectory(Path vocabFile, Supplier<HuggingFaceTokenizer> tokenizer, BertConfig config, WeightsFile weights,
       ModelDefaults defaults, List<DenseModule> dense) {
     this.vocabFile = vocabFile;
-    this.normalization = normalization;
+    this.huggingFaceTokenizer = tokenizer;
     this.config = config;
     this.weights = weights;
     this.defaults = defaults;
@@ -199,24 +206,37 @@ public final class ModelDirectory {
 
   /** Opens the weights, checked against {@link #config()} when this directory was resolved. */
   public ModelWeights openWeights() {
+    requireWeights();
     return weights.open();
   }
 
-  /** The vocabulary, from vocab.txt or tokenizer.json, after checking its size against the config. */
-  public Vocabulary vocabulary() {
-    Vocabulary vocab = vocabFile.getFileName().toString().endsWith(".json") ? TokenizerFiles.vocabulary(vocabFile)
-        : Vocabulary.load(vocabFile);
-    if (vocab.size() != config.vocabSize()) {
-      throw new IllegalArgumentException("vocabulary " + vocabFile + " has " + vocab.size()
-          + " tokens but the model's config says vocab_size " + config.vocabSize());
+  /** Fails unless the directory has weights: a Hugging Face directory of config and tokenizer files only has none. */
+  public void requireWeights() {
+    if (weights == null) {
+      throw new IllegalArgumentException("missing " + HuggingFaceModel.SAFETENSORS + " or a *.onnx file in "
+          + vocabFile.getParent() + " (its config and tokenizer files are enough to tokenize, not to encode)");
     }
-    return vocab;
   }
 
-  /** The model's own text normalization; null for Google's models, which cased_tokenization sets. */
-  public Normalization normalization() {
-    return normalization;
+  /**
+   * The model's tokenizer, read from its files, after checking its size against the config: Google's WordPiece
+   * (cased_tokenization keeps case and accents) or the Hugging Face model's own (cased_tokenization turns its
+   * lower-casing and accent stripping off).
+   */
+  public Tokenizer tokenizer(boolean casedTokenization) {
+    Tokenizer tokenizer = huggingFaceTokenizer == null
+        ? new WordPieceTokenizer(Vocabulary.load(vocabFile), !casedTokenization)
+        : casedTokenization ? huggingFaceTokenizer.get().cased() : huggingFaceTokenizer.get();
+    // a Google vocabulary is the embedding table's rows; Hugging Face's tables may have rows no token uses
+    boolean fits = huggingFaceTokenizer == null ? tokenizer.size() == config.vocabSize()
+        : tokenizer.size() <= config.vocabSize();
+    if (!fits) {
+      throw new IllegalArgumentException("vocabulary " + vocabFile + " has " + tokenizer.size()
+          + " tokens but the model's config says vocab_size " + config.vocabSize());
+    }
+    return tokenizer;
   }
+
 
   /** Option defaults from the model's sentence-transformers files. */
   public ModelDefaults defaults() {

@@ -4,37 +4,41 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One BERT input: {@code [CLS] a [SEP]}, or {@code [CLS] a [SEP] b [SEP]} for a pair, with its token ids and
- * segment ids (0 up to and including the first [SEP], 1 after), as Google's {@code convert_examples_to_features}
- * builds it. Unpadded: {@link #length()} is the number of real tokens.
+ * One BERT input: the tokens of one text, or of a pair, inside the special tokens of the tokenizer's
+ * {@link Template} ({@code [CLS] a [SEP]}, {@code [CLS] a [SEP] b [SEP]} with segment ids 0 up to and including the
+ * first [SEP] and 1 after, as Google's {@code convert_examples_to_features} builds it; {@code <s> a </s></s> b </s>}
+ * for XLM-R's). Unpadded: {@link #length()} is the number of real tokens.
  *
- * @param tokens the word pieces, [CLS] and [SEP] included; a piece the vocabulary lacks is [UNK]
+ * @param tokens the tokens, the template's included
  * @param ids the tokens' vocabulary ids
  * @param segmentIds BERT's token type ids
- * @param truncated whether word pieces were dropped to fit
+ * @param special whether the template put the token there (mask_cls_sep hides those)
+ * @param truncated whether tokens were dropped to fit
  */
-public record InputSequence(List<String> tokens, int[] ids, int[] segmentIds, boolean truncated) {
+public record InputSequence(List<String> tokens, int[] ids, int[] segmentIds, boolean[] special, boolean truncated) {
   /** The shortest max_seq_len: a pair's [CLS] and two [SEP]. */
   public static final int MIN_LENGTH = 3;
   /** The longest: BERT's position table; no model here takes longer sequences. */
   public static final int MAX_LENGTH = 512;
 
   /**
-   * Builds the input for {@code piecesA} (and {@code piecesB}, unless null) in at most {@code maxSeqLen} tokens.
-   * A single sequence keeps its first {@code maxSeqLen - 2} pieces; a pair drops pieces from the end of the longer
-   * side (of b when they are equally long) until both fit in {@code maxSeqLen - 3}, as Google's
-   * {@code _truncate_seq_pair} does.
+   * Builds the input for {@code idsA} (and {@code idsB}, unless null) in at most {@code maxSeqLen} tokens. A single
+   * sequence keeps its first {@code maxSeqLen} less the template's special tokens; a pair drops tokens from the end
+   * of the longer side (of b when they are equally long) until both fit, as Google's {@code _truncate_seq_pair}
+   * does.
    */
-  public static InputSequence of(Vocabulary vocab, List<String> piecesA, List<String> piecesB, int maxSeqLen) {
-    int specials = piecesB == null ? 2 : 3;
+  public static InputSequence of(Tokenizer tokenizer, int[] idsA, int[] idsB, int maxSeqLen) {
+    boolean pair = idsB != null;
+    Template template = tokenizer.template();
+    int specials = template.specials(pair);
     if (maxSeqLen < specials) {
-      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no room for the "
-          + specials + " [CLS]/[SEP] tokens of a " + (piecesB == null ? "single sequence" : "sentence pair"));
+      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no room beside the " + specials
+          + " special tokens of a " + (pair ? "sentence pair" : "single sequence"));
     }
     int room = maxSeqLen - specials;
-    int lengthA = piecesA.size();
-    int lengthB = piecesB == null ? 0 : piecesB.size();
-    if (piecesB == null) {
+    int lengthA = idsA.length;
+    int lengthB = pair ? idsB.length : 0;
+    if (!pair) {
       lengthA = Math.min(lengthA, room);
     } else {
       while (lengthA + lengthB > room) {
@@ -45,35 +49,29 @@ public record InputSequence(List<String> tokens, int[] ids, int[] segmentIds, bo
         }
       }
     }
-    boolean truncated = lengthA < piecesA.size() || (piecesB != null && lengthB < piecesB.size());
-
-    String sep = vocab.token(vocab.sepId());
-    List<String> tokens = new ArrayList<>(lengthA + lengthB + specials);
-    tokens.add(vocab.token(vocab.clsId()));
-    addPieces(vocab, piecesA, lengthA, tokens);
-    tokens.add(sep);
-    int segmentB = tokens.size();
-    if (piecesB != null) {
-      addPieces(vocab, piecesB, lengthB, tokens);
-      tokens.add(sep);
+    boolean truncated = lengthA < idsA.length || (pair && lengthB < idsB.length);
+    int length = lengthA + lengthB + specials;
+    int[] ids = new int[length];
+    int[] segmentIds = new int[length];
+    boolean[] special = new boolean[length];
+    int at = 0;
+    for (Template.Part part : template.parts(pair)) {
+      int[] partIds = part.ids() != null ? part.ids() : part.sequence() == Template.A ? idsA : idsB;
+      int count = part.ids() != null ? partIds.length : part.sequence() == Template.A ? lengthA : lengthB;
+      for (int i = 0; i < count; i++, at++) {
+        ids[at] = partIds[i];
+        segmentIds[at] = part.typeId();
+        special[at] = part.ids() != null;
+      }
     }
-    int[] ids = new int[tokens.size()];
-    int[] segmentIds = new int[tokens.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = vocab.id(tokens.get(i));
-      segmentIds[i] = i < segmentB ? 0 : 1;
+    List<String> tokens = new ArrayList<>(length);
+    for (int id : ids) {
+      tokens.add(tokenizer.token(id));
     }
-    return new InputSequence(List.copyOf(tokens), ids, segmentIds, truncated);
+    return new InputSequence(List.copyOf(tokens), ids, segmentIds, special, truncated);
   }
 
-  private static void addPieces(Vocabulary vocab, List<String> pieces, int count, List<String> tokens) {
-    String unk = vocab.token(vocab.unkId());
-    for (String piece : pieces.subList(0, count)) {
-      tokens.add(vocab.id(piece) < 0 ? unk : piece);
-    }
-  }
-
-  /** Number of tokens, [CLS] and [SEP] included. */
+  /** Number of tokens, the template's included. */
   public int length() {
     return ids.length;
   }

@@ -29,4 +29,7 @@ public interface OffsetTokenizer {
    * its word: {@code start} its index in {@code words}, {@code end} one past it.
    */
   List<Piece> wordPieces(List<String> words);
+
+  /** The id of a piece's token. */
+  int id(String token);
 }

@@ -1,64 +1,73 @@
 package org.bertspark.encoder.tokenizer;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.tokenizer.WordPieceTokenizer.Normalization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Text to BERT's input sequences, exactly as the encoder feeds them: bert-as-service's {@code a ||| b} pairs, Google's
- * WordPiece ({@link WordPieceTokenizer}), [CLS]/[SEP] and truncation to max_seq_len ({@link InputSequence}). It needs
- * the model's vocabulary and resolved settings only: no TensorFlow, no weights, so {@code bert_tokenize} stays cheap.
- * Thread-safe.
+ * Text to BERT's input sequences, exactly as the encoder feeds them: bert-as-service's {@code a ||| b} pairs, the
+ * model's {@link Tokenizer} (Google's WordPiece, or the Hugging Face model's own), its special tokens and truncation
+ * to max_seq_len ({@link InputSequence}). It needs the model's tokenizer files and resolved settings only: no
+ * TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.
  */
 public final class SequenceTokenizer {
   private static final Logger LOG = LoggerFactory.getLogger(SequenceTokenizer.class);
   /** bert-as-service's separator of the two sentences of a pair in one string. */
   private static final String PAIR_SEPARATOR = "|||";
 
-  private final Vocabulary vocab;
-  private final WordPieceTokenizer wordPieces;
+  private final Tokenizer tokenizer;
   private final int maxSeqLen;
   /** chunk_stride; null for a quarter of the window. */
   private final Integer chunkStride;
   /**
-   * The prompt's word pieces, put before every first sentence: the same pieces as tokenizing prompt + text when the
-   * prompt ends in a space or punctuation (E5's "query: "), and unaffected by option values being trimmed.
+   * The prompt's token ids, put before every first sentence: the prompt is a run of words before the text, so its
+   * ids are those of the prompt without trailing whitespace, which option values lose anyway. They are the ids of
+   * prompt + text when the prompt ends in a space (E5's "query: ").
    */
-  private final List<String> promptPieces;
+  private final int[] promptIds;
+  /** Token type ids the model has: the template's largest must be below. */
+  private final int typeVocabSize;
 
   /**
-   * @param maxSeqLen word pieces per sequence at most, [CLS]/[SEP] included
+   * @param maxSeqLen tokens per sequence at most, the template's special tokens included
    * @param prompt text put before every first sentence; null or empty for none
-   * @param chunkStride word pieces a window of long text shares with the one before; null for a quarter of the window
+   * @param chunkStride tokens a window of long text shares with the one before; null for a quarter of the window
+   * @param typeVocabSize the model's token types
    */
-  public SequenceTokenizer(Vocabulary vocab, Normalization normalization, int maxSeqLen, String prompt,
-      Integer chunkStride) {
-    this.vocab = vocab;
+  public SequenceTokenizer(Tokenizer tokenizer, int maxSeqLen, String prompt, Integer chunkStride,
+      int typeVocabSize) {
+    this.tokenizer = tokenizer;
     this.chunkStride = chunkStride;
-    this.wordPieces = new WordPieceTokenizer(vocab, normalization);
+    this.typeVocabSize = typeVocabSize;
     this.maxSeqLen = maxSeqLen;
-    this.promptPieces = prompt == null ? List.of() : wordPieces.tokenize(prompt);
-    caseWarning(vocab, normalization).ifPresent(LOG::warn);
+    this.promptIds = prompt == null ? new int[0] : tokenizer.ids(prompt.stripTrailing());
+    caseWarning(tokenizer).ifPresent(LOG::warn);
   }
 
   /**
    * A warning when the text keeps its capitals but the vocabulary has none (cased_tokenization on an uncased model):
    * every capitalized word would become [UNK] (or lose its pieces) and nothing else says so.
    */
-  static Optional<String> caseWarning(Vocabulary vocab, Normalization normalization) {
-    if (normalization.lowerCase()) {
-      return Optional.empty();
-    }
-    for (int id = 0; id < vocab.size(); id++) {
-      String token = vocab.token(id);
-      if (!(token.startsWith("[") && token.endsWith("]")) && !token.equals(token.toLowerCase(Locale.ROOT))) {
+  static Optional<String> caseWarning(Tokenizer tokenizer) {
+    String probe = null; // a whole word of the vocabulary, to see whether the tokenizer lower-cases
+    for (int id = 0; id < tokenizer.size(); id++) {
+      String token = tokenizer.token(id);
+      if (token == null || token.isEmpty() || token.startsWith("[") && token.endsWith("]")) {
+        continue;
+      }
+      if (!token.equals(token.toLowerCase(Locale.ROOT))) {
         return Optional.empty();
       }
+      if (probe == null && token.chars().allMatch(Character::isLetter)) {
+        probe = token;
+      }
+    }
+    if (probe == null || Arrays.equals(tokenizer.ids(probe.toUpperCase(Locale.ROOT)), tokenizer.ids(probe))) {
+      return Optional.empty();
     }
     return Optional.of("cased_tokenization keeps capitals, but the model's vocabulary has no capitalized word piece"
         + " (an uncased model): capitalized words become [UNK]. Leave cased_tokenization off for this model.");
@@ -77,9 +86,9 @@ public final class SequenceTokenizer {
         : pair(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
   }
 
-  /** Null when {@code a} is null or has no word pieces; a null or empty {@code b} makes a single sequence. */
+  /** Null when {@code a} is null or has no tokens; a null or empty {@code b} makes a single sequence. */
   public InputSequence pair(String a, String b) {
-    return a == null ? null : sequence(wordPieces.tokenize(a), b == null ? null : wordPieces.tokenize(b));
+    return a == null ? null : sequence(tokenizer.ids(a), b == null ? null : tokenizer.ids(b));
   }
 
   /** The word pieces {@link BertEncoder#encodeWords} feeds for these words, [CLS]/[SEP] included; null if none. */
@@ -101,51 +110,75 @@ public final class SequenceTokenizer {
   /** As {@link #pair}, for lists of words. */
   public InputSequence wordPair(List<String> a, List<String> b) {
     return a == null ? null
-        : sequence(wordPieces.tokenizeWords(a), b == null ? null : wordPieces.tokenizeWords(b));
+        : sequence(tokenizer.wordIds(a), b == null ? null : tokenizer.wordIds(b));
   }
 
-  /** Null when the first sentence has no word pieces; a second one without pieces makes a single sequence. */
-  private InputSequence sequence(List<String> piecesA, List<String> piecesB) {
-    if (piecesA.isEmpty()) {
+  /** Null when the first sentence has no tokens; a second one without tokens makes a single sequence. */
+  private InputSequence sequence(int[] idsA, int[] idsB) {
+    if (idsA.length == 0) {
       return null;
     }
-    piecesA = withPrompt(piecesA);
-    if (piecesB == null || piecesB.isEmpty()) {
-      return InputSequence.of(vocab, piecesA, null, maxSeqLen);
+    idsA = withPrompt(idsA);
+    if (idsB == null || idsB.length == 0) {
+      return InputSequence.of(tokenizer, idsA, null, maxSeqLen);
     }
-    return InputSequence.of(vocab, piecesA, piecesB, maxSeqLen);
+    // Checked here, per input, because only the data says whether there are pairs; an out-of-range segment id
+    // would fail inside TensorFlow on CPU and give zeros on a GPU. A model of one token type (XLM-R) reads row 0
+    // for every token (BertGraph), so its pairs need no check.
+    if (typeVocabSize > 1 && tokenizer.template().maxTypeId(true) >= typeVocabSize) {
+      throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
+          + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
+    }
+    return InputSequence.of(tokenizer, idsA, idsB, maxSeqLen);
   }
 
   /**
-   * The windows of a long text (long_text chunks or mean): its word pieces cut into windows that fit max_seq_len
-   * with the prompt, overlapping by chunk_stride ({@link Window#split}), with their character offsets into the text.
-   * A text without word pieces has none. {@code |||} is plain text here: a document is one sentence.
+   * The windows of a long text (long_text chunks or mean): its tokens cut into windows that fit max_seq_len with the
+   * prompt, overlapping by chunk_stride ({@link Window#split}), with their character offsets into the text. A text
+   * without tokens has none. {@code |||} is plain text here: a document is one sentence.
    */
   public List<Window> windows(String text) {
-    return Window.split(wordPieces.pieces(text), room(), stride());
+    return Window.split(offsets().pieces(text), room(), stride());
   }
 
   /** As {@link #windows(String)}, for pre-tokenized words: offsets are word indices. */
   public List<Window> wordWindows(List<String> words) {
-    return Window.split(wordPieces.wordPieces(words), room(), stride());
+    return Window.split(offsets().wordPieces(words), room(), stride());
   }
 
-  /** The input for a window: [CLS], the prompt, the window's pieces, [SEP]; never truncated. */
+  /** The input for a window: the template's special tokens around the prompt and the window's tokens. */
   public InputSequence sequence(Window window) {
-    return InputSequence.of(vocab, withPrompt(window.pieces()), null, maxSeqLen);
+    OffsetTokenizer offsets = offsets();
+    return InputSequence.of(tokenizer, withPrompt(window.pieces().stream().mapToInt(offsets::id).toArray()), null,
+        maxSeqLen);
   }
 
-  /** Fails unless a window fits max_seq_len with the prompt and chunk_stride is less than it. */
+  /**
+   * Fails unless the tokenizer tells tokens' offsets, a window fits max_seq_len with the prompt and chunk_stride is
+   * less than it.
+   */
   public void checkWindows() {
+    offsets();
     stride();
   }
 
-  /** Word pieces per window: max_seq_len less [CLS], [SEP] and the prompt. */
+  /** Long text is cut where the tokenizer says each token came from: Google's WordPiece tells it. */
+  private OffsetTokenizer offsets() {
+    if (tokenizer instanceof OffsetTokenizer offsets) {
+      return offsets;
+    }
+    throw new IllegalArgumentException("long_text chunks and mean need a tokenizer that tells where each token came "
+        + "from in the text; this model's tokenizer (" + tokenizer.getClass().getSimpleName() + ", from its "
+        + "tokenizer.json or sentencepiece model) does not yet: use long_text truncate");
+  }
+
+  /** Tokens per window: max_seq_len less the template's special tokens and the prompt. */
   private int room() {
-    int room = maxSeqLen - 2 - promptPieces.size();
+    int specials = tokenizer.template().specials(false);
+    int room = maxSeqLen - specials - promptIds.length;
     if (room < 1) {
-      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no word piece for a window after "
-          + "[CLS], [SEP] and the prompt's " + promptPieces.size() + " pieces");
+      throw new IllegalArgumentException("max_seq_len " + maxSeqLen + " leaves no token for a window after the "
+          + specials + " special tokens and the prompt's " + promptIds.length + " tokens");
     }
     return room;
   }
@@ -157,19 +190,18 @@ public final class SequenceTokenizer {
     }
     if (chunkStride >= room) {
       throw new IllegalArgumentException("chunk_stride " + chunkStride + " must be less than the window, " + room
-          + " word pieces (max_seq_len " + maxSeqLen + " less [CLS], [SEP]"
-          + (promptPieces.isEmpty() ? "" : " and the prompt") + ")");
+          + " tokens (max_seq_len " + maxSeqLen + " less the special tokens"
+          + (promptIds.length == 0 ? "" : " and the prompt") + ")");
     }
     return chunkStride;
   }
 
-  private List<String> withPrompt(List<String> pieces) {
-    if (promptPieces.isEmpty()) {
-      return pieces;
+  private int[] withPrompt(int[] ids) {
+    if (promptIds.length == 0) {
+      return ids;
     }
-    List<String> out = new ArrayList<>(promptPieces.size() + pieces.size());
-    out.addAll(promptPieces);
-    out.addAll(pieces);
+    int[] out = Arrays.copyOf(promptIds, promptIds.length + ids.length);
+    System.arraycopy(ids, 0, out, promptIds.length, ids.length);
     return out;
   }
 }

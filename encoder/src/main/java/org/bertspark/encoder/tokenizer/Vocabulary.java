@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +17,8 @@ import org.bertspark.encoder.model.ModelFiles;
  * A BERT vocabulary: word pieces and their ids, read as Google's {@code load_vocab} reads vocab.txt (one token per
  * line, stripped of surrounding whitespace, id = line number; a repeated token maps to its last line).
  *
- * <p>Also answers the WordPiece question "which is the longest token that starts {@code s} here?" with a character
- * trie, so that tokenizing never builds a substring per candidate as the Python original does.
+ * <p>Also answers the WordPiece question "which is the longest token that starts {@code s} here?" with a
+ * {@link TokenTrie}, so that tokenizing never builds a substring per candidate as the Python original does.
  */
 public final class Vocabulary {
   private static final List<String> SPECIAL = List.of("[CLS]", "[SEP]", "[UNK]", "[PAD]");
@@ -32,13 +31,7 @@ public final class Vocabulary {
   private final int unkId;
   private final int padId;
 
-  // Trie over the tokens' UTF-16 units. Node 0 is the root; an edge (node, char) -> child lives in an
-  // open-addressing table keyed by node << 16 | char, where child 0 marks a free slot (the root is nobody's child).
-  private final long[] edgeKeys;
-  private final int[] edgeChildren;
-  private final int edgeMask;
-  private final int edgeShift;
-  private final int[] nodeToken;
+  private final TokenTrie trie;
   private final int continuationRoot;
 
   private Vocabulary(List<String> lines, String source) {
@@ -61,36 +54,10 @@ public final class Vocabulary {
     unkId = ids.get("[UNK]");
     padId = ids.get("[PAD]");
 
-    long chars = 0;
-    for (String t : tokens) {
-      chars += t.length();
-    }
-    // At most one edge per token character: a table twice that size stays at most half full.
-    int capacity = Integer.highestOneBit((int) Math.min(1 << 27, Math.max(8, chars))) << 2;
-    edgeKeys = new long[capacity];
-    edgeChildren = new int[capacity];
-    edgeMask = capacity - 1;
-    edgeShift = 64 - Integer.numberOfTrailingZeros(capacity);
-    int[] nodeTokens = new int[(int) chars + 1];
-    Arrays.fill(nodeTokens, -1);
-    int nodes = 1;
-    for (int id = 0; id < tokens.length; id++) {
-      int node = 0;
-      String t = tokens[id];
-      for (int i = 0; i < t.length(); i++) {
-        int child = child(node, t.charAt(i));
-        if (child < 0) {
-          child = nodes++;
-          addEdge(node, t.charAt(i), child);
-        }
-        node = child;
-      }
-      nodeTokens[node] = id;
-    }
-    nodeToken = Arrays.copyOf(nodeTokens, nodes);
-    int node = 0;
+    trie = new TokenTrie(tokens);
+    int node = TokenTrie.ROOT;
     for (int i = 0; i < CONTINUATION.length() && node >= 0; i++) {
-      node = child(node, CONTINUATION.charAt(i));
+      node = trie.child(node, CONTINUATION.charAt(i));
     }
     continuationRoot = node;
   }
@@ -155,42 +122,15 @@ public final class Vocabulary {
    * two halves of a surrogate pair: WordPiece works on code points.
    */
   int longestMatch(CharSequence s, int start, int end, boolean continuation) {
-    int node = continuation ? continuationRoot : 0;
+    int node = continuation ? continuationRoot : TokenTrie.ROOT;
     int best = -1;
     for (int i = start; i < end && node >= 0; i++) {
-      node = child(node, s.charAt(i));
-      if (node >= 0 && nodeToken[node] >= 0
+      node = trie.child(node, s.charAt(i));
+      if (node >= 0 && trie.token(node) >= 0
           && !(i + 1 < end && Character.isHighSurrogate(s.charAt(i)) && Character.isLowSurrogate(s.charAt(i + 1)))) {
-        best = nodeToken[node];
+        best = trie.token(node);
       }
     }
     return best;
-  }
-
-  private int child(int node, char c) {
-    long key = (long) node << 16 | c;
-    for (int slot = slot(key); ; slot = (slot + 1) & edgeMask) {
-      int child = edgeChildren[slot];
-      if (child == 0) {
-        return -1;
-      }
-      if (edgeKeys[slot] == key) {
-        return child;
-      }
-    }
-  }
-
-  private void addEdge(int node, char c, int child) {
-    long key = (long) node << 16 | c;
-    int slot = slot(key);
-    while (edgeChildren[slot] != 0) {
-      slot = (slot + 1) & edgeMask;
-    }
-    edgeKeys[slot] = key;
-    edgeChildren[slot] = child;
-  }
-
-  private int slot(long key) {
-    return (int) ((key * 0x9E3779B97F4A7C15L) >>> edgeShift); // Fibonacci hashing: the top bits mix best
   }
 }

@@ -184,8 +184,7 @@ class BertBaseUncasedTokenizationTest {
 
   @Test
   void pairOfRealSentences() {
-    InputSequence s = InputSequence.of(vocab, tokenizer.tokenize("Hello world"),
-        tokenizer.tokenize("How are you?"), 25);
+    InputSequence s = InputSequence.of(tokenizer, tokenizer.ids("Hello world"), tokenizer.ids("How are you?"), 25);
     assertEquals(List.of("[CLS]", "hello", "world", "[SEP]", "how", "are", "you", "?", "[SEP]"), s.tokens());
     assertArrayEquals(new int[] {101, vocab.id("hello"), vocab.id("world"), 102, vocab.id("how"), vocab.id("are"),
         vocab.id("you"), vocab.id("?"), 102}, s.ids());
@@ -195,14 +194,15 @@ class BertBaseUncasedTokenizationTest {
 
   @Test
   void longTextIsTruncatedToMaxSeqLen() {
-    List<String> pieces = tokenizer.tokenize("The quick brown fox jumps over the lazy dog. ".repeat(3));
-    InputSequence s = InputSequence.of(vocab, pieces, null, 25);
+    String text = "The quick brown fox jumps over the lazy dog. ".repeat(3);
+    List<String> pieces = tokenizer.tokenize(text);
+    InputSequence s = InputSequence.of(tokenizer, tokenizer.ids(text), null, 25);
     assertEquals(25, s.length());
     assertEquals(pieces.subList(0, 23), s.tokens().subList(1, 24));
     assertEquals("[SEP]", s.tokens().get(24));
     assertTrue(s.truncated());
 
-    InputSequence pair = InputSequence.of(vocab, pieces, tokenizer.tokenize("Hello world"), 25);
+    InputSequence pair = InputSequence.of(tokenizer, tokenizer.ids(text), tokenizer.ids("Hello world"), 25);
     assertEquals(25, pair.length());
     assertEquals(List.of("[SEP]", "hello", "world", "[SEP]"), pair.tokens().subList(21, 25));
     assertTrue(pair.truncated());

@@ -103,8 +103,8 @@ class SequenceTokenizerTest {
   void casedTokenizationOnAnUncasedVocabularyIsWarnedAbout() {
     Vocabulary uncased = Vocabulary.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "##s", "world"));
     Vocabulary cased = Vocabulary.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "Hello", "world"));
-    assertTrue(SequenceTokenizer.caseWarning(uncased, WordPieceTokenizer.Normalization.google(false)).isPresent());
-    assertTrue(SequenceTokenizer.caseWarning(uncased, WordPieceTokenizer.Normalization.google(true)).isEmpty());
-    assertTrue(SequenceTokenizer.caseWarning(cased, WordPieceTokenizer.Normalization.google(false)).isEmpty());
+    assertTrue(SequenceTokenizer.caseWarning(new WordPieceTokenizer(uncased, false)).isPresent());
+    assertTrue(SequenceTokenizer.caseWarning(new WordPieceTokenizer(uncased, true)).isEmpty());
+    assertTrue(SequenceTokenizer.caseWarning(new WordPieceTokenizer(cased, false)).isEmpty());
   }
 }

@@ -199,7 +199,7 @@ class WordPieceTokenizerTest {
           .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
       for (String part : stripped.split("((?<=,)|(?=,))")) {
         int length = part.codePointCount(0, part.length());
-        if (length > WordPieceTokenizer.MAX_WORD_CHARS) {
+        if (length > WordPieceModel.MAX_WORD_CHARS) {
           pieces.add("[UNK]");
         } else if (length > 0) {
           int[] cps = part.codePoints().toArray();

@@ -1,0 +1,26 @@
+package org.bertspark.encoder.tokenizer;
+
+/** A Hugging Face normalizer: the first step of a tokenizer.json pipeline, text to normalized text. */
+interface Normalizer {
+  String normalize(String text);
+
+  /** This normalizer without lower-casing and accent stripping (cased_tokenization). */
+  default Normalizer cased() {
+    return this;
+  }
+
+  /** Hugging Face's Sequence: each normalizer in turn. */
+  static Normalizer sequence(Normalizer first, Normalizer second) {
+    return new Normalizer() {
+      @Override
+      public String normalize(String text) {
+        return second.normalize(first.normalize(text));
+      }
+
+      @Override
+      public Normalizer cased() {
+        return sequence(first.cased(), second.cased());
+      }
+    };
+  }
+}
