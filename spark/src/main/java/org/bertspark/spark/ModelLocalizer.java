@@ -35,7 +35,7 @@ import org.bertspark.encoder.EncoderOptions;
  * Makes model directories local to the executor, because TensorFlow reads only local files. A directory on a remote
  * filesystem (hdfs:, s3a:, …) is pinned on the driver to a version (a digest of every file's name, size and
  * modification time: s3a gives directories no time, and HDFS changes only a changed file's own folder's), and copied
- * once per executor host and version into {@code java.io.tmpdir/bert-spark-models-USER} (made 0700; a folder of that
+ * once per executor host and version into {@code java.io.tmpdir/bert-spark-models-UID} (made 0700; a folder of that
  * name owned by another user, or a link, is refused). A copy goes into a private folder first and is renamed into
  * place atomically, so no task ever sees half a copy; a failed copy is removed, and a killed one by the next copy on
  * that host. A task that finds the remote model changed since the driver pinned it fails, so one job never mixes two

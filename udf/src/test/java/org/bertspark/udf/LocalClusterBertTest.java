@@ -112,7 +112,7 @@ class LocalClusterBertTest {
       List<String> copies = jsc.parallelize(List.of(0, 1, 2, 3), 4).map(i -> {
         Thread.sleep(300);
         java.io.File[] found = new java.io.File(System.getProperty("java.io.tmpdir"),
-            "bert-spark-models-" + System.getProperty("user.name")).listFiles(
+            "bert-spark-models-" + new com.sun.security.auth.module.UnixSystem().getUid()).listFiles(
                 f -> f.getName().startsWith("remote-tiny-"));
         return found == null ? "none" : Integer.toString(found.length);
       }).collect();
