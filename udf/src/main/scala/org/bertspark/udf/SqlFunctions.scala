@@ -17,8 +17,16 @@ private[udf] object SqlFunctions {
   def inject(extensions: SparkSessionExtensions): Unit =
     BertFunctions.functions().asScala.foreach(info => extensions.injectFunction((id(info), info, builder(info))))
 
-  def register(registry: FunctionRegistry): Unit =
-    BertFunctions.functions().asScala.foreach(info => registry.registerFunction(id(info), info, builder(info)))
+  def register(registry: FunctionRegistry): Unit = BertFunctions.functions().asScala.foreach { info =>
+    try registry.registerFunction(id(info), info, builder(info))
+    catch {
+      // Spark 4.2's session registry asserts a qualified name: it keeps temporary functions as system.session.name,
+      // as its SessionCatalog registers them; Spark 3.5 takes the plain name.
+      case _: AssertionError =>
+        registry.registerFunction(id(info).copy(database = Some("session"), catalog = Some("system")), info,
+          builder(info))
+    }
+  }
 
   private def id(info: ExpressionInfo): FunctionIdentifier = FunctionIdentifier(info.getName)
 
