@@ -29,7 +29,9 @@ class JobCommandLineTest {
     Result r = run("--input", "sentences.json");
     assertEquals(2, r.exitCode, r.stderr);
     assertTrue(r.stderr.contains("Missing option --output"), r.stderr);
-    assertTrue(r.stderr.contains("Usage: submit.sh"), r.stderr);
+    // a short usage pointer, then the error last (issue 25)
+    assertTrue(r.stderr.contains(JobOptions.SHORT_USAGE), r.stderr);
+    assertTrue(r.stderr.indexOf("Missing option --output") > r.stderr.indexOf(JobOptions.SHORT_USAGE), r.stderr);
     assertTrue(!r.stderr.contains("SparkContext"), "Spark must not start: " + r.stderr);
   }
 

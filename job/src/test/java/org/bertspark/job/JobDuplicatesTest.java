@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -96,10 +97,16 @@ class JobDuplicatesTest {
     }
   }
 
-  /** Sequences run so far by the executor's shared encoder for these options (local mode: this JVM's). */
+  /**
+   * Sequences run so far by the executor's shared encoder for these options, leased in a task as the job's tasks
+   * lease it (a task's options carry its slot's threads).
+   */
   private static long sequencesRun(JobOptions options) {
-    try (EncoderCache.Lease lease = EncoderSource.of(spark, options.encoder()).acquire(1)) {
-      return lease.encoder().stats().sequences();
-    }
+    EncoderSource source = EncoderSource.of(spark, options.encoder());
+    return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.of(0), 1).map(ignored -> {
+      try (EncoderCache.Lease lease = source.acquire(1)) {
+        return lease.encoder().stats().sequences();
+      }
+    }).first();
   }
 }
