@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.bertspark.encoder.device.SessionConfig;
@@ -34,13 +33,19 @@ class BertGraphPlacementTest {
     return DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(index).build();
   }
 
+  /** No GPU in this process: with soft placement off, ops that ask for one cannot run, and say which they asked for. */
   @Test
-  void everyOpAsksForTheEncodersGpu() {
-    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), gpu(1))) {
-      assertEquals(Set.of("/device:GPU:1"), g.requestedDevices());
-    }
-    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), null)) {
-      assertEquals(Set.of(""), g.requestedDevices());
+  void theOpsAskForTheEncodersGpuAndForNoneWithoutOne() {
+    ConfigProto strict = SessionConfig.of(EncoderOptions.defaults(), null).toBuilder()
+        .setAllowSoftPlacement(false).build();
+    RuntimeException e = assertThrows(RuntimeException.class, () -> {
+      try (BertGraph g = graph(strict, gpu(1))) {
+        g.run(IDS, MASK, SEGMENTS, 2, 4);
+      }
+    });
+    assertTrue(e.getMessage().contains("GPU:1"), e.getMessage());
+    try (BertGraph g = graph(strict, null)) {
+      assertEquals(2 * TinyModel.CONFIG.hiddenSize(), g.run(IDS, MASK, SEGMENTS, 2, 4).length, "placed by TensorFlow");
     }
   }
 
