@@ -33,32 +33,26 @@ class BertGraphPlacementTest {
     return DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(index).build();
   }
 
-  /** No GPU in this process: with soft placement off, ops that ask for one cannot run, and say which they asked for. */
-  @Test
-  void theOpsAskForTheEncodersGpuAndForNoneWithoutOne() {
+  /** Runs with soft placement off: ops that ask for a device this process lacks (no GPU here) fail to run. */
+  private static float[] runWithoutSoftPlacement(DeviceSpec device) {
     ConfigProto strict = SessionConfig.of(EncoderOptions.defaults(), null).toBuilder()
         .setAllowSoftPlacement(false).build();
-    RuntimeException e = assertThrows(RuntimeException.class, () -> {
-      try (BertGraph g = graph(strict, gpu(1))) {
-        g.run(IDS, MASK, SEGMENTS, 2, 4);
-      }
-    });
-    assertTrue(e.getMessage().contains("GPU:1"), e.getMessage());
-    try (BertGraph g = graph(strict, null)) {
-      assertEquals(2 * TinyModel.CONFIG.hiddenSize(), g.run(IDS, MASK, SEGMENTS, 2, 4).length, "placed by TensorFlow");
+    try (BertGraph g = graph(strict, device)) {
+      return g.run(IDS, MASK, SEGMENTS, 2, 4);
     }
   }
 
   @Test
+  void theOpsAskForTheEncodersGpuAndForNoneWithoutOne() {
+    RuntimeException e = assertThrows(RuntimeException.class, () -> runWithoutSoftPlacement(gpu(1)));
+    assertTrue(e.getMessage().contains("GPU:1"), e.getMessage());
+    assertEquals(2 * TinyModel.CONFIG.hiddenSize(), runWithoutSoftPlacement(null).length, "placed by TensorFlow");
+  }
+
+  @Test
   void theGpuIsRequiredWithoutSoftPlacementAndSameResultsOnTheCpu() {
-    ConfigProto strict = SessionConfig.of(EncoderOptions.defaults(), null).toBuilder()
-        .setAllowSoftPlacement(false).build();
     // no GPU in the process: with soft placement off, the placed graph cannot run anywhere else
-    RuntimeException e = assertThrows(RuntimeException.class, () -> {
-      try (BertGraph g = graph(strict, gpu(0))) {
-        g.run(IDS, MASK, SEGMENTS, 2, 4);
-      }
-    });
+    RuntimeException e = assertThrows(RuntimeException.class, () -> runWithoutSoftPlacement(gpu(0)));
     assertTrue(e.getMessage().contains("GPU:0"), e.getMessage());
     float[] unplaced;
     try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), null)) {
