@@ -44,7 +44,7 @@ public final class BertEncoder implements AutoCloseable {
   /** {@code resolved}'s options, read per batch. */
   private final EncoderOptions options;
   private final SequenceTokenizer tokenizer;
-  private final BertGraph graph;
+  private final EncoderGraph graph;
   private final int tokensPerRun;
   private final LongAdder sequences = new LongAdder();
   private final LongAdder truncated = new LongAdder();
@@ -57,12 +57,16 @@ public final class BertEncoder implements AutoCloseable {
     this.options = resolved.options();
     this.tokenizer = resolved.tokenizer(model.tokenizer(options.casedTokenization()));
     checkLongText(this.options, tokenizer);
-    DeviceSpec device = ProcessGpus.deviceFor(this.options);
+    // int8 runs on the CPU (ONNX Runtime's kernels), whatever GPU TensorFlow would see
+    DeviceSpec device = this.options.int8() ? null : ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
-      this.graph = new BertGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
-          this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
+      this.graph = this.options.int8()
+          ? new OnnxRuntimeGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
+              this.options.poolingLayer(), true, SessionConfig.threads(this.options))
+          : new BertGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
+              this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
   }
 

@@ -35,7 +35,7 @@ import org.tensorflow.types.TInt32;
  * pooling. Batch size and sequence length stay dynamic; only the layers up to the deepest pooled one are built.
  * Thread-safe: TensorFlow sessions run concurrently.
  */
-final class BertGraph implements AutoCloseable {
+final class BertGraph implements EncoderGraph {
   private final Graph graph;
   private final Session session;
   private final Placeholder<TInt32> inputIds;
@@ -146,10 +146,8 @@ final class BertGraph implements AutoCloseable {
     return devices;
   }
 
-  /**
-   * Runs one padded batch. Returns {@code [batch, width]} row-major, or {@code [batch, seqLen, width]} for NONE.
-   */
-  float[] run(int[] ids, int[] mask, int[] segments, int batch, int seqLen) {
+  @Override
+  public float[] run(int[] ids, int[] mask, int[] segments, int batch, int seqLen) {
     Shape shape = Shape.of(batch, seqLen);
     try (TInt32 idsT = TInt32.tensorOf(shape, DataBuffers.of(ids, true, false));
         TInt32 maskT = TInt32.tensorOf(shape, DataBuffers.of(mask, true, false));
