@@ -18,10 +18,9 @@ import java.util.List;
 final class OnnxProto {
   /** TensorProto.DataType */
   static final int FLOAT = 1;
+  static final int UINT8 = 2;
   static final int INT8 = 3;
-  static final int INT32 = 6;
   static final int INT64 = 7;
-  static final int BOOL = 9;
 
   private OnnxProto() {}
 
