@@ -1,9 +1,14 @@
 package org.bertspark.encoder;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.bertspark.encoder.OnnxProto.Message;
 import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.BertWeights;
@@ -15,7 +20,8 @@ import org.bertspark.encoder.model.DenseModule;
  * {@link Pooling}) and the model's Dense modules, ending in {@link #OUTPUT}.
  *
  * <p>With int8, every dense layer of the encoder multiplies in int8 (MatMulInteger: uint8 × int8 summed in int32,
- * MLAS's VNNI kernels): its kernel quantized here, once, with one symmetric scale per output channel; its input
+ * MLAS's VNNI kernels): its kernel quantized here, once, with one symmetric scale per output channel (7 bits on x86 CPUs
+ * without VNNI); its input
  * quantized per batch, each token's row over its own range (asymmetric uint8). Per row rather than per tensor
  * (com.microsoft's DynamicQuantizeMatMul, ONNX Runtime's quantize_dynamic): one scale for a whole batch left the
  * lowest cosine to fp32 at 0.984 on 2,000 WordNet glosses (all-MiniLM-L6-v2), per row 0.997. Embeddings, layer norm,
@@ -32,17 +38,38 @@ final class BertOnnx {
   private static final int MICROSOFT_OPSET = 1;
   /** Symmetric int8 weights: ±127, so that a negated weight is representable too. */
   private static final int INT8_MAX = 127;
+  /**
+   * ±63 on x86 CPUs without VNNI (ONNX Runtime's reduce_range): their uint8 × int8 kernels add pairs of products in
+   * int16, which 255 · 127 · 2 overflows.
+   */
+  private static final int INT7_MAX = 63;
   private static final float UINT8_MAX = 255f;
 
   private final BertConfig config;
   private final Function<String, float[]> weights;
   private final boolean int8;
+  private final int weightMax;
   private final Message graph = new Message();
 
   private BertOnnx(BertConfig config, Function<String, float[]> weights, boolean int8) {
     this.config = config;
     this.weights = weights;
     this.int8 = int8;
+    this.weightMax = pairsOverflowInt16() ? INT7_MAX : INT8_MAX;
+  }
+
+  /** An x86 CPU without VNNI (AVX512-VNNI or AVX-VNNI), by Linux's CPU flags; elsewhere ONNX Runtime's own. */
+  private static boolean pairsOverflowInt16() {
+    String arch = System.getProperty("os.arch");
+    Path cpuinfo = Path.of("/proc/cpuinfo");
+    if (!(arch.equals("amd64") || arch.equals("x86_64")) || !Files.isReadable(cpuinfo)) {
+      return false;
+    }
+    try (Stream<String> lines = Files.lines(cpuinfo)) {
+      return lines.filter(l -> l.startsWith("flags")).findFirst().map(l -> !l.contains("vnni")).orElse(false);
+    } catch (IOException | UncheckedIOException e) {
+      return false;
+    }
   }
 
   /**
@@ -206,7 +233,7 @@ final class BertOnnx {
       return op("Add", scope + "/BiasAdd", List.of(op("MatMul", scope + "/MatMul", List.of(x, kernelName)),
           biasName));
     }
-    Quantized w = Quantized.perOutputChannel(kernel, (int) in, out);
+    Quantized w = Quantized.perOutputChannel(kernel, (int) in, out, weightMax);
     String k = BertWeights.kernel(scope);
     String kernelName = add(OnnxProto.int8Tensor(k + "/int8", new long[] {in, out}, w.values()), k + "/int8");
     String scales = floats(k + "/scale", new long[] {out}, w.scales());
@@ -368,11 +395,11 @@ final class BertOnnx {
   }
 
   /**
-   * A kernel [in, out] as int8 with one symmetric scale per output column: w ≈ values · scales[column]; and each
-   * column's Σ values · scale, what an input's offset adds to that output.
+   * A kernel [in, out] as int8 in ±max with one symmetric scale per output column: w ≈ values · scales[column]; and
+   * each column's Σ values · scale, what an input's offset adds to that output.
    */
   record Quantized(byte[] values, float[] scales, float[] columnSums) {
-    static Quantized perOutputChannel(float[] kernel, int in, int out) {
+    static Quantized perOutputChannel(float[] kernel, int in, int out, int max) {
       float[] scales = new float[out];
       for (int row = 0; row < in; row++) {
         for (int c = 0; c < out; c++) {
@@ -380,13 +407,13 @@ final class BertOnnx {
         }
       }
       for (int c = 0; c < out; c++) {
-        scales[c] = scales[c] > 0 ? scales[c] / INT8_MAX : 1f; // an all-zero column stays zero
+        scales[c] = scales[c] > 0 ? scales[c] / max : 1f; // an all-zero column stays zero
       }
       byte[] values = new byte[in * out];
       long[] sums = new long[out];
       for (int row = 0; row < in; row++) {
         for (int c = 0; c < out; c++) {
-          long q = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(kernel[row * out + c] / scales[c])));
+          long q = Math.max(-max, Math.min(max, Math.round(kernel[row * out + c] / scales[c])));
           values[row * out + c] = (byte) q;
           sums[c] += q;
         }
