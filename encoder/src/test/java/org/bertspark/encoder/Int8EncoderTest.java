@@ -88,6 +88,33 @@ class Int8EncoderTest {
     assertTrue(odd.lowest() >= 0.98, "lowest cosine " + odd.lowest() + ": " + hostile.get(odd.at()));
   }
 
+  /**
+   * An int8 encoder's first call also encodes its first rows in fp32 and keeps the lowest cosine, which equals the
+   * cosines of those rows' vectors from an fp32 encoder; without int8 there is none.
+   */
+  @Test
+  void theFirstCallChecksInt8AgainstFp32() {
+    String model = "model_dir=" + OnnxRuntimeFidelityTest.MINILM + ",max_seq_len=NONE";
+    List<String> texts = new ArrayList<>();
+    texts.add(null);
+    texts.addAll(OnnxRuntimeFidelityTest.ENGLISH);
+    texts.addAll(OnnxRuntimeFidelityTest.CHINESE);
+    List<String> sample = texts.subList(1, 1 + BertEncoder.INT8_SAMPLE);
+    try (BertEncoder int8 = BertEncoder.open(options(model + ",int8=true"));
+        BertEncoder fp32 = BertEncoder.open(options(model))) {
+      assertTrue(int8.int8Check().isEmpty());
+      Embeddings quantized = int8.encode(texts);
+      List<float[]> first = new ArrayList<>();
+      for (int i = 1; i <= BertEncoder.INT8_SAMPLE; i++) {
+        first.add(quantized.get(i).vector());
+      }
+      Cosines expected = Cosines.of(fp32.encode(sample).stream().map(Embedding::vector).toList(), first);
+      assertEquals(expected.lowest(), int8.int8Check().getAsDouble(), 1e-4);
+      fp32.encode(texts);
+      assertTrue(fp32.int8Check().isEmpty());
+    }
+  }
+
   /** The lowest and mean cosine of paired rows, and where the lowest is. */
   private record Cosines(double lowest, double mean, int at) {
     static Cosines of(List<float[]> a, List<float[]> b) {
