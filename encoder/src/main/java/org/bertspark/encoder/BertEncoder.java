@@ -6,7 +6,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.bertspark.encoder.device.Bf16Advice;
@@ -58,11 +57,6 @@ public final class BertEncoder implements AutoCloseable {
   private final AtomicBoolean int8Checking = new AtomicBoolean();
   private volatile OptionalDouble int8Check = OptionalDouble.empty();
   private final int tokensPerRun;
-  private final LongAdder sequences = new LongAdder();
-  private final LongAdder truncated = new LongAdder();
-  private final LongAdder batches = new LongAdder();
-  private final LongAdder realTokens = new LongAdder();
-  private final LongAdder paddedTokens = new LongAdder();
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
     this.resolved = ResolvedOptions.of(options, model);
@@ -199,29 +193,12 @@ public final class BertEncoder implements AutoCloseable {
     return text.toString();
   }
 
-  /** The word pieces {@link #encodeWords} would feed for these words, [CLS]/[SEP] included; null if none. */
-  public List<String> tokenizeWords(List<String> words) {
-    return tokenizer.tokenizeWords(words);
-  }
-
-  /**
-   * The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none.
-   * {@link TokenizerCache#get} gives the same without loading the model.
-   */
-  public List<String> tokenize(String text) {
-    return tokenizer.tokenize(text);
-  }
-
   /**
    * With int8, once its first call has run: the lowest cosine of an int8 vector to our fp32 one over that call's first
    * {@value #INT8_SAMPLE} sequences (token vectors for NONE), each also encoded by our fp32 graph; empty otherwise.
    */
   public OptionalDouble int8Check() {
     return int8Check;
-  }
-
-  public EncoderStats stats() {
-    return new EncoderStats(sequences.sum(), truncated.sum(), batches.sum(), realTokens.sum(), paddedTokens.sum());
   }
 
   /**
@@ -406,19 +383,16 @@ public final class BertEncoder implements AutoCloseable {
     int[] ids = new int[b * seqLen];
     int[] mask = new int[b * seqLen];
     int[] segments = new int[b * seqLen];
-    long real = 0;
     for (int row = 0; row < b; row++) {
       InputSequence s = seqs[batch.get(row)];
       int offset = row * seqLen;
       System.arraycopy(s.ids(), 0, ids, offset, s.length());
       System.arraycopy(s.segmentIds(), 0, segments, offset, s.length());
       mask(s, mask, offset);
-      real += s.length();
     }
     float[] values = graph.run(ids, mask, segments, b, seqLen);
     int width = resolved.width();
     boolean tokenLevel = resolved.perToken();
-    long cut = 0;
     for (int row = 0; row < b; row++) {
       InputSequence s = seqs[batch.get(row)];
       if (tokenLevel) {
@@ -432,13 +406,7 @@ public final class BertEncoder implements AutoCloseable {
         out[batch.get(row)] = new Embedding(scaled(Arrays.copyOfRange(values, row * width, (row + 1) * width)), null,
             s.tokens(), s.truncated(), seqLen);
       }
-      cut += s.truncated() ? 1 : 0;
     }
-    sequences.add(b);
-    truncated.add(cut);
-    batches.increment();
-    realTokens.add(real);
-    paddedTokens.add((long) b * seqLen);
   }
 
   /** The vector itself, or scaled to unit length with normalize, as torch's {@code F.normalize}: x / max(‖x‖, 1e-12). */

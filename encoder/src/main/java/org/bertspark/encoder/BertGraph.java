@@ -5,8 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.bertspark.encoder.model.BertConfig;
@@ -14,7 +12,6 @@ import org.bertspark.encoder.model.BertWeights;
 import org.bertspark.encoder.model.DenseModule;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -137,13 +134,6 @@ final class BertGraph implements EncoderGraph {
       out.add(index);
     }
     return out;
-  }
-
-  /** The devices the graph's ops ask for: the encoder's one, or "" where placement is left to TensorFlow. */
-  Set<String> requestedDevices() {
-    Set<String> devices = new TreeSet<>();
-    graph.operations().forEachRemaining(op -> devices.add(((GraphOperation) op).device()));
-    return devices;
   }
 
   @Override
