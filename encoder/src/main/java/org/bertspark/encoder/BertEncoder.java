@@ -44,7 +44,7 @@ public final class BertEncoder implements AutoCloseable {
   private static final double MAX_PADDING = 1.05;
   private static final int MIN_BATCH = 8;
   /** Sequences of its first call that an int8 encoder also encodes in fp32: what int8 costs on the user's data. */
-  static final int INT8_SAMPLE = 32;
+  public static final int INT8_SAMPLE = 32;
   private static final Logger LOG = LoggerFactory.getLogger(BertEncoder.class);
 
   private final ResolvedOptions resolved;
