@@ -81,7 +81,7 @@ public final class LocalCluster {
     }
   }
 
-  /** $SPARK_HOME with a RELEASE file (marks a binary distribution) and jars/ holding this JVM's classpath. */
+  /** $SPARK_HOME (Surefire's environment) as a distribution of this JVM's classpath. */
   private static Path prepareSparkHome() {
     String home = System.getenv("SPARK_HOME");
     if (home == null || home.isEmpty()) {
@@ -89,14 +89,22 @@ public final class LocalCluster {
           + "use LocalCluster (environmentVariables in the module's pom)");
     }
     Path sparkHome = Paths.get(home).toAbsolutePath();
+    distribution(sparkHome, List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+    return sparkHome;
+  }
+
+  /**
+   * Makes {@code sparkHome} what a standalone worker takes for a binary Spark distribution: a RELEASE file, and jars/
+   * holding {@code classpath} (jars linked, class folders packed as jars), replacing what jars/ held.
+   */
+  public static void distribution(Path sparkHome, List<String> classpath) {
     Path jars = sparkHome.resolve("jars");
     try {
       deleteRecursively(jars);
       Files.createDirectories(jars);
       Files.writeString(sparkHome.resolve("RELEASE"), "Spark test distribution for bert-spark\n");
-      List<String> entries = List.of(System.getProperty("java.class.path").split(File.pathSeparator));
-      for (int i = 0; i < entries.size(); i++) {
-        Path entry = Paths.get(entries.get(i)).toAbsolutePath();
+      for (int i = 0; i < classpath.size(); i++) {
+        Path entry = Paths.get(classpath.get(i)).toAbsolutePath();
         // The index keeps same-named entries (every module's target/classes) apart.
         String name = i + "-" + entry.getFileName();
         if (Files.isDirectory(entry)) {
@@ -108,7 +116,6 @@ public final class LocalCluster {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare SPARK_HOME " + sparkHome, e);
     }
-    return sparkHome;
   }
 
   private static void packJar(Path dir, Path jar) throws IOException {
