@@ -15,6 +15,7 @@ import org.bertspark.encoder.device.Bf16Advice;
 import org.bertspark.encoder.device.ProcessGpus;
 import org.bertspark.encoder.device.SessionConfig;
 import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
@@ -157,7 +158,7 @@ public final class EncoderBenchmark {
     EncoderOptions options = EncoderOptions.builder().maxSeqLen(null).maxBatchSize(maxBatchSize).build();
     try (BertEncoder encoder = BertEncoder.open(options)) {
       long start = System.nanoTime();
-      encoder.encode(paragraphs);
+      encoder.encode(Inputs.texts(paragraphs));
       double seconds = (System.nanoTime() - start) / 1e9;
       EncoderStats s = encoder.stats();
       System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %d | %d |%n", maxBatchSize, s.batches(),
@@ -226,7 +227,7 @@ public final class EncoderBenchmark {
     @Override
     public Batch run(List<String> texts) {
       EncoderStats before = encoder.stats();
-      List<Embedding> out = encoder.encode(texts);
+      List<Embedding> out = encoder.encode(Inputs.texts(texts));
       EncoderStats after = encoder.stats();
       List<float[]> vectors = new ArrayList<>(out.size());
       double flops = 0;

@@ -18,7 +18,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.bertspark.spark.EncoderSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,15 +77,15 @@ class JobDuplicatesTest {
     long sequences = sequencesRun(options) - sequencesBefore;
 
     assertEquals((long) DISTINCT * PARTITIONS, sequences, "sequences the model ran");
-    assertEquals(ROWS, summary.encoded());
-    assertEquals(ROWS - (long) DISTINCT * PARTITIONS, summary.duplicates());
+    assertEquals(ROWS, summary.count(Count.ENCODED));
+    assertEquals(ROWS - (long) DISTINCT * PARTITIONS, summary.count(Count.DUPLICATES));
     JsonNode json = new ObjectMapper().readTree(Path.of(out, JobSummary.FILE_NAME).toFile());
-    assertEquals(summary.duplicates(), json.path("duplicates").asLong());
+    assertEquals(summary.count(Count.DUPLICATES), json.path("duplicates").asLong());
 
     Map<String, float[]> expected = new HashMap<>();
     try (BertEncoder encoder = BertEncoder.open(options.encoder())) {
       for (int i = 0; i < DISTINCT; i++) {
-        expected.put(texts.get(i), encoder.encode(texts.subList(i, i + 1)).get(0).vector());
+        expected.put(texts.get(i), encoder.encode(Inputs.texts(texts.subList(i, i + 1))).get(0).vector());
       }
     }
     List<Row> written = spark.read().parquet(out).collectAsList();

@@ -18,10 +18,11 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
 import org.apache.spark.sql.execution.metric.SQLMetric;
-import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.Reference;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -212,7 +213,7 @@ class BertEncodeTest {
     List<Row> top = search.collectAsList();
     assertEquals(2L, top.get(0).getLong(0));
     scala.collection.immutable.Map<String, SQLMetric> metrics = batchedExec(search.queryExecution().executedPlan()).metrics();
-    long rows = metrics.get("numEncoded").get().value() + metrics.get("numNullVectors").get().value();
+    long rows = metrics.get(EncodeCounts.Count.ROWS.key()).get().value();
     assertEquals(2L * TEXTS.size(), rows, "both calls of every row, counted by the batched node's SQL metrics");
   }
 

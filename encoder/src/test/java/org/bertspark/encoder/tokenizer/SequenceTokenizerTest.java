@@ -54,7 +54,7 @@ class SequenceTokenizerTest {
         TEXTS.forEach(t -> expected.add(encoder.tokenize(t)));
       }
       List<List<String>> actual = new ArrayList<>();
-      TEXTS.forEach(t -> actual.add(TokenizerCache.get(good).tokenize(t)));
+      TEXTS.forEach(t -> actual.add(TokenizerCache.get(good).tokens(Input.text(t))));
       assertEquals(expected, actual, good.toString());
       assertTrue(actual.get(6).size() > 3 && actual.get(2) == null && actual.get(4) == null, actual.toString());
     }
@@ -65,11 +65,11 @@ class SequenceTokenizerTest {
     EncoderOptions options = options(broken, EncoderOptions.builder().maxSeqLen(8));
     assertThrows(RuntimeException.class, () -> BertEncoder.open(options), "the checkpoint is really broken");
     assertEquals(List.of("[CLS]", "hello", ",", "world", "!", "[SEP]"),
-        TokenizerCache.get(options).tokenize("Hello, world!"));
+        TokenizerCache.get(options).tokens(Input.text("Hello, world!")));
     assertEquals(List.of("[CLS]", "the", "cat", "[SEP]", "the", "dog", "[SEP]"),
-        TokenizerCache.get(options).tokenize("the cat ||| the dog"));
-    assertEquals(8, TokenizerCache.get(options).tokenize("the old man ".repeat(10)).size());
-    assertNull(TokenizerCache.get(options).tokenize("\u200b"));
+        TokenizerCache.get(options).tokens(Input.text("the cat ||| the dog")));
+    assertEquals(8, TokenizerCache.get(options).tokens(Input.text("the old man ".repeat(10))).size());
+    assertNull(TokenizerCache.get(options).tokens(Input.text("\u200b")));
   }
 
   @Test
@@ -87,7 +87,7 @@ class SequenceTokenizerTest {
   void aSavedModelsVocabularyIsFoundInItsAssets() {
     EncoderOptions options = options(TinyModel.writeSavedModel(tmp.resolve("saved"), 5), EncoderOptions.builder());
     assertEquals(ModelDirectory.resolve(options).vocabFile(), ModelDirectory.forTokenizer(options).vocabFile());
-    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), TokenizerCache.get(options).tokenize("The cat"));
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), TokenizerCache.get(options).tokens(Input.text("The cat")));
   }
 
   @Test
