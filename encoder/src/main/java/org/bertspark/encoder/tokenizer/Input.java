@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * What one row asks to encode, carried as it is from the Spark column to the tokenizer: a text, or pre-tokenized words
  * (bert-as-service's is_tokenized), alone or with a second sentence. A value (equals, hashCode): equal inputs have
- * equal encodings. Without a second sentence, bert-as-service's {@code "a ||| b"} (a word {@code "|||"} among words)
- * is the pair (a, b); a null or empty second sentence leaves the first alone.
+ * equal encodings. Without a second sentence (null), bert-as-service's {@code "a ||| b"} (a word {@code "|||"} among
+ * words) is the pair (a, b); a second sentence without any token leaves the first alone.
  */
 public sealed interface Input permits Input.Text, Input.Words {
   /** bert-as-service's separator of a pair's two sentences in one text. */
@@ -86,10 +86,12 @@ public sealed interface Input permits Input.Text, Input.Words {
     }
   }
 
+  /** A text (null for none). */
   static Input text(String text) {
     return new Text(text, null);
   }
 
+  /** Pre-tokenized words (null for none). */
   static Input words(List<String> words) {
     return new Words(words, null);
   }
