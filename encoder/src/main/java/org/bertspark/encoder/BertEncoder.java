@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 import org.bertspark.encoder.device.Bf16Advice;
 import org.bertspark.encoder.device.ProcessGpus;
 import org.bertspark.encoder.device.SessionConfig;
@@ -46,11 +45,6 @@ public final class BertEncoder implements AutoCloseable {
   private final SequenceTokenizer tokenizer;
   private final BertGraph graph;
   private final int tokensPerRun;
-  private final LongAdder sequences = new LongAdder();
-  private final LongAdder truncated = new LongAdder();
-  private final LongAdder batches = new LongAdder();
-  private final LongAdder realTokens = new LongAdder();
-  private final LongAdder paddedTokens = new LongAdder();
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
     this.resolved = ResolvedOptions.of(options, model);
@@ -116,23 +110,6 @@ public final class BertEncoder implements AutoCloseable {
    */
   public Embeddings encode(List<? extends Input> inputs) {
     return options.longText() == LongText.TRUNCATE ? run(inputs) : runWindows(inputs);
-  }
-
-  /** The word pieces {@link #encode} would feed for these words, [CLS]/[SEP] included; null if none. */
-  public List<String> tokenizeWords(List<String> words) {
-    return tokenizer.tokens(Input.words(words));
-  }
-
-  /**
-   * The word pieces {@link #encode} would feed for this text, [CLS]/[SEP] included (show_tokens); null if none.
-   * {@link TokenizerCache#get} gives the same without loading the model.
-   */
-  public List<String> tokenize(String text) {
-    return tokenizer.tokens(Input.text(text));
-  }
-
-  public EncoderStats stats() {
-    return new EncoderStats(sequences.sum(), truncated.sum(), batches.sum(), realTokens.sum(), paddedTokens.sum());
   }
 
   private Embeddings run(List<? extends Input> inputs) {
@@ -266,7 +243,6 @@ public final class BertEncoder implements AutoCloseable {
     int[] ids = new int[b * seqLen];
     int[] mask = new int[b * seqLen];
     int[] segments = new int[b * seqLen];
-    long real = 0;
     for (int row = 0; row < b; row++) {
       InputSequence s = seqs[batch.get(row)];
       int offset = row * seqLen;
@@ -276,12 +252,10 @@ public final class BertEncoder implements AutoCloseable {
         // mask_cls_sep hides [CLS] and [SEP] (the template's tokens) from attention and pooling alike
         mask[offset + t] = options.maskClsSep() && s.special()[t] ? 0 : 1;
       }
-      real += s.length();
     }
     float[] values = graph.run(ids, mask, segments, b, seqLen);
     int width = resolved.width();
     boolean tokenLevel = resolved.perToken();
-    long cut = 0;
     for (int row = 0; row < b; row++) {
       InputSequence s = seqs[batch.get(row)];
       if (tokenLevel) {
@@ -295,13 +269,7 @@ public final class BertEncoder implements AutoCloseable {
         out[batch.get(row)] = new Embedding(scaled(Arrays.copyOfRange(values, row * width, (row + 1) * width)), null,
             s.tokens(), s.truncated(), seqLen);
       }
-      cut += s.truncated() ? 1 : 0;
     }
-    sequences.add(b);
-    truncated.add(cut);
-    batches.increment();
-    realTokens.add(real);
-    paddedTokens.add((long) b * seqLen);
   }
 
   /** The vector itself, or scaled to unit length with normalize, as torch's {@code F.normalize}: x / max(‖x‖, 1e-12). */

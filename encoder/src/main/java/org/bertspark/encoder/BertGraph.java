@@ -139,13 +139,6 @@ final class BertGraph implements AutoCloseable {
     return out;
   }
 
-  /** The devices the graph's ops ask for: the encoder's one, or "" where placement is left to TensorFlow. */
-  Set<String> requestedDevices() {
-    Set<String> devices = new TreeSet<>();
-    graph.operations().forEachRemaining(op -> devices.add(((GraphOperation) op).device()));
-    return devices;
-  }
-
   /**
    * Runs one padded batch. Returns {@code [batch, width]} row-major, or {@code [batch, seqLen, width]} for NONE.
    */

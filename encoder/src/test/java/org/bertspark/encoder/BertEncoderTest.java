@@ -26,6 +26,7 @@ import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.BertWeights;
 import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.encoder.testing.Work;
 import org.bertspark.encoder.tokenizer.Input;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,7 @@ class BertEncoderTest {
       assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), out.get(2).tokens());
       assertEquals(List.of("[CLS]", "a", "dog", "run", "##s", "[SEP]"), out.get(5).tokens());
       assertEquals(encoder.resolved().width(), out.get(2).vector().length);
-      assertEquals(new EncoderStats(2, 0, 1, 10, 12), encoder.stats());
+      assertEquals(new Work(2, 0, 1, 10, 12), Work.of(out));
       assertEquals(6, out.get(2).paddedLength(), "padded to the batch's longest sequence");
       assertEquals(6, out.get(5).paddedLength());
     }
@@ -83,13 +84,13 @@ class BertEncoderTest {
     Collections.shuffle(shuffled, new Random(3));
     try (BertEncoder one = open(base.toBuilder().maxBatchSize(1));
         BertEncoder many = open(base.toBuilder().maxBatchSize(256))) {
-      List<Embedding> alone = one.encode(Inputs.texts(TEXTS));
-      List<Embedding> together = many.encode(Inputs.texts(shuffled));
+      Embeddings alone = one.encode(Inputs.texts(TEXTS));
+      Embeddings together = many.encode(Inputs.texts(shuffled));
       for (int i = 0; i < TEXTS.size(); i++) {
         assertClose(alone.get(i).vector(), together.get(shuffled.indexOf(TEXTS.get(i))).vector(), 1e-5);
       }
-      assertEquals(TEXTS.size(), one.stats().batches());
-      assertEquals(1, many.stats().batches());
+      assertEquals(TEXTS.size(), alone.graphRuns());
+      assertEquals(1, together.graphRuns());
     }
   }
 
@@ -218,12 +219,13 @@ class BertEncoderTest {
   @Test
   void truncatesToMaxSeqLenAndCountsIt() {
     try (BertEncoder encoder = open(base.toBuilder().maxSeqLen(5))) {
-      List<Embedding> out = encoder.encode(Inputs.texts(List.of("one two first then also", "a dog")));
+      Embeddings out = encoder.encode(Inputs.texts(List.of("one two first then also", "a dog")));
       assertEquals(List.of("[CLS]", "one", "two", "first", "[SEP]"), out.get(0).tokens());
       assertTrue(out.get(0).truncated());
       assertFalse(out.get(1).truncated());
-      assertEquals(1, encoder.stats().truncated());
-      assertEquals(encoder.tokenize("one two first then also"), out.get(0).tokens());
+      assertEquals(1, Work.of(out).truncated());
+      assertEquals(TokenizerCache.get(base.toBuilder().maxSeqLen(5).build())
+          .tokens(Input.text("one two first then also")), out.get(0).tokens());
     }
   }
 
@@ -249,7 +251,7 @@ class BertEncoderTest {
       joined.addAll(b);
       Embedding separated = encoder.encode(Inputs.words(List.of(joined))).get(0);
       assertEquals(List.of("[CLS]", "the", "cat", "sat", "[SEP]", "a", "dog", "run", "##s", "[SEP]"), pair.tokens());
-      assertEquals(pair.tokens(), encoder.tokenizeWords(joined));
+      assertEquals(pair.tokens(), TokenizerCache.get(base).tokens(Input.words(joined)));
       for (Embedding e : List.of(pair, separated)) {
         assertEquals(text.tokens(), e.tokens());
         assertArrayEquals(text.vector(), e.vector());
@@ -272,7 +274,7 @@ class BertEncoderTest {
       Embeddings out = encoder.encode(Inputs.words(words));
       for (int i = 0; i < 4; i++) {
         assertNull(out.get(i), "input " + i);
-        assertNull(encoder.tokenizeWords(words.get(i)), "input " + i);
+        assertNull(TokenizerCache.get(base).tokens(Input.words(words.get(i))), "input " + i);
       }
       assertEquals(List.of(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT,
           Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES),

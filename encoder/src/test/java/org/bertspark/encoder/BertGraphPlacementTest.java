@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.bertspark.encoder.device.SessionConfig;
@@ -34,26 +33,26 @@ class BertGraphPlacementTest {
     return DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(index).build();
   }
 
-  @Test
-  void everyOpAsksForTheEncodersGpu() {
-    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), gpu(1))) {
-      assertEquals(Set.of("/device:GPU:1"), g.requestedDevices());
-    }
-    try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), null)) {
-      assertEquals(Set.of(""), g.requestedDevices());
+  /** Runs with soft placement off: ops that ask for a device this process lacks (no GPU here) fail to run. */
+  private static float[] runWithoutSoftPlacement(DeviceSpec device) {
+    ConfigProto strict = SessionConfig.of(EncoderOptions.defaults(), null).toBuilder()
+        .setAllowSoftPlacement(false).build();
+    try (BertGraph g = graph(strict, device)) {
+      return g.run(IDS, MASK, SEGMENTS, 2, 4);
     }
   }
 
   @Test
+  void theOpsAskForTheEncodersGpuAndForNoneWithoutOne() {
+    RuntimeException e = assertThrows(RuntimeException.class, () -> runWithoutSoftPlacement(gpu(1)));
+    assertTrue(e.getMessage().contains("GPU:1"), e.getMessage());
+    assertEquals(2 * TinyModel.CONFIG.hiddenSize(), runWithoutSoftPlacement(null).length, "placed by TensorFlow");
+  }
+
+  @Test
   void theGpuIsRequiredWithoutSoftPlacementAndSameResultsOnTheCpu() {
-    ConfigProto strict = SessionConfig.of(EncoderOptions.defaults(), null).toBuilder()
-        .setAllowSoftPlacement(false).build();
     // no GPU in the process: with soft placement off, the placed graph cannot run anywhere else
-    RuntimeException e = assertThrows(RuntimeException.class, () -> {
-      try (BertGraph g = graph(strict, gpu(0))) {
-        g.run(IDS, MASK, SEGMENTS, 2, 4);
-      }
-    });
+    RuntimeException e = assertThrows(RuntimeException.class, () -> runWithoutSoftPlacement(gpu(0)));
     assertTrue(e.getMessage().contains("GPU:0"), e.getMessage());
     float[] unplaced;
     try (BertGraph g = graph(SessionConfig.of(EncoderOptions.defaults(), null), null)) {

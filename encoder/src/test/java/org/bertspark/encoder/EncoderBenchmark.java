@@ -19,6 +19,7 @@ import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
+import org.bertspark.encoder.testing.Work;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.ndarray.Shape;
@@ -158,10 +159,9 @@ public final class EncoderBenchmark {
     EncoderOptions options = EncoderOptions.builder().maxSeqLen(null).maxBatchSize(maxBatchSize).build();
     try (BertEncoder encoder = BertEncoder.open(options)) {
       long start = System.nanoTime();
-      encoder.encode(Inputs.texts(paragraphs));
+      Work s = Work.of(encoder.encode(Inputs.texts(paragraphs)));
       double seconds = (System.nanoTime() - start) / 1e9;
-      EncoderStats s = encoder.stats();
-      System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %d | %d |%n", maxBatchSize, s.batches(),
+      System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %d | %d |%n", maxBatchSize, s.graphRuns(),
           paragraphs.size() / seconds, status("VmHWM") / 1024, status("VmRSS") / 1024);
     }
   }
@@ -226,17 +226,15 @@ public final class EncoderBenchmark {
   private record Ours(BertEncoder encoder) implements Runner {
     @Override
     public Batch run(List<String> texts) {
-      EncoderStats before = encoder.stats();
-      List<Embedding> out = encoder.encode(Inputs.texts(texts));
-      EncoderStats after = encoder.stats();
+      Embeddings out = encoder.encode(Inputs.texts(texts));
+      Work work = Work.of(out);
       List<float[]> vectors = new ArrayList<>(out.size());
       double flops = 0;
       for (Embedding e : out) {
         vectors.add(e.vector());
         flops += flops(e.tokens().size());
       }
-      return new Batch(vectors, after.realTokens() - before.realTokens(),
-          after.paddedTokens() - before.paddedTokens(), after.truncated() - before.truncated(), flops);
+      return new Batch(vectors, work.realTokens(), work.paddedTokens(), work.truncated(), flops);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import org.bertspark.encoder.device.ProcessGpus;
 import org.bertspark.encoder.testing.Inputs;
+import org.bertspark.encoder.testing.Work;
 import org.tensorflow.TensorFlow;
 
 /**
@@ -132,17 +133,15 @@ public final class GpuCheck {
               maxSeqLen == null ? "NONE" : maxSeqLen, batch);
           String row;
           try (BertEncoder encoder = BertEncoder.open(options)) {
-            double warmUp = pass(encoder, texts, WARM_UP_LIMIT_S);
+            double warmUp = pass(encoder, texts, WARM_UP_LIMIT_S).seconds();
             if (warmUp < 0) {
               row = String.format(Locale.ROOT, "| %s | not timed: warm-up pass over %.0f s | | | |", name,
                   WARM_UP_LIMIT_S);
             } else {
-              EncoderStats before = encoder.stats();
-              double seconds = pass(encoder, texts, Double.MAX_VALUE);
-              EncoderStats after = encoder.stats();
-              row = String.format(Locale.ROOT, "| %s | %.0f | %.3f | %d | %.1f |", name, texts.size() / seconds,
-                  (double) (after.paddedTokens() - before.paddedTokens()) / (after.realTokens() - before.realTokens()),
-                  after.batches() - before.batches(), warmUp);
+              Pass timed = pass(encoder, texts, Double.MAX_VALUE);
+              row = String.format(Locale.ROOT, "| %s | %.0f | %.3f | %d | %.1f |", name,
+                  texts.size() / timed.seconds(), (double) timed.work().paddedTokens() / timed.work().realTokens(),
+                  timed.work().graphRuns(), warmUp);
             }
           } catch (RuntimeException e) {
             // XLA without libdevice, say: the row records it and the others still run
@@ -159,14 +158,18 @@ public final class GpuCheck {
   }
 
   /** Seconds to encode all texts in chunks; -1 once past {@code limit}. */
-  private static double pass(BertEncoder encoder, List<String> texts, double limit) {
+  private static Pass pass(BertEncoder encoder, List<String> texts, double limit) {
     long start = System.nanoTime();
+    Work work = Work.NONE;
     for (int from = 0; from < texts.size(); from += CHUNK) {
-      encoder.encode(Inputs.texts(texts.subList(from, Math.min(texts.size(), from + CHUNK))));
+      work = work.plus(Work.of(encoder.encode(Inputs.texts(texts.subList(from, Math.min(texts.size(), from + CHUNK))))));
       if ((System.nanoTime() - start) / 1e9 > limit) {
-        return -1;
+        return new Pass(-1, work);
       }
     }
-    return (System.nanoTime() - start) / 1e9;
+    return new Pass((System.nanoTime() - start) / 1e9, work);
   }
+
+  /** A pass's seconds (-1: past its limit) and what the encoder did. */
+  private record Pass(double seconds, Work work) {}
 }

@@ -125,6 +125,24 @@ class JobCommandLineTest {
     assertTrue(last.contains("broken.parquet"), r.stderr);
   }
 
+  /**
+   * A --device_map GPU that TensorFlow does not see fails in the task, far from the driver's checks: still one
+   * {@code bert-spark failed:} line, naming device_map and the cause, not Spark's wrapping task error (issue 25;
+   * submit.sh sends Spark's own log lines to its log file).
+   */
+  @Test
+  void deviceMapWithoutThatGpuExitsWithTheCauseOnOneLine() throws Exception {
+    Path model = TinyModel.writeCheckpoint(tmp.resolve("model"), 3);
+    Path in = Files.createDirectories(tmp.resolve("in"));
+    Files.writeString(in.resolve("a.json"), "{\"text\": \"hello\"}\n");
+    Result r = runSpark("--input", in.toString(), "--input_format", "json", "--output",
+        tmp.resolve("out").toString(), "--model_dir", model.toString(), "--device_map", "99");
+    assertEquals(1, r.exitCode, r.stderr);
+    List<String> failed = r.stderr.lines().filter(l -> l.startsWith("bert-spark failed: ")).toList();
+    assertEquals(1, failed.size(), r.stderr);
+    assertTrue(failed.get(0).contains("device_map [99]") && failed.get(0).contains("asks for a GPU"), r.stderr);
+  }
+
   /** A vocab.txt of one 2 GB line (once an OutOfMemoryError on the driver) is refused on one line naming it. */
   @Test
   void anOversizedModelFileExitsWithItsName() throws Exception {

@@ -10,18 +10,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.EncoderCache;
+import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.spark.EncodeCounts.Count;
-import org.bertspark.spark.EncoderSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,22 +70,25 @@ class JobDuplicatesTest {
     JobOptions options = JobOptions.parse("--input", in, "--output", out, "--model_dir", model,
         "--max_batch_size", "64");
 
-    long sequencesBefore = sequencesRun(options);
     JobSummary summary = BertEmbeddingJob.run(spark, options);
-    long sequences = sequencesRun(options) - sequencesBefore;
 
-    assertEquals((long) DISTINCT * PARTITIONS, sequences, "sequences the model ran");
+    Map<String, float[]> expected = new HashMap<>();
+    long distinctPieces = 0;
+    try (BertEncoder encoder = BertEncoder.open(options.encoder())) {
+      for (int i = 0; i < DISTINCT; i++) {
+        Embedding e = encoder.encode(Inputs.texts(texts.subList(i, i + 1))).get(0);
+        expected.put(texts.get(i), e.vector());
+        distinctPieces += e.tokens().size();
+      }
+    }
+    // the word pieces the model ran (_SUMMARY.json's real_tokens): each distinct text's, once per task
+    assertEquals(distinctPieces * PARTITIONS, summary.count(Count.REAL_TOKENS), "word pieces the model ran");
     assertEquals(ROWS, summary.count(Count.ENCODED));
     assertEquals(ROWS - (long) DISTINCT * PARTITIONS, summary.count(Count.DUPLICATES));
     JsonNode json = new ObjectMapper().readTree(Path.of(out, JobSummary.FILE_NAME).toFile());
     assertEquals(summary.count(Count.DUPLICATES), json.path("duplicates").asLong());
+    assertEquals(summary.count(Count.REAL_TOKENS), json.path("real_tokens").asLong());
 
-    Map<String, float[]> expected = new HashMap<>();
-    try (BertEncoder encoder = BertEncoder.open(options.encoder())) {
-      for (int i = 0; i < DISTINCT; i++) {
-        expected.put(texts.get(i), encoder.encode(Inputs.texts(texts.subList(i, i + 1))).get(0).vector());
-      }
-    }
     List<Row> written = spark.read().parquet(out).collectAsList();
     assertEquals(ROWS, written.size());
     for (Row row : written) {
@@ -97,18 +98,5 @@ class JobDuplicatesTest {
         assertEquals(want[j], got.get(j), 1e-5f * Math.max(1, Math.abs(want[j])), "row " + row.getLong(0));
       }
     }
-  }
-
-  /**
-   * Sequences run so far by the executor's shared encoder for these options, leased in a task as the job's tasks
-   * lease it (a task's options carry its slot's threads).
-   */
-  private static long sequencesRun(JobOptions options) {
-    EncoderSource source = EncoderSource.of(spark, options.encoder());
-    return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.of(0), 1).map(ignored -> {
-      try (EncoderCache.Lease lease = source.acquire(1)) {
-        return lease.encoder().stats().sequences();
-      }
-    }).first();
   }
 }

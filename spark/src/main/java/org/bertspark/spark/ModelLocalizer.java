@@ -1,16 +1,9 @@
 package org.bertspark.spark;
 
-import com.sun.security.auth.module.UnixSystem;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -18,11 +11,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -30,23 +22,19 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.SparkFiles;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.model.ModelCache;
 
 /**
  * Makes model directories local to the executor, because TensorFlow reads only local files. A directory on a remote
  * filesystem (hdfs:, s3a:, …) is pinned on the driver to a version (a digest of every file's name, size and
  * modification time: s3a gives directories no time, and HDFS changes only a changed file's own folder's), and copied
- * once per executor host and version into {@code java.io.tmpdir/bert-spark-models-UID} (made 0700; a folder of that
- * name owned by another user, or a link, is refused). A copy goes into a private folder first and is renamed into
- * place atomically, so no task ever sees half a copy; a failed copy is removed, and a killed one by the next copy on
- * that host. A task that finds the remote model changed since the driver pinned it fails, so one job never mixes two
- * models. A relative path missing from the working directory is looked up where {@code spark-submit --archives}
- * unpacks. Schemes that are no Hadoop filesystem pass through to the encoder.
+ * once per executor host and version into this user's {@link ModelCache}. A task that finds the remote model changed
+ * since the driver pinned it fails, so one job never mixes two models. A relative path missing from the working
+ * directory is looked up where {@code spark-submit --archives} unpacks. Schemes that are no Hadoop filesystem pass
+ * through to the encoder.
  */
 public final class ModelLocalizer {
-  private static final String CACHE_DIR = "bert-spark-models-";
   private static final Pattern SCHEME = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]+):");
-  /** Partial copies: {@code .NAME.PID.RANDOM}, so a later copy can tell a dead JVM's leftovers. */
-  private static final Pattern PARTIAL = Pattern.compile("^\\.(.+)\\.(\\d+)\\.[0-9a-f-]+$");
 
   private ModelLocalizer() {}
 
@@ -91,7 +79,7 @@ public final class ModelLocalizer {
     }
     Path path = new Path(dir);
     try {
-      return copyOnce(path, path.getFileSystem(conf), cacheRoot(), pinned);
+      return copyOnce(path, path.getFileSystem(conf), ModelCache.local(), pinned);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot copy model directory " + dir + " to local disk", e);
     }
@@ -121,93 +109,29 @@ public final class ModelLocalizer {
   }
 
   /**
-   * This user's cache folder, made 0700 if missing; refused if another user owns it or it is a link. Named and owned by
-   * the numeric user id: a container's UID may have no passwd entry (OpenShift), so no user name.
-   */
-  static File cacheRoot() throws IOException {
-    int uid = uid();
-    return trustedFolder(new File(System.getProperty("java.io.tmpdir"), CACHE_DIR + uid), uid);
-  }
-
-  /** This process's numeric user id, the owner of what it creates. */
-  static int uid() {
-    return (int) new UnixSystem().getUid();
-  }
-
-  static synchronized File trustedFolder(File root, int uid) throws IOException {
-    Set<PosixFilePermission> private0700 = PosixFilePermissions.fromString("rwx------");
-    if (!Files.exists(root.toPath(), LinkOption.NOFOLLOW_LINKS)) {
-      try {
-        Files.createDirectory(root.toPath(), PosixFilePermissions.asFileAttribute(private0700));
-      } catch (java.nio.file.FileAlreadyExistsException e) {
-        // made by another executor of this user a moment ago: checked below
-      }
-    }
-    PosixFileAttributes attrs = Files.readAttributes(root.toPath(), PosixFileAttributes.class,
-        LinkOption.NOFOLLOW_LINKS);
-    int owner = (Integer) Files.getAttribute(root.toPath(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    if (!attrs.isDirectory() || owner != uid) {
-      throw new IOException("model cache folder " + root + " is " + (attrs.isDirectory() ? "owned by uid " + owner
-          + " (" + attrs.owner().getName() + ")" : "not a folder") + ", not a folder of uid " + uid
-          + ": not trusted; remove it or point java.io.tmpdir elsewhere");
-    }
-    if (!attrs.permissions().equals(private0700)) {
-      Files.setPosixFilePermissions(root.toPath(), private0700);
-    }
-    return root;
-  }
-
-  /**
-   * The local copy of {@code remote} under {@code cacheRoot}, made if missing. Its name holds the version, so a
-   * replaced model is copied afresh.
+   * The local copy of {@code remote} in {@code cache}, made if missing. Its name holds the version, so a replaced
+   * model is copied afresh.
    *
    * @param pinned the version the copy must have (the driver's); null for the remote directory's version now
    */
-  static synchronized String copyOnce(Path remote, FileSystem fs, File cacheRoot, String pinned) throws IOException {
+  static String copyOnce(Path remote, FileSystem fs, ModelCache cache, String pinned) throws IOException {
     String version = pinned != null ? pinned : version(remote, fs);
-    File target = new File(cacheRoot, remote.getName() + "-" + version);
-    if (target.isDirectory()) {
-      return target.getPath();
-    }
-    removeDeadPartials(cacheRoot);
-    File partial = new File(cacheRoot, "." + target.getName() + "." + ProcessHandle.current().pid() + "."
-        + UUID.randomUUID());
-    try {
+    return cache.get(remote.getName(), version, staging -> {
       checkVersion(remote, fs, version, "before");
-      if (!FileUtil.copy(fs, remote, partial, false, fs.getConf())) {
-        throw new IOException("copy of " + remote + " to " + partial + " failed");
-      }
-      checkVersion(remote, fs, version, "while");
-      try {
-        Files.move(partial.toPath(), target.toPath(), StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        // Another executor on this host renamed its complete copy into place first (rename(2) fails on a non-empty
-        // target): use that one.
-        if (!target.isDirectory()) {
-          throw e;
+      for (FileStatus child : fs.listStatus(remote)) {
+        File to = staging.resolve(child.getPath().getName()).toFile();
+        if (!FileUtil.copy(fs, child.getPath(), to, false, fs.getConf())) {
+          throw new IOException("copy of " + child.getPath() + " to " + to + " failed");
         }
       }
-    } finally {
-      FileUtil.fullyDelete(partial);
-    }
-    return target.getPath();
+      checkVersion(remote, fs, version, "while");
+    }).toString();
   }
 
   private static void checkVersion(Path remote, FileSystem fs, String expected, String when) throws IOException {
     if (!version(remote, fs).equals(expected)) {
       throw new IOException("model directory " + remote + " changed " + when + " this task copied it, since the "
           + "job started: one job never mixes two models; run it again");
-    }
-  }
-
-  /** Removes partial copies left by JVMs that no longer run (killed while copying). */
-  private static void removeDeadPartials(File cacheRoot) {
-    String[] names = cacheRoot.list();
-    for (String name : names == null ? new String[0] : names) {
-      Matcher m = PARTIAL.matcher(name);
-      if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty()) {
-        FileUtil.fullyDelete(new File(cacheRoot, name));
-      }
     }
   }
 

@@ -11,7 +11,6 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -22,10 +21,11 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.bertspark.encoder.model.ModelCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Copies of remote model directories: versions, sharing, partial copies, the cache folder's trust. */
+/** Copies of remote model directories: versions, sharing, partial copies (the cache folder: ModelCacheTest). */
 class ModelLocalizerTest {
   private static final String WEIGHTS = "variables/variables.data-00000-of-00001";
 
@@ -42,6 +42,10 @@ class ModelLocalizerTest {
 
   private static FileSystem local() throws IOException {
     return FileSystem.getLocal(new Configuration());
+  }
+
+  private static ModelCache cache(File folder) {
+    return new ModelCache(folder.toPath());
   }
 
   private static Path path(File f) {
@@ -66,7 +70,7 @@ class ModelLocalizerTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<Future<String>> copies = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      copies.add(pool.submit(() -> ModelLocalizer.copyOnce(path(model), fs, cache, null)));
+      copies.add(pool.submit(() -> ModelLocalizer.copyOnce(path(model), fs, cache(cache), null)));
     }
     String first = copies.get(0).get();
     for (Future<String> copy : copies) {
@@ -104,17 +108,19 @@ class ModelLocalizerTest {
     File hostB = new File(tmp, "hostB");
     Files.createDirectories(hostA.toPath());
     Files.createDirectories(hostB.toPath());
-    String first = ModelLocalizer.copyOnce(path(model), fs, hostA, pinned); // task 1
+    String first = ModelLocalizer.copyOnce(path(model), fs, cache(hostA), pinned); // task 1
 
     Files.write(new File(model, WEIGHTS).toPath(), new byte[] {9, 9, 9, 9, 9, 9}); // replaced between the tasks
 
-    assertEquals(first, ModelLocalizer.copyOnce(path(model), fs, hostA, pinned), "task 2 on host A: the pinned copy");
+    assertEquals(first, ModelLocalizer.copyOnce(path(model), fs, cache(hostA), pinned),
+        "task 2 on host A: the pinned copy");
     assertArrayEquals(new byte[] {1, 2, 3, 4}, Files.readAllBytes(new File(first, WEIGHTS).toPath()));
     IOException changed = assertThrows(IOException.class,
-        () -> ModelLocalizer.copyOnce(path(model), fs, hostB, pinned), "task 2 on host B: not the other model");
+        () -> ModelLocalizer.copyOnce(path(model), fs, cache(hostB), pinned), "task 2 on host B: not the other model");
     assertTrue(changed.getMessage().contains("changed"), changed.getMessage());
     assertEquals(0, hostB.list().length, "no partial copy left");
-    assertNotEquals(first, ModelLocalizer.copyOnce(path(model), fs, hostA, null), "a new job copies the new model");
+    assertNotEquals(first, ModelLocalizer.copyOnce(path(model), fs, cache(hostA), null),
+        "a new job copies the new model");
   }
 
   @Test
@@ -132,7 +138,7 @@ class ModelLocalizerTest {
     failing.initialize(URI.create("file:///"), new Configuration());
     File cache = new File(tmp, "cache");
     Files.createDirectories(cache.toPath());
-    assertThrows(IOException.class, () -> ModelLocalizer.copyOnce(path(model), failing, cache, null));
+    assertThrows(IOException.class, () -> ModelLocalizer.copyOnce(path(model), failing, cache(cache), null));
     assertEquals(0, cache.list().length);
   }
 
@@ -144,39 +150,7 @@ class ModelLocalizerTest {
     File cache = new File(tmp, "cache");
     File leftover = new File(cache, ".bert-0123456789abcdef." + gone.pid() + ".7f1c2a3b-0000-4000-8000-000000000000");
     Files.createDirectories(new File(leftover, "variables").toPath());
-    String copy = ModelLocalizer.copyOnce(path(model), local(), cache, null);
+    String copy = ModelLocalizer.copyOnce(path(model), local(), cache(cache), null);
     assertEquals(List.of(new File(copy).getName()), List.of(cache.list()));
-  }
-
-  @Test
-  void theCacheFolderIsPrivateAndOnlyTheUsersOwn() throws Exception {
-    File fresh = ModelLocalizer.trustedFolder(new File(tmp, "models"), ModelLocalizer.uid());
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.toPath())));
-
-    IOException other = assertThrows(IOException.class,
-        () -> ModelLocalizer.trustedFolder(new File(tmp, "models"), ModelLocalizer.uid() + 1));
-    assertTrue(other.getMessage().contains("not trusted"), other.getMessage());
-
-    File link = new File(tmp, "link");
-    Files.createSymbolicLink(link.toPath(), fresh.toPath());
-    assertThrows(IOException.class, () -> ModelLocalizer.trustedFolder(link, ModelLocalizer.uid()),
-        "a link is not trusted");
-  }
-
-  /** A container UID with no passwd entry (OpenShift): Java's user.name is "?", the owner's name its number. */
-  @Test
-  void aUserWithoutANameTrustsItsOwnCacheFolder() throws Exception {
-    String name = System.getProperty("user.name");
-    String tmpdir = System.getProperty("java.io.tmpdir");
-    System.setProperty("user.name", "?");
-    System.setProperty("java.io.tmpdir", tmp.getPath());
-    try {
-      File root = ModelLocalizer.cacheRoot();
-      assertEquals(root, ModelLocalizer.cacheRoot(), "the second task trusts the folder the first made");
-      assertEquals(ModelLocalizer.uid(), Files.getAttribute(root.toPath(), "unix:uid"));
-    } finally {
-      System.setProperty("user.name", name);
-      System.setProperty("java.io.tmpdir", tmpdir);
-    }
   }
 }

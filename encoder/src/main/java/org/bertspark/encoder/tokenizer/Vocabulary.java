@@ -29,7 +29,6 @@ public final class Vocabulary {
   private final int clsId;
   private final int sepId;
   private final int unkId;
-  private final int padId;
 
   private final TokenTrie trie;
   private final int continuationRoot;
@@ -52,7 +51,6 @@ public final class Vocabulary {
     clsId = ids.get("[CLS]");
     sepId = ids.get("[SEP]");
     unkId = ids.get("[UNK]");
-    padId = ids.get("[PAD]");
 
     trie = new TokenTrie(tokens);
     int node = TokenTrie.ROOT;
@@ -110,10 +108,6 @@ public final class Vocabulary {
 
   public int unkId() {
     return unkId;
-  }
-
-  public int padId() {
-    return padId;
   }
 
   /**

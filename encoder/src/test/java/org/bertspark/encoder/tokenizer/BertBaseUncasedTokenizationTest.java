@@ -60,7 +60,7 @@ class BertBaseUncasedTokenizationTest {
   @Test
   void vocabularyIsBertBaseUncased() {
     assertEquals(30522, vocab.size());
-    assertEquals(0, vocab.padId());
+    assertEquals(0, vocab.id("[PAD]"));
     assertEquals(100, vocab.unkId());
     assertEquals(101, vocab.clsId());
     assertEquals(102, vocab.sepId());

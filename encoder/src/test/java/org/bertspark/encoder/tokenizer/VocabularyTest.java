@@ -22,7 +22,7 @@ class VocabularyTest {
     Files.writeString(file, "[PAD]\n[UNK]\r\n[CLS]\n[SEP]\n  hello \n\nwörld\n", StandardCharsets.UTF_8);
     Vocabulary vocab = Vocabulary.load(file);
     assertEquals(7, vocab.size());
-    assertEquals(0, vocab.padId());
+    assertEquals(0, vocab.id("[PAD]"));
     assertEquals(1, vocab.unkId());
     assertEquals(2, vocab.clsId());
     assertEquals(3, vocab.sepId());
