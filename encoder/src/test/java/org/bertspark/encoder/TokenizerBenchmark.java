@@ -20,7 +20,8 @@ import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
  * Java port or Hugging Face's native tokenizers through DJL (issue 22's choice), measured on one thread: load time of
  * multilingual-e5-small's tokenizer.json (17 MB) and tokens per second of our Unigram port, of DJL's binding on the
  * same file, and of the WordPiece tokenizers (all-MiniLM-L6-v2's Hugging Face pipeline, Google's) on the same text:
- * WordNet glosses and {@link MultilingualTokensTest#SCRIPTS}. Run by {@code bench/tokenizer.sh}; needs a quiet
+ * WordNet glosses and {@link MultilingualTokensTest#SCRIPTS}; our Hugging Face pipelines also with offsets (long-text
+ * windows' path). Run by {@code bench/tokenizer.sh}; needs a quiet
  * machine. Arguments: the e5 directory (tokenizer.json, config.json), the glosses' count, rounds.
  */
 public final class TokenizerBenchmark {
@@ -48,8 +49,10 @@ public final class TokenizerBenchmark {
       System.out.println("| --- | --- | --- |");
       for (int round = 0; round < rounds; round++) {
         row("Unigram, ours", texts, t -> unigram.ids(t).length);
+        row("Unigram, ours, with offsets", texts, t -> unigram.pieces(t).size());
         row("Unigram, DJL (native)", texts, t -> djl.encode(t).getIds().length);
         row("WordPiece, Hugging Face pipeline (MiniLM)", texts, t -> miniLm.ids(t).length);
+        row("WordPiece, Hugging Face pipeline (MiniLM), with offsets", texts, t -> miniLm.pieces(t).size());
         row("WordPiece, Google (BERT-base uncased)", texts, t -> google.ids(t).length);
       }
     }

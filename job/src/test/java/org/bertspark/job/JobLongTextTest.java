@@ -26,10 +26,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * --long_text chunks and mean end to end: the job's window rows are SQL's bert_encode over bert_chunks, its means the
- * token-weighted means of those rows, and the summary counts documents and windows.
+ * --long_text chunks and mean end to end, on Google's WordPiece (a tiny checkpoint) and on a Hugging Face
+ * tokenizer.json (all-MiniLM-L6-v2, whose vectors are normalized): the job's window rows are SQL's bert_encode over
+ * bert_chunks, its means the token-weighted means of those rows (re-normalized when the model normalizes), and the
+ * summary counts documents and windows.
  */
 class JobLongTextTest {
   private static final int MAX_SEQ_LEN = 24;
@@ -53,7 +57,8 @@ class JobLongTextTest {
     for (int id = 0; id < 14; id++) {
       StringBuilder text = new StringBuilder();
       for (int i = random.nextInt(id * 12 + 1); i >= 0; i--) {
-        text.append(words.get(random.nextInt(words.size()))).append(i % 9 == 4 ? ", caf\u00e9\u0301  " : " ");
+        text.append(words.get(random.nextInt(words.size()))).append(i % 9 == 4 ? ", caf\u00e9\u0301  "
+            : i % 11 == 7 ? " ＡＢ漢字\u00a0" : " ");
       }
       docs.add(RowFactory.create((long) id, id == 3 ? null : id == 5 ? " \t" : text.toString()));
     }
@@ -68,13 +73,13 @@ class JobLongTextTest {
     spark.stop();
   }
 
-  private static JobSummary run(String out, String longText) {
-    return BertEmbeddingJob.run(spark, JobOptions.parse("--input", input, "--output", out, "--model_dir", model,
+  private static JobSummary run(String modelDir, String out, String longText) {
+    return BertEmbeddingJob.run(spark, JobOptions.parse("--input", input, "--output", out, "--model_dir", modelDir,
         "--max_seq_len", String.valueOf(MAX_SEQ_LEN), "--long_text", longText, "--max_batch_size", "8"));
   }
 
-  private static String options() {
-    return "model_dir=" + model + ",max_seq_len=" + MAX_SEQ_LEN;
+  private static String options(String modelDir) {
+    return "model_dir=" + modelDir + ",max_seq_len=" + MAX_SEQ_LEN;
   }
 
   private static void assertClose(List<?> expected, List<?> actual, String what) {
@@ -86,24 +91,28 @@ class JobLongTextTest {
   }
 
   /** id → SQL's windows (index, start, end, vector, word pieces), by index. */
-  private static Map<Long, List<Row>> sqlWindows() {
+  private static Map<Long, List<Row>> sqlWindows(String modelDir) {
     Map<Long, List<Row>> byId = new HashMap<>();
-    for (Row r : spark.sql("SELECT id, c.index, c.start, c.end, bert_encode(c.text, '" + options() + "'), "
-        + "size(bert_tokenize(c.text, '" + options() + "')) FROM docs LATERAL VIEW inline(bert_chunks(text, '"
-        + options() + "')) c").collectAsList()) {
+    String options = options(modelDir);
+    for (Row r : spark.sql("SELECT id, c.index, c.start, c.end, bert_encode(c.text, '" + options + "'), "
+        + "size(bert_tokenize(c.text, '" + options + "')) FROM docs LATERAL VIEW inline(bert_chunks(text, '"
+        + options + "')) c").collectAsList()) {
       byId.computeIfAbsent(r.getLong(0), k -> new ArrayList<>()).add(r);
     }
     byId.values().forEach(rows -> rows.sort(Comparator.comparingInt(r -> r.getInt(1))));
     return byId;
   }
 
-  @Test
-  void chunkRowsAreBertEncodeOverBertChunksAndMeansTheirWeightedMeans() throws IOException {
-    String chunksOut = tmp.resolve("chunks").toString();
-    JobSummary chunks = run(chunksOut, "chunks");
-    String meanOut = tmp.resolve("mean").toString();
-    run(meanOut, "mean");
-    Map<Long, List<Row>> expected = sqlWindows();
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny", "builtin:all-minilm-l6-v2"})
+  void chunkRowsAreBertEncodeOverBertChunksAndMeansTheirWeightedMeans(String which) throws IOException {
+    String modelDir = which.equals("tiny") ? model : which;
+    boolean normalizes = !which.equals("tiny");
+    String chunksOut = tmp.resolve("chunks-" + which.replace(':', '-')).toString();
+    JobSummary chunks = run(modelDir, chunksOut, "chunks");
+    String meanOut = tmp.resolve("mean-" + which.replace(':', '-')).toString();
+    run(modelDir, meanOut, "mean");
+    Map<Long, List<Row>> expected = sqlWindows(modelDir);
 
     List<Row> rows = spark.read().parquet(chunksOut).collectAsList();
     Map<Long, List<Row>> byId = new HashMap<>();
@@ -155,9 +164,14 @@ class JobLongTextTest {
         }
         weights += w.getInt(5);
       }
+      double norm = 0;
+      for (double s : sum) {
+        norm += (s / weights) * (s / weights);
+      }
+      double scale = normalizes ? 1 / Math.sqrt(norm) : 1;
       List<Double> mean = new ArrayList<>();
       for (double s : sum) {
-        mean.add(s / weights);
+        mean.add(s / weights * scale);
       }
       assertClose(mean, r.getList(2), "mean of document " + r.getLong(0));
     }

@@ -15,14 +15,16 @@ final class AddedTokens {
 
   /** What a text splits into: an added token's id, or text between added tokens. */
   interface Splits {
-    void token(int id);
+    /** An added token, found at [start, end) of the text split (with the whitespace lstrip and rstrip take). */
+    void token(int id, int start, int end);
 
     /**
      * Text between added tokens (never empty).
      *
+     * @param from where it starts in the text split
      * @param first whether it starts the input text
      */
-    void text(String text, boolean first);
+    void text(String text, int from, boolean first);
   }
 
   private final List<Token> tokens;
@@ -68,14 +70,14 @@ final class AddedTokens {
         }
       }
       if (done < start) {
-        out.text(text.substring(done, start), first && done == 0);
+        out.text(text.substring(done, start), done, first && done == 0);
       }
-      out.token(token.id());
+      out.token(token.id(), start, end);
       done = end;
       at = end;
     }
     if (done < text.length()) {
-      out.text(text.substring(done), first && done == 0);
+      out.text(text.substring(done), done, first && done == 0);
     }
   }
 

@@ -28,6 +28,42 @@ record BertNormalizer(boolean cleanText, boolean handleChineseChars, boolean str
     return out.toString();
   }
 
+  /**
+   * Built character by character as Hugging Face's transforms align it: dropped characters leave nothing; whitespace
+   * made a space, a CJK ideograph with its spaces, a character's folded form all take its origin.
+   */
+  @Override
+  public NormalizedText normalize(NormalizedText text) {
+    String in = text.text();
+    NormalizedText.Edit edit = text.edit();
+    StringBuilder one = new StringBuilder(4);
+    while (edit.at() < in.length()) {
+      int cp = in.codePointAt(edit.at());
+      if (cleanText && (cp == 0 || cp == 0xFFFD || BertCharacters.isControl(cp) || BertCharacters.isOther(cp))) {
+        edit.remove(1);
+      } else if (cleanText && BertCharacters.isRustWhitespace(cp)) {
+        edit.replace(' ');
+      } else if (cp < 0x80) {
+        edit.replace(lowercase && cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp);
+      } else {
+        one.setLength(0);
+        one.appendCodePoint(cp);
+        BertCharacters.fold(one, lowercase, stripAccents, true);
+        if (handleChineseChars && BertCharacters.isChineseChar(cp, true)) {
+          edit.replace(' ');
+          one.codePoints().forEach(edit::insert);
+          edit.insert(' ');
+        } else if (one.isEmpty()) {
+          edit.remove(1);
+        } else {
+          edit.replace(one.codePointAt(0));
+          one.codePoints().skip(1).forEach(edit::insert);
+        }
+      }
+    }
+    return edit.done().as(normalize(in));
+  }
+
   @Override
   public Normalizer cased() {
     return new BertNormalizer(cleanText, handleChineseChars, false, false);

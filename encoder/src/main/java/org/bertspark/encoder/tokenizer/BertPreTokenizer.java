@@ -1,7 +1,5 @@
 package org.bertspark.encoder.tokenizer;
 
-import java.util.function.Consumer;
-
 /** Hugging Face's BertPreTokenizer: splits at whitespace (dropped) and punctuation (each a word of its own). */
 final class BertPreTokenizer implements PreTokenizer {
   static final BertPreTokenizer INSTANCE = new BertPreTokenizer();
@@ -9,24 +7,24 @@ final class BertPreTokenizer implements PreTokenizer {
   private BertPreTokenizer() {}
 
   @Override
-  public void split(String segment, boolean first, Consumer<String> words) {
+  public void split(String segment, boolean first, Words words) {
     int start = 0;
     for (int i = 0, n = segment.length(); i < n; ) {
       int cp = segment.codePointAt(i);
       int next = i + Character.charCount(cp);
       if (BertCharacters.isRustWhitespace(cp) || BertCharacters.isPunctuation(cp)) {
         if (start < i) {
-          words.accept(segment.substring(start, i));
+          words.word(segment.substring(start, i), start, 0);
         }
         if (!BertCharacters.isRustWhitespace(cp)) {
-          words.accept(segment.substring(i, next));
+          words.word(segment.substring(i, next), i, 0);
         }
         start = next;
       }
       i = next;
     }
     if (start < segment.length()) {
-      words.accept(segment.substring(start));
+      words.word(segment.substring(start), start, 0);
     }
   }
 

@@ -39,8 +39,8 @@ public sealed interface Input permits Input.Text, Input.Words {
     }
 
     @Override
-    public List<OffsetTokenizer.Piece> pieces(OffsetTokenizer tokenizer) {
-      return tokenizer.pieces(first);
+    public List<Window> windows(Tokenizer tokenizer, int room, int stride) {
+      return Window.split(first, tokenizer.pieces(first), room, stride);
     }
   }
 
@@ -81,8 +81,8 @@ public sealed interface Input permits Input.Text, Input.Words {
 
     /** Offsets are word indices. */
     @Override
-    public List<OffsetTokenizer.Piece> pieces(OffsetTokenizer tokenizer) {
-      return tokenizer.wordPieces(first);
+    public List<Window> windows(Tokenizer tokenizer, int room, int stride) {
+      return Window.split(null, tokenizer.wordPieces(first), room, stride);
     }
   }
 
@@ -108,6 +108,9 @@ public sealed interface Input permits Input.Text, Input.Words {
   /** The token ids of the first sentence and of the second (null for none); null without a first sentence. */
   int[][] ids(Tokenizer tokenizer);
 
-  /** The word pieces of the first sentence with their origins: a long text's, to cut into windows. */
-  List<OffsetTokenizer.Piece> pieces(OffsetTokenizer tokenizer);
+  /**
+   * The first sentence cut into windows of {@code room} tokens overlapping by {@code stride} ({@link Window#split}): a
+   * long text's.
+   */
+  List<Window> windows(Tokenizer tokenizer, int room, int stride);
 }

@@ -3,7 +3,7 @@ package org.bertspark.encoder.tokenizer;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 
-/** A growable list of ints: token ids collected without boxing. */
+/** A growable list of ints: token ids (or a normalizer's steps) collected without boxing. */
 final class IntList implements IntConsumer {
   private int[] values = new int[16];
   private int size;
@@ -14,6 +14,18 @@ final class IntList implements IntConsumer {
       values = Arrays.copyOf(values, size * 2);
     }
     values[size++] = value;
+  }
+
+  int size() {
+    return size;
+  }
+
+  int get(int i) {
+    return values[i];
+  }
+
+  void set(int i, int value) {
+    values[i] = value;
   }
 
   int[] toArray() {

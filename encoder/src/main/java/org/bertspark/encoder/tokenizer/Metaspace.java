@@ -1,7 +1,5 @@
 package org.bertspark.encoder.tokenizer;
 
-import java.util.function.Consumer;
-
 /**
  * Hugging Face's Metaspace pre-tokenizer (SentencePiece's whitespace handling): each space becomes the replacement
  * character ({@code ▁}), which is put before the text as its prepend scheme says, and each word starts at one.
@@ -16,26 +14,28 @@ record Metaspace(char replacement, Prepend prepend, boolean split) implements Pr
   }
 
   @Override
-  public void split(String segment, boolean first, Consumer<String> words) {
+  public void split(String segment, boolean first, Words words) {
     String text = segment.replace(' ', replacement);
     if (text.isEmpty()) {
       return;
     }
+    int lead = 0;
     if (text.charAt(0) != replacement && (prepend == Prepend.ALWAYS || (prepend == Prepend.FIRST && first))) {
       text = replacement + text;
+      lead = 1;
     }
     if (!split) {
-      words.accept(text);
+      words.word(text, 0, lead);
       return;
     }
     int start = 0;
     for (int i = 1; i < text.length(); i++) {
       if (text.charAt(i) == replacement) {
-        words.accept(text.substring(start, i));
+        words.word(text.substring(start, i), Math.max(0, start - lead), start == 0 ? lead : 0);
         start = i;
       }
     }
-    words.accept(text.substring(start));
+    words.word(text.substring(start), Math.max(0, start - lead), start == 0 ? lead : 0);
   }
 
   @Override

@@ -4,6 +4,12 @@ package org.bertspark.encoder.tokenizer;
 interface Normalizer {
   String normalize(String text);
 
+  /**
+   * The same normalized text with where each character came from, as Hugging Face aligns it: what offsets need, and
+   * only they, as it costs more.
+   */
+  NormalizedText normalize(NormalizedText text);
+
   /** This normalizer without lower-casing and accent stripping (cased_tokenization). */
   default Normalizer cased() {
     return this;
@@ -14,6 +20,11 @@ interface Normalizer {
     return new Normalizer() {
       @Override
       public String normalize(String text) {
+        return second.normalize(first.normalize(text));
+      }
+
+      @Override
+      public NormalizedText normalize(NormalizedText text) {
         return second.normalize(first.normalize(text));
       }
 

@@ -79,6 +79,91 @@ final class PrecompiledNormalizer implements Normalizer {
     return out == null ? text : out.toString();
   }
 
+  /**
+   * As Hugging Face's Precompiled aligns it: each replaced character, in order, takes the origin of the one it
+   * replaces; a longer replacement's extra characters are inserted after them; a shorter one's missing characters are
+   * removed by its last character (for an empty one, by the character before). Characters removed before any other
+   * (a text that starts with a zero-width space) are removed here; Hugging Face loses that removal and gives every
+   * later character of the text its predecessor's origin.
+   */
+  @Override
+  public NormalizedText normalize(NormalizedText text) {
+    String in = text.text();
+    IntList chars = new IntList();
+    IntList changes = new IntList();
+    int leadingRemoved = 0;
+    boolean modified = false;
+    byte[] key = new byte[4 * WHOLE_GRAPHEME_BYTES];
+    for (int start = 0, n = in.length(); start < n; ) {
+      int end = Graphemes.next(in, start);
+      String replacement = null;
+      if (end > start + Character.charCount(in.codePointAt(start))) {
+        int bytes = utf8(in, start, end, key);
+        if (bytes < WHOLE_GRAPHEME_BYTES) {
+          replacement = replacement(key, bytes);
+        }
+      }
+      if (replacement != null) {
+        modified = true;
+        leadingRemoved += replace(chars, changes, in.codePointCount(start, end), replacement);
+      } else {
+        for (int i = start; i < end; ) {
+          int cp = in.codePointAt(i);
+          int next = i + Character.charCount(cp);
+          String one = replacement(key, utf8(in, i, next, key));
+          if (one != null) {
+            modified = true;
+            leadingRemoved += replace(chars, changes, 1, one);
+          } else {
+            chars.accept(cp);
+            changes.accept(0);
+          }
+          i = next;
+        }
+      }
+      start = end;
+    }
+    if (!modified) {
+      return text;
+    }
+    NormalizedText.Edit edit = text.edit().remove(leadingRemoved);
+    for (int k = 0; k < chars.size(); k++) {
+      int change = changes.get(k);
+      if (change > 0) {
+        edit.insert(chars.get(k));
+      } else {
+        edit.replace(chars.get(k)).remove(-change);
+      }
+    }
+    return edit.done();
+  }
+
+  /**
+   * Hugging Face's {@code replace} of {@code oldChars} characters by {@code replacement}, as (char, change) steps; the
+   * characters removed before any step (which no step can remove), returned.
+   */
+  private static int replace(IntList chars, IntList changes, int oldChars, String replacement) {
+    int newChars = 0;
+    for (int i = 0; i < replacement.length(); ) {
+      int cp = replacement.codePointAt(i);
+      chars.accept(cp);
+      changes.accept(0);
+      newChars++;
+      i += Character.charCount(cp);
+    }
+    int diff = newChars - oldChars;
+    if (diff > 0) {
+      for (int k = changes.size() - diff; k < changes.size(); k++) {
+        changes.set(k, 1);
+      }
+    } else if (diff < 0 && changes.size() > 0) {
+      changes.set(changes.size() - 1, changes.get(changes.size() - 1) + diff);
+    } else if (diff < 0) {
+      return -diff;
+    }
+    return 0;
+  }
+
   private static StringBuilder started(StringBuilder out, String text, int upTo) {
     return out != null ? out : new StringBuilder(text.length() + 16).append(text, 0, upTo);
   }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * XLM-RoBERTa's {@code sentencepiece.bpe.model} (a SentencePiece ModelProto, despite its name a Unigram model) as
@@ -88,7 +89,7 @@ public final class SentencePieceFile {
     scores.add(0.0);
     UnigramModel unigram = new UnigramModel(pieces.toArray(String[]::new),
         scores.stream().mapToDouble(Double::doubleValue).toArray(), FAIRSEQ.indexOf("<unk>"), false);
-    Normalizer spaces = text -> text.replaceAll(" {2,}", " ");
+    Normalizer spaces = new ReplaceNormalizer(Pattern.compile(" {2,}"), " ");
     Normalizer normalizer = charsmap == null || charsmap.length == 0 ? spaces
         : Normalizer.sequence(new PrecompiledNormalizer(charsmap), spaces);
     List<AddedTokens.Token> added = new ArrayList<>();

@@ -107,33 +107,18 @@ public final class SequenceTokenizer {
    * words). A text without tokens has none. {@code |||} is plain text here: a document is one sentence.
    */
   public List<Window> windows(Input input) {
-    return Window.split(input.pieces(offsets()), room(), stride());
+    return input.windows(tokenizer, room(), stride());
   }
 
   /** The input for a window: the template's special tokens around the prompt and the window's tokens. */
   public InputSequence sequence(Window window) {
-    OffsetTokenizer offsets = offsets();
-    return InputSequence.of(tokenizer, withPrompt(window.pieces().stream().mapToInt(offsets::id).toArray()), null,
-        maxSeqLen);
+    return InputSequence.of(tokenizer, withPrompt(window.pieces().stream().mapToInt(Tokenizer.Piece::id).toArray()),
+        null, maxSeqLen);
   }
 
-  /**
-   * Fails unless the tokenizer tells tokens' offsets, a window fits max_seq_len with the prompt and chunk_stride is
-   * less than it.
-   */
+  /** Fails unless a window fits max_seq_len with the prompt and chunk_stride is less than it. */
   public void checkWindows() {
-    offsets();
     stride();
-  }
-
-  /** Long text is cut where the tokenizer says each token came from: Google's WordPiece tells it. */
-  private OffsetTokenizer offsets() {
-    if (tokenizer instanceof OffsetTokenizer offsets) {
-      return offsets;
-    }
-    throw new IllegalArgumentException("long_text chunks and mean need a tokenizer that tells where each token came "
-        + "from in the text; this model's tokenizer (" + tokenizer.getClass().getSimpleName() + ", from its "
-        + "tokenizer.json or sentencepiece model) does not yet: use long_text truncate");
   }
 
   /** Tokens per window: max_seq_len less the template's special tokens and the prompt. */

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.ToIntFunction;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -184,13 +183,10 @@ public final class TokenizerJson {
         JsonNode pattern = node.path("pattern");
         String content = node.path("content").asText("");
         if (pattern.path("String").isTextual()) {
-          String literal = pattern.path("String").asText();
-          return text -> text.replace(literal, content);
+          return new ReplaceNormalizer(Pattern.compile(Pattern.quote(pattern.path("String").asText())), content);
         }
         try {
-          Pattern regex = Pattern.compile(pattern.path("Regex").asText(""));
-          String replacement = Matcher.quoteReplacement(content);
-          return text -> regex.matcher(text).replaceAll(replacement);
+          return new ReplaceNormalizer(Pattern.compile(pattern.path("Regex").asText("")), content);
         } catch (PatternSyntaxException e) {
           throw bad(source, "has a Replace normalizer whose pattern " + pattern + " is not a regular expression");
         }

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.IntConsumer;
 
 /**
  * Hugging Face's Unigram model (SentencePiece's): the segmentation of a word into pieces of the highest total score
@@ -59,7 +58,7 @@ final class UnigramModel implements Model {
   }
 
   @Override
-  public void tokenize(String word, IntConsumer out) {
+  public void tokenize(String word, Pieces out) {
     int n = word.length();
     if (n == 0) {
       return;
@@ -120,18 +119,21 @@ final class UnigramModel implements Model {
         while (k > 0 && id[ends[k - 1]] == unkId) {
           end = ends[--k];
         }
-        unknown(word.substring(from, end), out);
+        unknown(word.substring(from, end), from, end, out);
       } else {
-        out.accept(id[end]);
+        out.piece(id[end], from, end);
       }
     }
   }
 
-  /** Fused unknown text: its piece if it is one, else its bytes' pieces (byte_fallback) or the unknown id. */
-  private void unknown(String text, IntConsumer out) {
+  /**
+   * Fused unknown text, word[from, to): its piece if it is one, else its bytes' pieces (byte_fallback, each over all
+   * of it, as Hugging Face's) or the unknown id.
+   */
+  private void unknown(String text, int from, int to, Pieces out) {
     Integer piece = ids.get(text);
     if (piece != null) {
-      out.accept(piece);
+      out.piece(piece, from, to);
       return;
     }
     if (byteFallback) {
@@ -147,11 +149,11 @@ final class UnigramModel implements Model {
       }
       if (byteIds != null) {
         for (int b : byteIds) {
-          out.accept(b);
+          out.piece(b, from, to);
         }
         return;
       }
     }
-    out.accept(unkId);
+    out.piece(unkId, from, to);
   }
 }

@@ -9,11 +9,13 @@ import java.util.List;
  *
  * @param index the window's place among its text's windows, from 0
  * @param start the first character of the original text it covers (for pre-tokenized words, the first word)
- * @param end one past its last character (word)
+ * @param end one past its last character (word): its last token's end, and the combining marks after it that no
+ *     token covers (normalization composed them with the character before, and Hugging Face's offsets leave them
+ *     out), so that the text it spans gives its tokens again
  * @param firstPiece the place of its first word piece among the text's
  * @param pieces its word pieces
  */
-public record Window(int index, int start, int end, int firstPiece, List<String> pieces) {
+public record Window(int index, int start, int end, int firstPiece, List<Tokenizer.Piece> pieces) {
 
   /**
    * Cuts word pieces into windows of at most {@code room} pieces, each starting {@code stride} pieces before the end
@@ -21,10 +23,11 @@ public record Window(int index, int start, int end, int firstPiece, List<String>
    * inside it, and the next one starts at a word's first piece, unless a word longer than that leaves no other cut:
    * then the overlap is a little more (or less) than the stride.
    *
+   * @param text the text the pieces came from, or null when they came from pre-tokenized words
    * @param room pieces per window, at least 1
    * @param stride pieces of overlap, from 0 to {@code room − 1}
    */
-  public static List<Window> split(List<OffsetTokenizer.Piece> pieces, int room, int stride) {
+  public static List<Window> split(String text, List<Tokenizer.Piece> pieces, int room, int stride) {
     if (room < 1 || stride < 0 || stride >= room) {
       throw new IllegalArgumentException("a window of " + room + " word pieces cannot overlap the next by " + stride);
     }
@@ -37,7 +40,7 @@ public record Window(int index, int start, int end, int firstPiece, List<String>
         int wordStart = wordStart(pieces, to);
         to = wordStart > from ? wordStart : to; // a word longer than the window is cut where the window ends
       }
-      windows.add(window(pieces, windows.size(), from, to));
+      windows.add(window(text, pieces, windows.size(), from, to));
       if (to == n) {
         break;
       }
@@ -51,30 +54,39 @@ public record Window(int index, int start, int end, int firstPiece, List<String>
     return windows;
   }
 
+  private static boolean isMark(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+        || type == Character.ENCLOSING_MARK;
+  }
+
   /** Whether piece {@code i} continues the word of piece {@code i − 1}. */
-  private static boolean sameWord(List<OffsetTokenizer.Piece> pieces, int i) {
+  private static boolean sameWord(List<Tokenizer.Piece> pieces, int i) {
     return i > 0 && i < pieces.size() && pieces.get(i).word() == pieces.get(i - 1).word();
   }
 
-  private static int wordStart(List<OffsetTokenizer.Piece> pieces, int i) {
+  private static int wordStart(List<Tokenizer.Piece> pieces, int i) {
     while (sameWord(pieces, i)) {
       i--;
     }
     return i;
   }
 
-  private static int wordEnd(List<OffsetTokenizer.Piece> pieces, int i) {
+  private static int wordEnd(List<Tokenizer.Piece> pieces, int i) {
     while (sameWord(pieces, i)) {
       i++;
     }
     return i;
   }
 
-  private static Window window(List<OffsetTokenizer.Piece> pieces, int index, int from, int to) {
-    List<String> tokens = new ArrayList<>(to - from);
-    for (OffsetTokenizer.Piece p : pieces.subList(from, to)) {
-      tokens.add(p.token());
+  private static Window window(String text, List<Tokenizer.Piece> pieces, int index, int from, int to) {
+    int end = pieces.get(to - 1).end();
+    if (text != null) {
+      int limit = to < pieces.size() ? Math.max(end, pieces.get(to).start()) : text.length();
+      while (end < limit && isMark(text.codePointAt(end))) {
+        end += Character.charCount(text.codePointAt(end));
+      }
     }
-    return new Window(index, pieces.get(from).start(), pieces.get(to - 1).end(), from, List.copyOf(tokens));
+    return new Window(index, pieces.get(from).start(), end, from, List.copyOf(pieces.subList(from, to)));
   }
 }

@@ -1,7 +1,6 @@
 package org.bertspark.encoder.tokenizer;
 
 import java.util.Arrays;
-import java.util.function.IntConsumer;
 
 /**
  * Greedy longest-match-first WordPiece (Google's and Hugging Face's WordPiece model): a word's pieces, {@code ##}
@@ -16,38 +15,42 @@ record WordPieceModel(Vocabulary vocab, int unkId, int maxChars) implements Mode
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
 
   @Override
-  public void tokenize(String word, IntConsumer ids) {
-    tokenize(word, 0, word.length(), ids);
+  public void tokenize(String word, Pieces pieces) {
+    tokenize(word, 0, word.length(), pieces);
   }
 
-  /** The pieces' ids of {@code word[from, to)}. */
-  void tokenize(CharSequence word, int from, int to, IntConsumer ids) {
+  /** The pieces of {@code word[from, to)}; an unknown word is one piece over all of it. */
+  void tokenize(CharSequence word, int from, int to, Pieces pieces) {
     if (from == to) {
       return;
     }
     if (to - from > maxChars && Character.codePointCount(word, from, to) > maxChars) {
-      ids.accept(unkId);
+      pieces.piece(unkId, from, to);
       return;
     }
     // matched first, then given: an unknown part makes the whole word one unknown token
     int[] found = new int[Math.min(to - from, 16)];
+    int[] starts = new int[found.length + 1];
     int count = 0;
     for (int start = from; start < to; ) {
       boolean continuation = start > from;
       int id = vocab.longestMatch(word, start, to, continuation);
       if (id < 0) {
-        ids.accept(unkId);
+        pieces.piece(unkId, from, to);
         return;
       }
       if (count == found.length) {
         found = Arrays.copyOf(found, count * 2);
+        starts = Arrays.copyOf(starts, count * 2 + 1);
       }
+      starts[count] = start;
       found[count++] = id;
       int length = vocab.token(id).length();
       start += continuation ? length - CONTINUATION_PREFIX_LENGTH : length;
     }
+    starts[count] = to;
     for (int i = 0; i < count; i++) {
-      ids.accept(found[i]);
+      pieces.piece(found[i], starts[i], starts[i + 1]);
     }
   }
 }

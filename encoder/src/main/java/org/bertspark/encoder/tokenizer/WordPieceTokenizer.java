@@ -2,6 +2,7 @@ package org.bertspark.encoder.tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -10,7 +11,7 @@ import java.util.List;
  * longest-match-first WordPiece. Works on code points, as Python 3 strings do. Google's checkpoints use it; Hugging
  * Face models follow Hugging Face's own pipeline instead. Thread-safe.
  */
-public final class WordPieceTokenizer implements Tokenizer, OffsetTokenizer {
+public final class WordPieceTokenizer implements Tokenizer {
   private static final int CONTINUATION_PREFIX_LENGTH = "##".length();
   private final Vocabulary vocab;
   /** Lower-case and strip accents (Google's do_lower_case does both). */
@@ -41,7 +42,7 @@ public final class WordPieceTokenizer implements Tokenizer, OffsetTokenizer {
     split(text, tokens, origins);
     List<Piece> pieces = new ArrayList<>(tokens.size());
     for (int i = 0; i < tokens.size(); i++) {
-      pieces.add(new Piece(tokens.get(i), origins.starts[i], origins.ends[i], origins.words[i]));
+      pieces.add(new Piece(vocab.id(tokens.get(i)), origins.starts[i], origins.ends[i], origins.words[i]));
     }
     return pieces;
   }
@@ -77,8 +78,8 @@ public final class WordPieceTokenizer implements Tokenizer, OffsetTokenizer {
   public List<Piece> wordPieces(List<String> words) {
     List<Piece> pieces = new ArrayList<>();
     for (int w = 0; w < words.size(); w++) {
-      for (String token : tokenizeWords(java.util.Collections.singletonList(words.get(w)))) {
-        pieces.add(new Piece(token, w, w + 1, w));
+      for (String token : tokenizeWords(Collections.singletonList(words.get(w)))) {
+        pieces.add(new Piece(vocab.id(token), w, w + 1, w));
       }
     }
     return pieces;
@@ -131,11 +132,6 @@ public final class WordPieceTokenizer implements Tokenizer, OffsetTokenizer {
   @Override
   public Template template() {
     return template;
-  }
-
-  @Override
-  public int id(String token) {
-    return vocab.id(token);
   }
 
   /**
@@ -270,7 +266,7 @@ public final class WordPieceTokenizer implements Tokenizer, OffsetTokenizer {
 
   /** Greedy longest-match-first WordPiece of {@code word[from, to)}; one [UNK] when some part has no match. */
   private void wordPiece(CharSequence word, int from, int to, List<String> pieces) {
-    model.tokenize(word, from, to, id -> pieces.add(vocab.token(id)));
+    model.tokenize(word, from, to, (id, start, end) -> pieces.add(vocab.token(id)));
   }
 
   /** Empty, or only characters this tokenizer splits at as whitespace. */
