@@ -4,6 +4,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.bertspark.encoder.device.Bf16Advice;
 import org.bertspark.encoder.device.ProcessGpus;
 import org.bertspark.encoder.device.SessionConfig;
@@ -14,6 +18,8 @@ import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.bertspark.encoder.tokenizer.Window;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tensorflow.DeviceSpec;
 
 /**
@@ -38,12 +44,19 @@ public final class BertEncoder implements AutoCloseable {
    */
   private static final double MAX_PADDING = 1.05;
   private static final int MIN_BATCH = 8;
+  /** Sequences of its first call that an int8 encoder also encodes in fp32: what int8 costs on the user's data. */
+  public static final int INT8_SAMPLE = 32;
+  private static final Logger LOG = LoggerFactory.getLogger(BertEncoder.class);
 
   private final ResolvedOptions resolved;
   /** {@code resolved}'s options, read per batch. */
   private final EncoderOptions options;
   private final SequenceTokenizer tokenizer;
-  private final BertGraph graph;
+  private final EncoderGraph graph;
+  /** With int8: opens our fp32 graph of the same model, for {@link #int8Check}; null otherwise. */
+  private final Supplier<EncoderGraph> fp32Reference;
+  private final AtomicBoolean int8Checking = new AtomicBoolean();
+  private volatile OptionalDouble int8Check = OptionalDouble.empty();
   private final int tokensPerRun;
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
@@ -51,13 +64,24 @@ public final class BertEncoder implements AutoCloseable {
     this.options = resolved.options();
     this.tokenizer = resolved.tokenizer(model.tokenizer(options.casedTokenization()));
     checkLongText(this.options, tokenizer);
-    DeviceSpec device = ProcessGpus.deviceFor(this.options);
+    // int8 runs on the CPU (ONNX Runtime's kernels), whatever GPU TensorFlow would see
+    DeviceSpec device = this.options.int8() ? null : ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
     Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
-      this.graph = new BertGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
-          this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
+      this.graph = this.options.int8()
+          ? new OnnxRuntimeGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
+              this.options.poolingLayer(), true, SessionConfig.threads(this.options))
+          : new BertGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
+              this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
+    EncoderOptions fp32 = this.options.toBuilder().int8(false).cpu(true).build();
+    this.fp32Reference = !this.options.int8() ? null : () -> {
+      try (ModelWeights weights = model.openWeights()) {
+        return new BertGraph(model.config(), weights::read, model.dense(), fp32.poolingStrategy(),
+            fp32.poolingLayer(), SessionConfig.of(fp32, ProcessGpus.gpuOptions()), null);
+      }
+    };
   }
 
   /** Loads the model named by {@code options} (the embedded default when model_dir is null). */
@@ -110,6 +134,14 @@ public final class BertEncoder implements AutoCloseable {
    */
   public Embeddings encode(List<? extends Input> inputs) {
     return options.longText() == LongText.TRUNCATE ? run(inputs) : runWindows(inputs);
+  }
+
+  /**
+   * With int8, once its first call has run: the lowest cosine of an int8 vector to our fp32 one over that call's first
+   * {@value #INT8_SAMPLE} sequences (token vectors for NONE), each also encoded by our fp32 graph; empty otherwise.
+   */
+  public OptionalDouble int8Check() {
+    return int8Check;
   }
 
   private Embeddings run(List<? extends Input> inputs) {
@@ -204,6 +236,9 @@ public final class BertEncoder implements AutoCloseable {
    * of graph runs to {@code graphRuns[0]}.
    */
   private Embedding[] encode(InputSequence[] seqs, int[] graphRuns) {
+    if (fp32Reference != null && int8Checking.compareAndSet(false, true)) {
+      checkInt8(seqs);
+    }
     int n = seqs.length;
     List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -238,6 +273,53 @@ public final class BertEncoder implements AutoCloseable {
     return out;
   }
 
+  /** {@link #int8Check} on the first {@link #INT8_SAMPLE} sequences, one at a time (no padding) in both graphs. */
+  private void checkInt8(InputSequence[] seqs) {
+    double lowest = 1;
+    int checked = 0;
+    int width = resolved.width();
+    try (EncoderGraph fp32 = fp32Reference.get()) {
+      for (int i = 0; i < seqs.length && checked < INT8_SAMPLE; i++) {
+        InputSequence s = seqs[i];
+        if (s == null) {
+          continue;
+        }
+        int[] mask = new int[s.length()];
+        mask(s, mask, 0);
+        float[] expected = fp32.run(s.ids(), mask, s.segmentIds(), 1, s.length());
+        float[] actual = graph.run(s.ids(), mask, s.segmentIds(), 1, s.length());
+        for (int from = 0; from < expected.length; from += width) {
+          lowest = Math.min(lowest, cosine(expected, actual, from, width));
+        }
+        checked++;
+      }
+    }
+    if (checked > 0) {
+      int8Check = OptionalDouble.of(lowest);
+      LOG.info("int8: lowest cosine to fp32 over the first {} sequences: {}", checked, lowest);
+    }
+  }
+
+  /** The cosine of two rows; 1 where one is zero (a masked token's vector with NONE). */
+  private static double cosine(float[] a, float[] b, int from, int width) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int j = from; j < from + width; j++) {
+      dot += (double) a[j] * b[j];
+      na += (double) a[j] * a[j];
+      nb += (double) b[j] * b[j];
+    }
+    return na == 0 || nb == 0 ? 1 : dot / Math.sqrt(na * nb);
+  }
+
+  /** The sequence's mask at {@code offset}: mask_cls_sep hides [CLS] and [SEP] from attention and pooling alike. */
+  private void mask(InputSequence s, int[] mask, int offset) {
+    for (int t = 0; t < s.length(); t++) {
+      mask[offset + t] = options.maskClsSep() && s.special()[t] ? 0 : 1;
+    }
+  }
+
   private void encodeBatch(List<Integer> batch, InputSequence[] seqs, int seqLen, Embedding[] out) {
     int b = batch.size();
     int[] ids = new int[b * seqLen];
@@ -248,10 +330,7 @@ public final class BertEncoder implements AutoCloseable {
       int offset = row * seqLen;
       System.arraycopy(s.ids(), 0, ids, offset, s.length());
       System.arraycopy(s.segmentIds(), 0, segments, offset, s.length());
-      for (int t = 0; t < s.length(); t++) {
-        // mask_cls_sep hides [CLS] and [SEP] (the template's tokens) from attention and pooling alike
-        mask[offset + t] = options.maskClsSep() && s.special()[t] ? 0 : 1;
-      }
+      mask(s, mask, offset);
     }
     float[] values = graph.run(ids, mask, segments, b, seqLen);
     int width = resolved.width();

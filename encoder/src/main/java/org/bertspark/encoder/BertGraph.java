@@ -5,8 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.bertspark.encoder.model.BertConfig;
@@ -14,7 +12,6 @@ import org.bertspark.encoder.model.BertWeights;
 import org.bertspark.encoder.model.DenseModule;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -35,7 +32,7 @@ import org.tensorflow.types.TInt32;
  * pooling. Batch size and sequence length stay dynamic; only the layers up to the deepest pooled one are built.
  * Thread-safe: TensorFlow sessions run concurrently.
  */
-final class BertGraph implements AutoCloseable {
+final class BertGraph implements EncoderGraph {
   private final Graph graph;
   private final Session session;
   private final Placeholder<TInt32> inputIds;
@@ -139,10 +136,8 @@ final class BertGraph implements AutoCloseable {
     return out;
   }
 
-  /**
-   * Runs one padded batch. Returns {@code [batch, width]} row-major, or {@code [batch, seqLen, width]} for NONE.
-   */
-  float[] run(int[] ids, int[] mask, int[] segments, int batch, int seqLen) {
+  @Override
+  public float[] run(int[] ids, int[] mask, int[] segments, int batch, int seqLen) {
     Shape shape = Shape.of(batch, seqLen);
     try (TInt32 idsT = TInt32.tensorOf(shape, DataBuffers.of(ids, true, false));
         TInt32 maskT = TInt32.tensorOf(shape, DataBuffers.of(mask, true, false));

@@ -99,6 +99,10 @@ public final class EncoderOption<T> {
   public static final EncoderOption<Boolean> FP16 = new EncoderOption<>("fp16", null, bool(), false, null,
       "mixed precision: bfloat16 through oneDNN on CPUs with AMX/AVX512-BF16, float16 on GPUs "
           + "(on a CPU without AMX it can be slower than fp32: a warning says so)");
+  public static final EncoderOption<Boolean> INT8 = new EncoderOption<>("int8", null, bool(), false, null,
+      "int8 matrix multiplications on the CPU through ONNX Runtime (VNNI where present), `num_threads` threads: "
+          + "weights quantized per output channel when the model loads, each token's activations over its own range; "
+          + "layer norm, softmax, GELU and pooling stay in float. Not with `fp16` or a GPU (`device_map`)");
   public static final EncoderOption<Boolean> XLA = new EncoderOption<>("xla", null, bool(), false, null,
       "XLA JIT compilation");
   public static final EncoderOption<List<Integer>> DEVICE_MAP = new EncoderOption<>("device_map", "IDS",

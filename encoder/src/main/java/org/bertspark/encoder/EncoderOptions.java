@@ -24,6 +24,13 @@ public final class EncoderOptions implements Serializable {
     for (EncoderOption<?> option : EncoderOption.all()) {
       option.checkIn(this);
     }
+    if (int8() && fp16()) {
+      throw new IllegalArgumentException("int8 and fp16 exclude each other: int8 quantizes the fp32 model; choose one");
+    }
+    if (int8() && !deviceMap().isEmpty()) {
+      throw new IllegalArgumentException("int8 runs on CPUs only (ONNX Runtime's int8 kernels), but device_map "
+          + deviceMap() + " asks for a GPU (a Spark task's GPU, or --device_map): add cpu, or drop int8");
+    }
   }
 
   public static Builder builder() {
@@ -67,6 +74,7 @@ public final class EncoderOptions implements Serializable {
   public String prompt() { return get(EncoderOption.PROMPT); }
   public boolean cpu() { return get(EncoderOption.CPU); }
   public boolean fp16() { return get(EncoderOption.FP16); }
+  public boolean int8() { return get(EncoderOption.INT8); }
   public boolean xla() { return get(EncoderOption.XLA); }
   public List<Integer> deviceMap() { return get(EncoderOption.DEVICE_MAP); }
   public double gpuMemoryFraction() { return get(EncoderOption.GPU_MEMORY_FRACTION); }
@@ -182,6 +190,7 @@ public final class EncoderOptions implements Serializable {
     public Builder prompt(String v) { return set(EncoderOption.PROMPT, v); }
     public Builder cpu(boolean v) { return set(EncoderOption.CPU, v); }
     public Builder fp16(boolean v) { return set(EncoderOption.FP16, v); }
+    public Builder int8(boolean v) { return set(EncoderOption.INT8, v); }
     public Builder xla(boolean v) { return set(EncoderOption.XLA, v); }
     public Builder deviceMap(List<Integer> v) { return set(EncoderOption.DEVICE_MAP, v); }
     public Builder gpuMemoryFraction(double v) { return set(EncoderOption.GPU_MEMORY_FRACTION, v); }

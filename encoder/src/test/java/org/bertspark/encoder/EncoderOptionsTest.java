@@ -65,10 +65,14 @@ class EncoderOptionsTest {
         .poolingStrategy(PoolingStrategy.SEP_TOKEN).poolingLayer(List.of(-1, 0)).normalize(false).prompt("query:")
         .cpu(true).fp16(true).xla(true)
         .deviceMap(List.of(1, 0)).gpuMemoryFraction(0.25).numThreads(3).build();
+    // int8 excludes fp16 and device_map: it leaves its default in options of its own
+    EncoderOptions int8 = EncoderOptions.builder().int8(true).build();
     assertEquals(options, EncoderOptions.parse(options.toMap()));
+    assertEquals(int8, EncoderOptions.parse(int8.toMap()));
     assertEquals(DEFAULTS, EncoderOptions.parse(DEFAULTS.toMap()));
     for (EncoderOption<?> o : EncoderOption.all()) {
-      assertTrue(!options.toMap().get(o.key()).equals(DEFAULTS.toMap().get(o.key())), o + " left at its default");
+      EncoderOptions changed = o == EncoderOption.INT8 ? int8 : options;
+      assertTrue(!changed.toMap().get(o.key()).equals(DEFAULTS.toMap().get(o.key())), o + " left at its default");
     }
     // executors receive options serialized: they must stay equal (one cached encoder per options)
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -23,7 +23,7 @@ import org.bertspark.encoder.tokenizer.Vocabulary;
 /**
  * Our encoder against ONNX Runtime on a built-in model's own ONNX graph (BENCHMARKS.md, "Sentence embedding models"):
  * sentences/s on the same length-sorted batches of {@code --batch} sentences (interleaved in {@code --rounds} rounds),
- * with ONNX Runtime's dynamic int8 of all-MiniLM-L6-v2 (langchain4j's quantized jar) beside them for that model; then
+ * ours in fp32 and with int8 (and its lowest cosine to our fp32), with ONNX Runtime's dynamic int8 of all-MiniLM-L6-v2 (langchain4j's quantized jar) beside them for that model; then
  * ONNX Runtime fed in input order in batches of 32 (what a hand-written loop does), and our encoder batching all
  * sentences itself. All get {@code --threads} intra-op threads and the same token ids (ours, which equal Hugging
  * Face's: OnnxRuntimeFidelityTest). Run by {@code bench/onnx.sh}.
@@ -84,10 +84,12 @@ public final class OnnxRuntimeBenchmark {
     ortOptions.setInterOpNumThreads(1);
     byte[] int8Graph = MINILM.equals(model) ? int8MiniLm() : null;
     try (BertEncoder encoder = BertEncoder.open(options);
+        BertEncoder ours8 = BertEncoder.open(options.toBuilder().int8(true).build());
         OrtSession session = env.createSession(onnxFile.toString(), ortOptions);
         OrtSession int8 = int8Graph == null ? null : env.createSession(int8Graph, ortOptions)) {
       for (List<Integer> b : sortedBatches.subList(0, Math.min(WARM_UP_BATCHES, sortedBatches.size()))) {
         encoder.encode(Inputs.texts(select(texts, b)));
+        ours8.encode(Inputs.texts(select(texts, b)));
         runOrt(env, session, ids, b);
         if (int8 != null) {
           runOrt(env, int8, ids, b);
@@ -96,6 +98,8 @@ public final class OnnxRuntimeBenchmark {
       // Interleaved: each round runs every engine on the same slice of batches (every rounds-th, so each round has
       // short and long ones), so load on a shared machine hits them alike.
       long ours = 0;
+      long oursInt8 = 0;
+      double lowestOursInt8Cosine = 1;
       long ortSorted = 0;
       long ortInt8 = 0;
       double lowestInt8Cosine = 1;
@@ -104,11 +108,24 @@ public final class OnnxRuntimeBenchmark {
         for (int i = round; i < sortedBatches.size(); i += rounds) {
           slice.add(sortedBatches.get(i));
         }
+        List<Embeddings> oursFp32 = new ArrayList<>();
         long t0 = System.nanoTime();
         for (List<Integer> b : slice) {
-          encoder.encode(Inputs.texts(select(texts, b)));
+          oursFp32.add(encoder.encode(Inputs.texts(select(texts, b))));
         }
         ours += System.nanoTime() - t0;
+        List<Embeddings> oursQuantized = new ArrayList<>();
+        t0 = System.nanoTime();
+        for (List<Integer> b : slice) {
+          oursQuantized.add(ours8.encode(Inputs.texts(select(texts, b))));
+        }
+        oursInt8 += System.nanoTime() - t0;
+        for (int i = 0; i < oursFp32.size(); i++) {
+          for (int row = 0; row < oursFp32.get(i).size(); row++) {
+            lowestOursInt8Cosine = Math.min(lowestOursInt8Cosine, cosine(oursFp32.get(i).get(row).vector(),
+                oursQuantized.get(i).get(row).vector()));
+          }
+        }
         List<float[][]> fp32 = new ArrayList<>();
         t0 = System.nanoTime();
         for (List<Integer> b : slice) {
@@ -141,6 +158,8 @@ public final class OnnxRuntimeBenchmark {
       System.out.printf(Locale.ROOT, "%s, %d WordNet glosses, %d threads, %d interleaved rounds%n", model,
           texts.size(), threads, rounds);
       System.out.printf(Locale.ROOT, "encoder, sorted batches of %d:     %8.1f sentences/s%n", batch, n / ours * 1e9);
+      System.out.printf(Locale.ROOT, "encoder int8, same batches:        %8.1f sentences/s (lowest cosine to the "
+          + "encoder's fp32 %.4f)%n", n / oursInt8 * 1e9, lowestOursInt8Cosine);
       System.out.printf(Locale.ROOT, "ONNX Runtime, same batches:        %8.1f sentences/s%n", n / ortSorted * 1e9);
       if (int8 != null) {
         System.out.printf(Locale.ROOT, "ONNX Runtime int8, same batches:   %8.1f sentences/s (langchain4j's "
@@ -151,9 +170,12 @@ public final class OnnxRuntimeBenchmark {
       System.out.printf(Locale.ROOT, "encoder, all at once (own batches): %7.1f sentences/s%n", n / oursAll * 1e9);
       System.out.printf(Locale.ROOT, "encoder / ONNX Runtime on the same batches: %.2fx; / ONNX Runtime in input "
           + "order: %.2fx%n", (double) ortSorted / ours, (double) ortInOrder / ours);
+      System.out.printf(Locale.ROOT, "encoder int8 / encoder fp32: %.2fx; / ONNX Runtime fp32: %.2fx%n",
+          (double) ours / oursInt8, (double) ortSorted / oursInt8);
       if (int8 != null) {
-        System.out.printf(Locale.ROOT, "ONNX Runtime int8 / ONNX Runtime fp32: %.2fx; / encoder fp32: %.2fx%n",
-            (double) ortSorted / ortInt8, (double) ours / ortInt8);
+        System.out.printf(Locale.ROOT, "ONNX Runtime int8 / ONNX Runtime fp32: %.2fx; / encoder fp32: %.2fx; encoder "
+            + "int8 / ONNX Runtime int8: %.2fx%n", (double) ortSorted / ortInt8, (double) ours / ortInt8,
+            (double) ortInt8 / oursInt8);
       }
     }
   }

@@ -1,27 +1,19 @@
 package org.bertspark.encoder;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bertspark.encoder.OnnxProto.Message;
 
 /**
- * Writes small ONNX models for tests, from onnx.proto's field numbers (ModelProto, GraphProto, NodeProto,
- * TensorProto, ValueInfoProto), independently of {@link OnnxFile}: graphs for ONNX Runtime to compute references
- * with, and graphs with the shapes of real exports.
+ * Writes small ONNX models for tests with {@link OnnxProto}, independently of {@code OnnxFile}, the reader: graphs
+ * for ONNX Runtime to compute references with, and graphs with the shapes of real exports.
  */
 final class OnnxWriter {
-  private static final int FLOAT = 1;
-  private static final int ATTRIBUTE_INT = 2;
-
   private OnnxWriter() {}
 
   /** A node; {@code ints} are its INT attributes. */
@@ -39,16 +31,11 @@ final class OnnxWriter {
     Message graph = new Message();
     nodes.forEach(n -> graph.message(1, node(n)));
     graph.string(2, "test");
-    initializers.forEach((name, t) -> graph.message(5, tensor(name, t)));
+    initializers.forEach((name, t) -> graph.message(5, OnnxProto.floatTensor(name, t.shape(), t.values())));
     inputs.forEach((name, width) -> graph.message(11, valueInfo(name, width)));
     outputs.forEach(name -> graph.message(12, valueInfo(name, null)));
-    Message model = new Message();
-    model.int64(1, 7); // ir_version
-    model.string(2, "bert-spark tests");
-    model.message(7, graph);
-    model.message(8, new Message().string(1, "").int64(2, 13));
     try {
-      Files.write(file, model.bytes().toByteArray());
+      Files.write(file, OnnxProto.model("bert-spark tests", graph, 13, 1));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -71,78 +58,12 @@ final class OnnxWriter {
   }
 
   private static Message node(Node n) {
-    Message m = new Message();
-    n.inputs().forEach(i -> m.string(1, i));
-    n.outputs().forEach(o -> m.string(2, o));
-    m.string(3, n.name());
-    m.string(4, n.op());
-    n.ints().forEach((name, value) -> m.message(5, new Message().string(1, name).int64(3, value)
-        .int64(20, ATTRIBUTE_INT)));
-    return m;
-  }
-
-  private static Message tensor(String name, Tensor t) {
-    Message m = new Message();
-    for (long d : t.shape()) {
-      m.int64(1, d);
-    }
-    m.int64(2, FLOAT);
-    m.string(8, name);
-    ByteBuffer raw = ByteBuffer.allocate(4 * t.values().length)
-        .order(ByteOrder.LITTLE_ENDIAN);
-    raw.asFloatBuffer().put(t.values());
-    m.bytes(9, ByteString.copyFrom(raw.array()));
-    return m;
+    return OnnxProto.node("", n.op(), n.name(), n.inputs(), n.outputs(), n.ints().entrySet().stream()
+        .map(e -> OnnxProto.attribute(e.getKey(), (long) e.getValue())).toList());
   }
 
   /** A float tensor of shape {@code [n, width]}, or of unknown shape when width is null. */
   private static Message valueInfo(String name, Integer width) {
-    Message tensorType = new Message().int64(1, FLOAT);
-    if (width != null) {
-      tensorType.message(2, new Message().message(1, new Message().string(2, "n"))
-          .message(1, new Message().int64(1, width)));
-    }
-    return new Message().string(1, name).message(2, new Message().message(1, tensorType));
-  }
-
-  /** A protobuf message written field by field. */
-  private static final class Message {
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    private final CodedOutputStream out = CodedOutputStream.newInstance(buffer);
-
-    Message int64(int field, long value) {
-      return write(() -> out.writeInt64(field, value));
-    }
-
-    Message string(int field, String value) {
-      return write(() -> out.writeString(field, value));
-    }
-
-    Message bytes(int field, ByteString value) {
-      return write(() -> out.writeBytes(field, value));
-    }
-
-    Message message(int field, Message value) {
-      return write(() -> out.writeBytes(field, value.bytes()));
-    }
-
-    ByteString bytes() {
-      write(() -> { });
-      return ByteString.copyFrom(buffer.toByteArray());
-    }
-
-    private interface Write {
-      void run() throws IOException;
-    }
-
-    private Message write(Write write) {
-      try {
-        write.run();
-        out.flush();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return this;
-    }
+    return OnnxProto.valueInfo(name, OnnxProto.FLOAT, width == null ? null : List.of("n", width));
   }
 }

@@ -50,6 +50,8 @@ import org.bertspark.spark.EncodePhase;
  *     could not read the model (only executors see it), and then values the model decides are empty
  * @param tasks the tasks that encoded rows
  * @param threadsPerTask the TensorFlow threads each task's encoder ran with (the most, should tasks differ)
+ * @param int8LowestCosine with int8, the lowest cosine of an int8 vector to its fp32 one over the first rows each
+ *     encoder encoded both ways ({@link org.bertspark.encoder.BertEncoder#int8Check}); NaN without int8
  */
 public record JobSummary(
     List<String> input,
@@ -66,7 +68,8 @@ public record JobSummary(
     double encodeSeconds,
     double modelLoadSeconds,
     int tasks,
-    int threadsPerTask) {
+    int threadsPerTask,
+    double int8LowestCosine) {
 
   static final String FILE_NAME = "_SUMMARY.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -98,7 +101,8 @@ public record JobSummary(
         fingerprint, reuse == null ? null : reuse.reason(), wallSeconds, options,
         resolved == null ? Map.of() : resolved.sourcesByName(), c.tfrecordDropped.value(),
         EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()),
-        c.phases.value().size(), EncodePhase.mostThreads(c.phases.value()));
+        c.phases.value().size(), EncodePhase.mostThreads(c.phases.value()),
+        EncodePhase.int8LowestCosine(c.phases.value()));
   }
 
   /** One of the {@link EncodeCounts}. */
@@ -190,6 +194,10 @@ public record JobSummary(
     m.put("encode_tokens_per_second", Math.round(encodeSeconds > 0 ? count(Count.REAL_TOKENS) / encodeSeconds : 0));
     m.put("tasks", tasks);
     m.put("threads_per_task", threadsPerTask);
+    m.put("int8", Boolean.parseBoolean(options.get(EncoderOption.INT8.key())));
+    if (!Double.isNaN(int8LowestCosine)) {
+      m.put("int8_lowest_cosine", Math.round(int8LowestCosine * 1e6) / 1e6);
+    }
     m.put("options", options);
     m.put("option_sources", optionSources);
     try {

@@ -78,12 +78,13 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
   private int next;
   /**
    * This task's encoding phase so far: first call's start, last call's end (wall clock), longest lease wait, most
-   * threads of its encoders.
+   * threads of its encoders, their lowest int8 check.
    */
   private long phaseStart = -1;
   private long phaseEnd;
   private long longestWait;
   private int threads;
+  private double int8LowestCosine = Double.NaN;
 
   /** @param counts where each call's counts go, per chunk */
   public EncodedRows(java.util.Iterator<InternalRow> input, List<Call> calls, Output<R> output,
@@ -127,7 +128,7 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
       releaseLeases();
     }
     if (chunk.isEmpty() && phaseStart >= 0) {
-      counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait, threads));
+      counts.add(new EncodePhase(phaseStart, phaseEnd, longestWait, threads, int8LowestCosine));
       phaseStart = -1; // reported once
     }
     return !chunk.isEmpty();
@@ -189,6 +190,8 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
     long start = System.currentTimeMillis();
     Embeddings embeddings = lease.encoder().encode(inputs);
     threads = Math.max(threads, SessionConfig.threads(lease.encoder().options()));
+    lease.encoder().int8Check().ifPresent(cos -> int8LowestCosine = Double.isNaN(int8LowestCosine) ? cos
+        : Math.min(int8LowestCosine, cos));
     phaseStart = phaseStart < 0 ? start : phaseStart;
     phaseEnd = System.currentTimeMillis();
     return embeddings;
