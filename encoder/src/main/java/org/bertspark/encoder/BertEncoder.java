@@ -13,6 +13,7 @@ import org.bertspark.encoder.device.ProcessGpus;
 import org.bertspark.encoder.device.SessionConfig;
 import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.model.ModelWeights;
+import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.bertspark.encoder.tokenizer.Window;
@@ -126,71 +127,13 @@ public final class BertEncoder implements AutoCloseable {
   }
 
   /**
-   * Encodes texts; results in input order. A text {@code "a ||| b"} is the sentence pair (a, b), as in
-   * bert-as-service. Null or blank text, or text with no word pieces at all (only control characters, say), gives a
-   * null element, whose reason {@link Embeddings#nullReason} tells.
+   * Encodes inputs (texts, pre-tokenized words, pairs: {@link Input}); results in input order. A null input, or one
+   * whose (first) sentence is null, blank or without any word piece (only control characters, say), gives a null
+   * element, whose reason {@link Embeddings#nullReason} tells. Pre-tokenized words are split into word pieces but
+   * never at whitespace or punctuation ({@link WordPieceTokenizer#tokenizeWords}).
    */
-  public Embeddings encode(List<String> texts) {
-    return options.longText() == LongText.TRUNCATE ? run(texts, tokenizer::sequence, text -> text)
-        : runWindows(texts, tokenizer::windows, text -> text);
-  }
-
-  /** Encodes sentence pairs; a null second sentence encodes the first alone. Null first sentence → null element. */
-  public Embeddings encodePairs(List<String> textsA, List<String> textsB) {
-    singleTexts();
-    return run(indices(textsA.size(), textsB.size()), i -> tokenizer.pair(textsA.get(i), textsB.get(i)), textsA::get);
-  }
-
-  /** Long text is cut into windows of one text: a pair has no such windows. */
-  private void singleTexts() {
-    if (options.longText() != LongText.TRUNCATE) {
-      throw new IllegalArgumentException("long_text " + options.longText().name().toLowerCase(java.util.Locale.ROOT)
-          + " encodes single texts, not sentence pairs: use long_text truncate for pairs");
-    }
-  }
-
-  /** 0 … n − 1 for the n pairs of two equally long lists. */
-  private static List<Integer> indices(int firsts, int seconds) {
-    if (firsts != seconds) {
-      throw new IllegalArgumentException(firsts + " first sentences but " + seconds + " second ones");
-    }
-    List<Integer> index = new ArrayList<>(firsts);
-    for (int i = 0; i < firsts; i++) {
-      index.add(i);
-    }
-    return index;
-  }
-
-  /**
-   * Encodes pre-tokenized input (bert-as-service's is_tokenized): each element is a list of words, each word split
-   * into word pieces but never at whitespace or punctuation ({@link WordPieceTokenizer#tokenizeWords}). A word
-   * {@code "|||"} splits the list into a sentence pair, as in bert-as-service. A null list, or one without a single
-   * word piece before its {@code "|||"}, gives a null element: null text for a null list, blank text for one of null
-   * or empty words only.
-   */
-  public Embeddings encodeWords(List<List<String>> words) {
-    return options.longText() == LongText.TRUNCATE ? run(words, tokenizer::words, BertEncoder::wordsText)
-        : runWindows(words, tokenizer::wordWindows, BertEncoder::wordsText);
-  }
-
-  /** Pairs of pre-tokenized sentences, as {@link #encodePairs} pairs texts; a null second list encodes the first. */
-  public Embeddings encodeWordPairs(List<List<String>> wordsA, List<List<String>> wordsB) {
-    singleTexts();
-    return run(indices(wordsA.size(), wordsB.size()), i -> tokenizer.wordPair(wordsA.get(i), wordsB.get(i)),
-        i -> wordsText(wordsA.get(i)));
-  }
-
-  /**
-   * Words as one text for the reason of a null vector: blank exactly when every word is null or empty (a word of
-   * spaces is a word, WordPiece's [UNK]), null for null.
-   */
-  private static String wordsText(List<String> words) {
-    if (words == null) {
-      return null;
-    }
-    StringBuilder text = new StringBuilder();
-    words.forEach(w -> text.append(w == null ? "" : w));
-    return text.toString();
+  public Embeddings encode(List<? extends Input> inputs) {
+    return options.longText() == LongText.TRUNCATE ? run(inputs) : runWindows(inputs);
   }
 
   /**
@@ -201,18 +144,14 @@ public final class BertEncoder implements AutoCloseable {
     return int8Check;
   }
 
-  /**
-   * Encodes {@code inputs}; {@code firstText} gives the text whose word pieces decide whether an input has a vector,
-   * for the reason of a null one.
-   */
-  private <T> Embeddings run(List<T> inputs, Function<T, InputSequence> toSequence, Function<T, String> firstText) {
+  private Embeddings run(List<? extends Input> inputs) {
     int n = inputs.size();
     InputSequence[] seqs = new InputSequence[n];
     Embedding.NullReason[] reasons = new Embedding.NullReason[n];
     for (int i = 0; i < n; i++) {
-      T input = inputs.get(i);
-      String text = input == null ? null : firstText.apply(input);
-      seqs[i] = text == null ? null : toSequence.apply(input);
+      Input input = inputs.get(i);
+      String text = input == null ? null : input.text();
+      seqs[i] = text == null ? null : tokenizer.sequence(input);
       reasons[i] = seqs[i] == null ? nullReason(text) : null;
     }
     int[] graphRuns = new int[1];
@@ -228,16 +167,19 @@ public final class BertEncoder implements AutoCloseable {
    * Encodes each input's windows (long_text chunks or mean), all inputs' windows batched together; an input's
    * embedding is the mean of its windows' vectors, weighted by their word pieces, with the windows' own embeddings.
    */
-  private <T> Embeddings runWindows(List<T> inputs, Function<T, List<Window>> toWindows,
-      Function<T, String> firstText) {
+  private Embeddings runWindows(List<? extends Input> inputs) {
     int n = inputs.size();
     List<List<Window>> windows = new ArrayList<>(n);
     Embedding.NullReason[] reasons = new Embedding.NullReason[n];
     List<InputSequence> seqs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      T input = inputs.get(i);
-      String text = input == null ? null : firstText.apply(input);
-      List<Window> w = text == null ? List.of() : toWindows.apply(input);
+      Input input = inputs.get(i);
+      if (input != null && input.pair()) {
+        throw new IllegalArgumentException("long_text " + options.longText().name().toLowerCase(java.util.Locale.ROOT)
+            + " encodes single texts, not sentence pairs: use long_text truncate for pairs");
+      }
+      String text = input == null ? null : input.text();
+      List<Window> w = text == null ? List.of() : tokenizer.windows(input);
       windows.add(w);
       reasons[i] = w.isEmpty() ? nullReason(text) : null;
       w.forEach(window -> seqs.add(tokenizer.sequence(window)));

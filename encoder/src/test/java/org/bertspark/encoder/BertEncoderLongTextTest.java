@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
@@ -67,9 +68,9 @@ class BertEncoderLongTextTest {
     List<String> texts = Arrays.asList("the cat sat on the mat", null, " ", "hello world");
     try (BertEncoder truncate = open(LongText.TRUNCATE); BertEncoder mean = open(LongText.MEAN);
         BertEncoder chunks = open(LongText.CHUNKS)) {
-      Embeddings expected = truncate.encode(texts);
+      Embeddings expected = truncate.encode(Inputs.texts(texts));
       for (BertEncoder encoder : List.of(mean, chunks)) {
-        Embeddings got = encoder.encode(texts);
+        Embeddings got = encoder.encode(Inputs.texts(texts));
         for (int i = 0; i < texts.size(); i++) {
           assertEquals(expected.nullReason(i), got.nullReason(i));
           if (expected.get(i) == null) {
@@ -90,8 +91,8 @@ class BertEncoderLongTextTest {
       try (BertEncoder truncate = open(LongText.TRUNCATE, "normalize", normalize);
           BertEncoder chunks = open(LongText.CHUNKS, "normalize", normalize);
           BertEncoder mean = open(LongText.MEAN, "normalize", normalize)) {
-        Embeddings chunked = chunks.encode(longTexts);
-        Embeddings means = mean.encode(longTexts);
+        Embeddings chunked = chunks.encode(Inputs.texts(longTexts));
+        Embeddings means = mean.encode(Inputs.texts(longTexts));
         for (int t = 0; t < longTexts.size(); t++) {
           String text = longTexts.get(t);
           Embedding e = chunked.get(t);
@@ -105,7 +106,7 @@ class BertEncoderLongTextTest {
           int weights = 0;
           for (Embedding.Chunk c : e.chunks()) {
             String window = text.substring(c.start(), c.end());
-            Embedding alone = truncate.encode(List.of(window)).get(0);
+            Embedding alone = truncate.encode(Inputs.texts(List.of(window))).get(0);
             assertEquals(alone.tokens(), c.embedding().tokens(), "window '" + window + "'");
             assertClose(alone.vector(), c.embedding().vector(), "window '" + window + "'");
             assertTrue(c.embedding().tokens().size() <= 24);
@@ -133,12 +134,12 @@ class BertEncoderLongTextTest {
   void wordsAreCutAtWordIndices() {
     List<String> words = Arrays.asList(longTexts.get(3).split(" "));
     try (BertEncoder truncate = open(LongText.TRUNCATE); BertEncoder chunks = open(LongText.CHUNKS)) {
-      Embedding e = chunks.encodeWords(List.of(words)).get(0);
+      Embedding e = chunks.encode(Inputs.words(List.of(words))).get(0);
       assertTrue(e.windows() > 1);
       assertEquals(0, e.chunks().get(0).start());
       assertEquals(words.size(), e.chunks().get(e.windows() - 1).end());
       for (Embedding.Chunk c : e.chunks()) {
-        Embedding alone = truncate.encodeWords(List.of(words.subList(c.start(), c.end()))).get(0);
+        Embedding alone = truncate.encode(Inputs.words(List.of(words.subList(c.start(), c.end())))).get(0);
         assertEquals(alone.tokens(), c.embedding().tokens());
         assertClose(alone.vector(), c.embedding().vector(), "words " + c.start() + "-" + c.end());
       }
@@ -149,7 +150,7 @@ class BertEncoderLongTextTest {
   void refusesWhatHasNoWindowsOrNoMean() {
     try (BertEncoder mean = open(LongText.MEAN)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> mean.encodePairs(List.of("a"), List.of("b")));
+          () -> mean.encode(Inputs.pairs(List.of("a"), List.of("b"))));
       assertTrue(e.getMessage().contains("long_text mean"), e.getMessage());
     }
     EncoderOptions none = base.toBuilder().longText(LongText.MEAN).poolingStrategy(PoolingStrategy.NONE).build();

@@ -24,8 +24,10 @@ import java.util.concurrent.Future;
 import org.bertspark.encoder.device.CudaLibraries;
 import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.BertWeights;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.testing.Work;
+import org.bertspark.encoder.tokenizer.Input;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +60,7 @@ class BertEncoderTest {
   void keepsInputOrderAndGivesNullForBlankText() {
     List<String> texts = Arrays.asList(null, "", "the cat", "  \t\u3000\u2029 ", "\u0000\u0001 \u000b", "a dog runs");
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embeddings out = encoder.encode(texts);
+      Embeddings out = encoder.encode(Inputs.texts(texts));
       assertEquals(Arrays.asList(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT, null,
           Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES, null),
           java.util.stream.IntStream.range(0, texts.size()).mapToObj(out::nullReason).toList());
@@ -82,8 +84,8 @@ class BertEncoderTest {
     Collections.shuffle(shuffled, new Random(3));
     try (BertEncoder one = open(base.toBuilder().maxBatchSize(1));
         BertEncoder many = open(base.toBuilder().maxBatchSize(256))) {
-      Embeddings alone = one.encode(TEXTS);
-      Embeddings together = many.encode(shuffled);
+      Embeddings alone = one.encode(Inputs.texts(TEXTS));
+      Embeddings together = many.encode(Inputs.texts(shuffled));
       for (int i = 0; i < TEXTS.size(); i++) {
         assertClose(alone.get(i).vector(), together.get(shuffled.indexOf(TEXTS.get(i))).vector(), 1e-5);
       }
@@ -97,14 +99,14 @@ class BertEncoderTest {
     for (boolean maskClsSep : new boolean[] {false, true}) {
       EncoderOptions.Builder b = base.toBuilder().poolingLayer(List.of(-1, -3)).maskClsSep(maskClsSep);
       try (BertEncoder none = open(b.poolingStrategy(PoolingStrategy.NONE))) {
-        List<Embedding> tokens = none.encode(TEXTS);
+        List<Embedding> tokens = none.encode(Inputs.texts(TEXTS));
         for (PoolingStrategy s : PoolingStrategy.values()) {
           boolean picksRow = s.name().endsWith("_TOKEN");
           if (maskClsSep && picksRow) {
             continue; // may take a raw [CLS]/[SEP] row, which NONE's x·m zeroes; GoogleFidelityTest covers it
           }
           try (BertEncoder pooled = open(b.poolingStrategy(s))) {
-            List<Embedding> out = pooled.encode(TEXTS);
+            List<Embedding> out = pooled.encode(Inputs.texts(TEXTS));
             for (int i = 0; i < TEXTS.size(); i++) {
               float[][] x = tokens.get(i).tokenVectors();
               int[] mask = new int[x.length];
@@ -130,8 +132,8 @@ class BertEncoderTest {
   void maskClsSepZeroesSpecialTokenVectorsAndChangesAttention() {
     try (BertEncoder plain = open(base.toBuilder().poolingStrategy(PoolingStrategy.NONE));
         BertEncoder masked = open(base.toBuilder().poolingStrategy(PoolingStrategy.NONE).maskClsSep(true))) {
-      float[][] p = plain.encode(List.of("the cat sat")).get(0).tokenVectors();
-      float[][] m = masked.encode(List.of("the cat sat")).get(0).tokenVectors();
+      float[][] p = plain.encode(Inputs.texts(List.of("the cat sat"))).get(0).tokenVectors();
+      float[][] m = masked.encode(Inputs.texts(List.of("the cat sat"))).get(0).tokenVectors();
       assertEquals(5, m.length);
       assertClose(new float[m[0].length], m[0], 0);
       assertClose(new float[m[4].length], m[4], 0);
@@ -144,20 +146,20 @@ class BertEncoderTest {
     try (BertEncoder e = open(base.toBuilder().poolingStrategy(PoolingStrategy.REDUCE_MEAN_MAX)
         .poolingLayer(List.of(-1, -2)))) {
       assertEquals(32 * 2 * 2, e.resolved().width());
-      assertEquals(128, e.encode(List.of("time")).get(0).vector().length);
+      assertEquals(128, e.encode(Inputs.texts(List.of("time"))).get(0).vector().length);
     }
   }
 
   @Test
   void pairsUseSegmentOneForTheSecondSentence() {
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embedding piped = encoder.encode(List.of("the cat ||| a dog")).get(0);
-      Embedding pair = encoder.encodePairs(List.of("the cat"), Arrays.asList("a dog")).get(0);
-      Embedding single = encoder.encode(List.of("the cat a dog")).get(0);
+      Embedding piped = encoder.encode(Inputs.texts(List.of("the cat ||| a dog"))).get(0);
+      Embedding pair = encoder.encode(Inputs.pairs(List.of("the cat"), Arrays.asList("a dog"))).get(0);
+      Embedding single = encoder.encode(Inputs.texts(List.of("the cat a dog"))).get(0);
       assertEquals(List.of("[CLS]", "the", "cat", "[SEP]", "a", "dog", "[SEP]"), piped.tokens());
       assertArrayEquals(pair.vector(), piped.vector());
       assertFalse(Arrays.equals(pair.vector(), single.vector()), "segment ids reach the graph");
-      Embedding alone = encoder.encodePairs(List.of("the cat"), Arrays.asList((String) null)).get(0);
+      Embedding alone = encoder.encode(Inputs.pairs(List.of("the cat"), Arrays.asList((String) null))).get(0);
       assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), alone.tokens());
     }
   }
@@ -167,7 +169,8 @@ class BertEncoderTest {
   void aTwoMegabyteRowOfMarksEncodesInSeconds() {
     String row = "the " + "cat" + "\u0301\u0316".repeat(500_000) + " sat";
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embedding e = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> encoder.encode(List.of(row)).get(0));
+      Embedding e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> encoder.encode(Inputs.texts(List.of(row))).get(0));
       assertEquals(List.of("[CLS]", "the", "cat", "sat", "[SEP]"), e.tokens());
     }
   }
@@ -200,34 +203,37 @@ class BertEncoderTest {
     HuggingFaceFiles.writeVocab(two, TinyModel.VOCAB, true);
     try (BertEncoder encoder = open(base.toBuilder().modelDir(one.toString()));
         BertEncoder reference = open(base.toBuilder().modelDir(two.toString()))) {
-      List<Embedding> pairs = encoder.encodePairs(List.of("the cat", "a dog"), List.of("a dog", "the cat sat"));
-      List<Embedding> expected = reference.encodePairs(List.of("the cat", "a dog"), List.of("a dog", "the cat sat"));
+      List<Input> inputs = Inputs.pairs(List.of("the cat", "a dog"), List.of("a dog", "the cat sat"));
+      List<Embedding> pairs = encoder.encode(inputs);
+      List<Embedding> expected = reference.encode(inputs);
       for (int i = 0; i < 2; i++) {
         assertArrayEquals(expected.get(i).vector(), pairs.get(i).vector(), 1e-6f);
       }
-      assertArrayEquals(pairs.get(0).vector(), encoder.encode(List.of("the cat ||| a dog")).get(0).vector(), 1e-6f);
-      assertFalse(Arrays.equals(pairs.get(0).vector(), encoder.encode(List.of("the cat")).get(0).vector()));
+      assertArrayEquals(pairs.get(0).vector(),
+          encoder.encode(Inputs.texts(List.of("the cat ||| a dog"))).get(0).vector(), 1e-6f);
+      assertFalse(Arrays.equals(pairs.get(0).vector(),
+          encoder.encode(Inputs.texts(List.of("the cat"))).get(0).vector()));
     }
   }
 
   @Test
   void truncatesToMaxSeqLenAndCountsIt() {
     try (BertEncoder encoder = open(base.toBuilder().maxSeqLen(5))) {
-      Embeddings out = encoder.encode(List.of("one two first then also", "a dog"));
+      Embeddings out = encoder.encode(Inputs.texts(List.of("one two first then also", "a dog")));
       assertEquals(List.of("[CLS]", "one", "two", "first", "[SEP]"), out.get(0).tokens());
       assertTrue(out.get(0).truncated());
       assertFalse(out.get(1).truncated());
       assertEquals(1, Work.of(out).truncated());
-      assertEquals(TokenizerCache.get(base.toBuilder().maxSeqLen(5).build()).tokenize("one two first then also"),
-          out.get(0).tokens());
+      assertEquals(TokenizerCache.get(base.toBuilder().maxSeqLen(5).build())
+          .tokens(Input.text("one two first then also")), out.get(0).tokens());
     }
   }
 
   @Test
   void preTokenizedWordsEncodeLikeText() {
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embedding words = encoder.encodeWords(List.of(List.of("The", "cat", "sat"))).get(0);
-      Embedding text = encoder.encode(List.of("the cat sat")).get(0);
+      Embedding words = encoder.encode(Inputs.words(List.of(List.of("The", "cat", "sat")))).get(0);
+      Embedding text = encoder.encode(Inputs.texts(List.of("the cat sat"))).get(0);
       assertEquals(text.tokens(), words.tokens());
       assertArrayEquals(text.vector(), words.vector());
     }
@@ -238,21 +244,21 @@ class BertEncoderTest {
     List<String> a = List.of("the", "cat", "sat");
     List<String> b = List.of("a", "dog", "runs");
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embedding text = encoder.encodePairs(List.of("the cat sat"), List.of("a dog runs")).get(0);
-      Embedding pair = encoder.encodeWordPairs(List.of(a), List.of(b)).get(0);
+      Embedding text = encoder.encode(Inputs.pairs(List.of("the cat sat"), List.of("a dog runs"))).get(0);
+      Embedding pair = encoder.encode(Inputs.wordPairs(List.of(a), List.of(b))).get(0);
       List<String> joined = new ArrayList<>(a);
       joined.add("|||");
       joined.addAll(b);
-      Embedding separated = encoder.encodeWords(List.of(joined)).get(0);
+      Embedding separated = encoder.encode(Inputs.words(List.of(joined))).get(0);
       assertEquals(List.of("[CLS]", "the", "cat", "sat", "[SEP]", "a", "dog", "run", "##s", "[SEP]"), pair.tokens());
-      assertEquals(pair.tokens(), TokenizerCache.get(base).tokenizeWords(joined));
+      assertEquals(pair.tokens(), TokenizerCache.get(base).tokens(Input.words(joined)));
       for (Embedding e : List.of(pair, separated)) {
         assertEquals(text.tokens(), e.tokens());
         assertArrayEquals(text.vector(), e.vector());
       }
       // A null or wordless second list encodes the first alone (in a batch of two: equal up to rounding).
-      Embedding alone = encoder.encodeWords(List.of(a)).get(0);
-      List<Embedding> single = encoder.encodeWordPairs(List.of(a, a), Arrays.asList(null, List.of("")));
+      Embedding alone = encoder.encode(Inputs.words(List.of(a))).get(0);
+      List<Embedding> single = encoder.encode(Inputs.wordPairs(List.of(a, a), Arrays.asList(null, List.of(""))));
       for (Embedding e : single) {
         assertEquals(alone.tokens(), e.tokens());
         assertClose(alone.vector(), e.vector(), 1e-5);
@@ -265,10 +271,10 @@ class BertEncoderTest {
     List<List<String>> words = Arrays.asList(null, List.of(), Arrays.asList(null, ""), List.of("|||", "cat"),
         Arrays.asList("the", null, "cat"));
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embeddings out = encoder.encodeWords(words);
+      Embeddings out = encoder.encode(Inputs.words(words));
       for (int i = 0; i < 4; i++) {
         assertNull(out.get(i), "input " + i);
-        assertNull(TokenizerCache.get(base).tokenizeWords(words.get(i)), "input " + i);
+        assertNull(TokenizerCache.get(base).tokens(Input.words(words.get(i))), "input " + i);
       }
       assertEquals(List.of(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT,
           Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES),
@@ -276,7 +282,7 @@ class BertEncoderTest {
       assertNull(out.nullReason(4));
       // A null word has no piece, like an empty one.
       assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), out.get(4).tokens());
-      Embeddings pairs = encoder.encodeWordPairs(words.subList(0, 3), Collections.nCopies(3, List.of("cat")));
+      Embeddings pairs = encoder.encode(Inputs.wordPairs(words.subList(0, 3), Collections.nCopies(3, List.of("cat"))));
       assertEquals(Arrays.asList(null, null, null), pairs);
       assertEquals(Embedding.NullReason.NULL_TEXT, pairs.nullReason(0));
       assertEquals(Embedding.NullReason.BLANK_TEXT, pairs.nullReason(2));
@@ -287,7 +293,7 @@ class BertEncoderTest {
   void maxSeqLenNoneEncodesUpToTheModelsPositions() {
     String longText = "the cat sat on the mat ".repeat(40);
     try (BertEncoder encoder = open(base.toBuilder().maxSeqLen(null))) {
-      Embedding e = encoder.encode(List.of(longText)).get(0);
+      Embedding e = encoder.encode(Inputs.texts(List.of(longText))).get(0);
       assertEquals(TinyModel.CONFIG.maxPositionEmbeddings(), e.tokens().size());
       assertTrue(e.truncated());
     }
@@ -310,12 +316,12 @@ class BertEncoderTest {
   @Test
   void concurrentCallersGetTheSameVectors() throws Exception {
     try (BertEncoder encoder = open(base.toBuilder().maxBatchSize(2))) {
-      List<Embedding> expected = encoder.encode(TEXTS);
+      List<Embedding> expected = encoder.encode(Inputs.texts(TEXTS));
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
         List<Future<List<Embedding>>> results = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
-          results.add(pool.submit(() -> encoder.encode(TEXTS)));
+          results.add(pool.submit(() -> encoder.encode(Inputs.texts(TEXTS))));
         }
         for (Future<List<Embedding>> f : results) {
           List<Embedding> got = f.get();
@@ -333,12 +339,12 @@ class BertEncoderTest {
   @Test
   void pairsAndWordsGiveNullReasonsOfTheFirstText() {
     try (BertEncoder encoder = open(base.toBuilder())) {
-      Embeddings pairs = encoder.encodePairs(Arrays.asList(null, " ", "the cat"),
-          Arrays.asList("a dog", "a dog", null));
+      Embeddings pairs = encoder.encode(Inputs.pairs(Arrays.asList(null, " ", "the cat"),
+          Arrays.asList("a dog", "a dog", null)));
       assertEquals(Embedding.NullReason.NULL_TEXT, pairs.nullReason(0));
       assertEquals(Embedding.NullReason.BLANK_TEXT, pairs.nullReason(1));
       assertNull(pairs.nullReason(2));
-      Embeddings words = encoder.encodeWords(Arrays.asList(null, List.of("cat")));
+      Embeddings words = encoder.encode(Inputs.words(Arrays.asList(null, List.of("cat"))));
       assertEquals(Embedding.NullReason.NULL_TEXT, words.nullReason(0));
       assertNull(words.nullReason(1));
     }
@@ -360,7 +366,7 @@ class BertEncoderTest {
         + "TensorFlow has no usable GPU: " + CudaLibraries.noGpuCause()), e.getMessage());
     assertTrue(CudaLibraries.gpuBuild() || e.getMessage().contains("CPU build"), e.getMessage());
     try (BertEncoder cpu = open(base.toBuilder().deviceMap(List.of(0)).cpu(true))) {
-      assertNotNull(cpu.encode(List.of("the cat")).get(0), "cpu=true never asks for a GPU");
+      assertNotNull(cpu.encode(Inputs.texts(List.of("the cat"))).get(0), "cpu=true never asks for a GPU");
     }
   }
 }

@@ -15,6 +15,7 @@ import org.bertspark.encoder.model.DenseModule;
 import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.model.ModelWeights;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class BertOnnxTest {
   private static Batch batch(ModelDirectory model, List<String> texts, boolean maskFirst) {
     EncoderOptions options = EncoderOptions.parse("max_seq_len=NONE", EncoderOptions.defaults());
     SequenceTokenizer tokenizer = ResolvedOptions.of(options, model).tokenizer(model.tokenizer(false));
-    List<InputSequence> seqs = texts.stream().map(tokenizer::sequence).toList();
+    List<InputSequence> seqs = texts.stream().map(t -> tokenizer.sequence(Input.text(t))).toList();
     int seqLen = seqs.stream().mapToInt(InputSequence::length).max().orElseThrow();
     int n = seqs.size();
     int[] ids = new int[n * seqLen];

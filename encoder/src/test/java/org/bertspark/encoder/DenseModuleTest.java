@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.BuiltinModels;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,7 @@ class DenseModuleTest {
     }
     try (BertEncoder encoder = BertEncoder.open(options(dir, "max_seq_len=NONE"))) {
       assertEquals(128, encoder.resolved().width());
-      List<Embedding> actual = encoder.encode(texts);
+      List<Embedding> actual = encoder.encode(Inputs.texts(texts));
       float max = 0;
       for (int i = 0; i < texts.size(); i++) {
         float[] a = actual.get(i).vector();
@@ -89,7 +90,7 @@ class DenseModuleTest {
     // token vectors are the Transformer's, as sentence-transformers' token_embeddings
     try (BertEncoder encoder = BertEncoder.open(options(dir, "pooling_strategy=NONE"))) {
       assertEquals(384, encoder.resolved().width());
-      assertEquals(384, encoder.encode(List.of("a cat")).get(0).tokenVectors()[0].length);
+      assertEquals(384, encoder.encode(Inputs.texts(List.of("a cat"))).get(0).tokenVectors()[0].length);
     }
   }
 

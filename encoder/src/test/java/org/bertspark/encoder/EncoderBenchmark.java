@@ -15,6 +15,7 @@ import org.bertspark.encoder.device.Bf16Advice;
 import org.bertspark.encoder.device.ProcessGpus;
 import org.bertspark.encoder.device.SessionConfig;
 import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
@@ -158,7 +159,7 @@ public final class EncoderBenchmark {
     EncoderOptions options = EncoderOptions.builder().maxSeqLen(null).maxBatchSize(maxBatchSize).build();
     try (BertEncoder encoder = BertEncoder.open(options)) {
       long start = System.nanoTime();
-      Work s = Work.of(encoder.encode(paragraphs));
+      Work s = Work.of(encoder.encode(Inputs.texts(paragraphs)));
       double seconds = (System.nanoTime() - start) / 1e9;
       System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %d | %d |%n", maxBatchSize, s.graphRuns(),
           paragraphs.size() / seconds, status("VmHWM") / 1024, status("VmRSS") / 1024);
@@ -225,7 +226,7 @@ public final class EncoderBenchmark {
   private record Ours(BertEncoder encoder) implements Runner {
     @Override
     public Batch run(List<String> texts) {
-      Embeddings out = encoder.encode(texts);
+      Embeddings out = encoder.encode(Inputs.texts(texts));
       Work work = Work.of(out);
       List<float[]> vectors = new ArrayList<>(out.size());
       double flops = 0;

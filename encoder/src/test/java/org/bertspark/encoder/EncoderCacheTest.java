@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +67,7 @@ class EncoderCacheTest {
     try (EncoderCache.Lease held = EncoderCache.acquire(variant(1), 1)) {
       BertEncoder encoder = held.encoder();
       EncoderCache.acquire(variant(2), 1).close();
-      assertEquals(1, encoder.encode(List.of("the cat")).size(), "still open while leased");
+      assertEquals(1, encoder.encode(Inputs.texts(List.of("the cat"))).size(), "still open while leased");
       try (EncoderCache.Lease other = EncoderCache.acquire(variant(3), 1)) {
         assertNotSame(encoder, other.encoder());
       }

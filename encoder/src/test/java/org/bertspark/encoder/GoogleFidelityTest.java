@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,7 +92,7 @@ class GoogleFidelityTest {
       texts.add(VERY_LONG);
     }
     try (BertEncoder encoder = BertEncoder.open(options)) {
-      List<Embedding> out = encoder.encode(texts);
+      List<Embedding> out = encoder.encode(Inputs.texts(texts));
       assertEquals(texts.size(), out.size());
       Map<String, List<float[][]>> layerCache = new HashMap<>();
       for (int i = 0; i < texts.size(); i++) {
@@ -119,7 +120,7 @@ class GoogleFidelityTest {
   void bf16StaysCloseToGoogle() {
     EncoderOptions options = EncoderOptions.builder().fp16(true).build();
     try (BertEncoder encoder = BertEncoder.open(options)) {
-      List<Embedding> out = encoder.encode(SENTENCES.subList(0, 10));
+      List<Embedding> out = encoder.encode(Inputs.texts(SENTENCES.subList(0, 10)));
       for (Embedding e : out) {
         float[] expected = expected(e.tokens(), List.of(-2), false, PoolingStrategy.REDUCE_MEAN, new HashMap<>())[0];
         assertTrue(cosine(expected, e.vector()) >= 0.999, "bf16 cosine for " + e.tokens());

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.bertspark.encoder.device.ProcessGpus;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.Work;
 import org.tensorflow.TensorFlow;
 
@@ -92,10 +93,10 @@ public final class GpuCheck {
       List<Embedding> onGpu;
       List<Embedding> onCpu;
       try (BertEncoder g = BertEncoder.open(options.toBuilder().deviceMap(List.of(0)).build())) {
-        onGpu = g.encode(texts);
+        onGpu = g.encode(Inputs.texts(texts));
       }
       try (BertEncoder c = BertEncoder.open(options.toBuilder().cpu(true).build())) {
-        onCpu = c.encode(texts);
+        onCpu = c.encode(Inputs.texts(texts));
       }
       double worst = 0;
       double lowestCosine = 1;
@@ -161,7 +162,7 @@ public final class GpuCheck {
     long start = System.nanoTime();
     Work work = Work.NONE;
     for (int from = 0; from < texts.size(); from += CHUNK) {
-      work = work.plus(Work.of(encoder.encode(texts.subList(from, Math.min(texts.size(), from + CHUNK)))));
+      work = work.plus(Work.of(encoder.encode(Inputs.texts(texts.subList(from, Math.min(texts.size(), from + CHUNK))))));
       if ((System.nanoTime() - start) / 1e9 > limit) {
         return new Pass(-1, work);
       }

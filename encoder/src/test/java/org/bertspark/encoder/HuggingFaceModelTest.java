@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.HuggingFaceFiles.Tensor;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,8 +48,8 @@ class HuggingFaceModelTest {
     Path google = TinyModel.writeCheckpoint(tmp.resolve("google"), 3);
     String same = "pooling_strategy=REDUCE_MEAN,pooling_layer=-1,max_seq_len=NONE";
     try (BertEncoder a = BertEncoder.open(options(hf, same)); BertEncoder b = BertEncoder.open(options(google, same))) {
-      List<Embedding> x = a.encode(TEXTS);
-      List<Embedding> y = b.encode(TEXTS);
+      List<Embedding> x = a.encode(Inputs.texts(TEXTS));
+      List<Embedding> y = b.encode(Inputs.texts(TEXTS));
       for (int i = 0; i < TEXTS.size(); i++) {
         assertEquals(y.get(i).tokens(), x.get(i).tokens());
         assertArrayEquals(y.get(i).vector(), x.get(i).vector(), 1e-6f, TEXTS.get(i));
@@ -87,8 +89,8 @@ class HuggingFaceModelTest {
     Path google = TinyModel.writeCheckpoint(tmp.resolve("google-" + hf.getFileName()), 3);
     String same = "pooling_strategy=REDUCE_MEAN,pooling_layer=-1,max_seq_len=NONE";
     try (BertEncoder a = BertEncoder.open(options(hf, same)); BertEncoder b = BertEncoder.open(options(google, same))) {
-      List<Embedding> x = a.encode(TEXTS);
-      List<Embedding> y = b.encode(TEXTS);
+      List<Embedding> x = a.encode(Inputs.texts(TEXTS));
+      List<Embedding> y = b.encode(Inputs.texts(TEXTS));
       for (int i = 0; i < TEXTS.size(); i++) {
         assertArrayEquals(y.get(i).vector(), x.get(i).vector(), 1e-6f, TEXTS.get(i));
       }
@@ -105,7 +107,7 @@ class HuggingFaceModelTest {
       assertEquals(PoolingStrategy.CLS_TOKEN, encoder.options().poolingStrategy());
       assertEquals(List.of(-1), encoder.options().poolingLayer());
       assertTrue(encoder.options().normalize());
-      for (Embedding e : encoder.encode(TEXTS)) {
+      for (Embedding e : encoder.encode(Inputs.texts(TEXTS))) {
         double norm = 0;
         for (float v : e.vector()) {
           norm += v * v;
@@ -119,8 +121,8 @@ class HuggingFaceModelTest {
       assertEquals(false, encoder.options().normalize());
       assertEquals("query: ", encoder.options().prompt(), "a prompt name stands for its text");
       try (BertEncoder plain = BertEncoder.open(options(hf, ""))) {
-        assertEquals(plain.encode(List.of("query: the cat")).get(0).tokens(),
-            encoder.encode(List.of("the cat")).get(0).tokens());
+        assertEquals(plain.encode(Inputs.texts(List.of("query: the cat"))).get(0).tokens(),
+            encoder.encode(Inputs.texts(List.of("the cat"))).get(0).tokens());
       }
     }
   }
@@ -131,11 +133,11 @@ class HuggingFaceModelTest {
     Path hf = writeModel(tmp.resolve("e5"), 3);
     HuggingFaceFiles.write(hf.resolve("config_sentence_transformers.json"),
         "{\"prompts\": {\"query\": \"query: \", \"passage\": \"passage: \"}, \"default_prompt_name\": \"query\"}");
-    List<String> byDefault = TokenizerCache.get(options(hf, "")).tokenize("the cat");
-    List<String> none = TokenizerCache.get(options(hf, "prompt=")).tokenize("the cat");
-    List<String> passage = TokenizerCache.get(options(hf, "prompt=passage")).tokenize("the cat");
-    assertEquals(TokenizerCache.get(options(hf, "prompt=")).tokenize("query: the cat"), byDefault);
-    assertEquals(TokenizerCache.get(options(hf, "prompt=")).tokenize("passage: the cat"), passage);
+    List<String> byDefault = TokenizerCache.get(options(hf, "")).tokens(Input.text("the cat"));
+    List<String> none = TokenizerCache.get(options(hf, "prompt=")).tokens(Input.text("the cat"));
+    List<String> passage = TokenizerCache.get(options(hf, "prompt=passage")).tokens(Input.text("the cat"));
+    assertEquals(TokenizerCache.get(options(hf, "prompt=")).tokens(Input.text("query: the cat")), byDefault);
+    assertEquals(TokenizerCache.get(options(hf, "prompt=")).tokens(Input.text("passage: the cat")), passage);
     assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), none);
     ResolvedOptions off = BertEncoder.check(options(hf, "prompt="));
     assertEquals("", off.options().prompt());

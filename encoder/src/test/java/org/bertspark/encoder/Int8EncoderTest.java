@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.bertspark.encoder.testing.Inputs;
+import org.bertspark.encoder.tokenizer.Input;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -98,14 +100,15 @@ class Int8EncoderTest {
     try (BertEncoder int8 = BertEncoder.open(options(model + ",int8=true"));
         BertEncoder fp32 = BertEncoder.open(options(model))) {
       assertTrue(int8.int8Check().isEmpty());
-      Embeddings quantized = int8.encode(texts);
+      Embeddings quantized = int8.encode(Inputs.texts(texts));
       List<float[]> first = new ArrayList<>();
       for (int i = 1; i <= BertEncoder.INT8_SAMPLE; i++) {
         first.add(quantized.get(i).vector());
       }
-      Cosines expected = Cosines.of(fp32.encode(sample).stream().map(Embedding::vector).toList(), first);
+      Cosines expected = Cosines.of(fp32.encode(Inputs.texts(sample)).stream().map(Embedding::vector).toList(),
+          first);
       assertEquals(expected.lowest(), int8.int8Check().getAsDouble(), 1e-4);
-      fp32.encode(texts);
+      fp32.encode(Inputs.texts(texts));
       assertTrue(fp32.int8Check().isEmpty());
     }
   }
@@ -131,7 +134,7 @@ class Int8EncoderTest {
 
   private static List<float[]> vectors(EncoderOptions options, List<String> texts) {
     try (BertEncoder encoder = BertEncoder.open(options)) {
-      return encoder.encode(texts).stream().map(Embedding::vector).toList();
+      return encoder.encode(Inputs.texts(texts)).stream().map(Embedding::vector).toList();
     }
   }
 
@@ -145,7 +148,8 @@ class Int8EncoderTest {
     }
     List<OnnxRuntimeFidelityTest.OrtInput> inputs = new ArrayList<>();
     for (String text : texts) {
-      long[] ids = Arrays.stream(TokenizerCache.get(options).sequence(text).ids()).asLongStream().toArray();
+      long[] ids = Arrays.stream(TokenizerCache.get(options).sequence(Input.text(text)).ids()).asLongStream()
+          .toArray();
       inputs.add(new OnnxRuntimeFidelityTest.OrtInput(ids, new long[ids.length]));
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.bertspark.encoder.testing.SharedTestData;
+import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.InputSequence;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,9 +116,9 @@ class MultilingualTokensTest {
   void aMegabyteRowTakesLinearTime() {
     SequenceTokenizer ours = tokenizer(model);
     String row = String.join(" ", SCRIPTS);
-    ours.tokenize(row.repeat(100)); // warm
+    ours.tokens(Input.text(row.repeat(100))); // warm
     long start = System.nanoTime();
-    List<String> tokens = ours.tokenize(row.repeat(1 + 1_000_000 / row.length()));
+    List<String> tokens = ours.tokens(Input.text(row.repeat(1 + 1_000_000 / row.length())));
     long millis = (System.nanoTime() - start) / 1_000_000;
     assertEquals("<s>", tokens.get(0));
     // a generous bound, for a shared CI machine: quadratic behaviour would take minutes
@@ -129,7 +130,7 @@ class MultilingualTokensTest {
   void pairsFollowTheTemplateAndEncodingNeedsWeights() throws IOException {
     EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE",
         EncoderOptions.defaults());
-    InputSequence pair = tokenizer(model).sequence("Wie alt bist du? ||| Ich bin 42 Jahre alt.");
+    InputSequence pair = tokenizer(model).sequence(Input.text("Wie alt bist du? ||| Ich bin 42 Jahre alt."));
     try (ai.djl.huggingface.tokenizers.HuggingFaceTokenizer reference = ai.djl.huggingface.tokenizers
         .HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson).optTruncation(false).optPadding(false)
         .build()) {

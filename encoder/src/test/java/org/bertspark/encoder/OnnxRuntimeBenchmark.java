@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.bertspark.encoder.model.BuiltinModels;
 import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.Inputs;
+import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 
@@ -61,7 +63,7 @@ public final class OnnxRuntimeBenchmark {
     SequenceTokenizer tokenizer = TokenizerCache.get(options);
     List<long[]> ids = new ArrayList<>();
     for (String text : texts) {
-      ids.add(java.util.Arrays.stream(tokenizer.sequence(text).ids()).asLongStream().toArray());
+      ids.add(java.util.Arrays.stream(tokenizer.sequence(Input.text(text)).ids()).asLongStream().toArray());
     }
     List<Integer> sorted = new ArrayList<>();
     for (int i = 0; i < texts.size(); i++) {
@@ -86,8 +88,8 @@ public final class OnnxRuntimeBenchmark {
         OrtSession session = env.createSession(onnxFile.toString(), ortOptions);
         OrtSession int8 = int8Graph == null ? null : env.createSession(int8Graph, ortOptions)) {
       for (List<Integer> b : sortedBatches.subList(0, Math.min(WARM_UP_BATCHES, sortedBatches.size()))) {
-        encoder.encode(select(texts, b));
-        ours8.encode(select(texts, b));
+        encoder.encode(Inputs.texts(select(texts, b)));
+        ours8.encode(Inputs.texts(select(texts, b)));
         runOrt(env, session, ids, b);
         if (int8 != null) {
           runOrt(env, int8, ids, b);
@@ -109,13 +111,13 @@ public final class OnnxRuntimeBenchmark {
         List<Embeddings> oursFp32 = new ArrayList<>();
         long t0 = System.nanoTime();
         for (List<Integer> b : slice) {
-          oursFp32.add(encoder.encode(select(texts, b)));
+          oursFp32.add(encoder.encode(Inputs.texts(select(texts, b))));
         }
         ours += System.nanoTime() - t0;
         List<Embeddings> oursQuantized = new ArrayList<>();
         t0 = System.nanoTime();
         for (List<Integer> b : slice) {
-          oursQuantized.add(ours8.encode(select(texts, b)));
+          oursQuantized.add(ours8.encode(Inputs.texts(select(texts, b))));
         }
         oursInt8 += System.nanoTime() - t0;
         for (int i = 0; i < oursFp32.size(); i++) {
@@ -150,7 +152,7 @@ public final class OnnxRuntimeBenchmark {
       }
       long ortInOrder = System.nanoTime() - t0;
       t0 = System.nanoTime();
-      encoder.encode(texts);
+      encoder.encode(Inputs.texts(texts));
       long oursAll = System.nanoTime() - t0;
       double n = texts.size();
       System.out.printf(Locale.ROOT, "%s, %d WordNet glosses, %d threads, %d interleaved rounds%n", model,

@@ -26,6 +26,8 @@ import org.bertspark.encoder.model.BertWeights;
 import org.bertspark.encoder.model.BuiltinModels;
 import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.model.ModelWeights;
+import org.bertspark.encoder.testing.Inputs;
+import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,8 +154,8 @@ class OnnxRuntimeFidelityTest {
             + ",max_seq_len=NONE", EncoderOptions.defaults()));
         for (String text : texts) {
           Encoding expected = reference.encode(text);
-          List<String> tokens = ours.tokenize(text);
-          long[] actual = Arrays.stream(ours.sequence(text).ids()).asLongStream().toArray();
+          List<String> tokens = ours.tokens(Input.text(text));
+          long[] actual = Arrays.stream(ours.sequence(Input.text(text)).ids()).asLongStream().toArray();
           assertArrayEquals(expected.getIds(), actual, () -> model + ": " + text + " → " + tokens + ", expected "
               + List.of(expected.getTokens()));
         }
@@ -217,7 +219,7 @@ class OnnxRuntimeFidelityTest {
     List<Embedding> actual;
     try (BertEncoder encoder = BertEncoder.open(EncoderOptions.parse("model_dir=" + modelDir + ",max_seq_len=NONE",
         EncoderOptions.defaults()))) {
-      actual = encoder.encode(texts);
+      actual = encoder.encode(Inputs.texts(texts));
     }
     float max = 0;
     for (int i = 0; i < texts.size(); i++) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.ToIntFunction;
 import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.Tokenizer;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
@@ -134,7 +135,7 @@ public final class TokenizerBenchmark {
     }
     double tokenize = (System.nanoTime() - start) / 1e9;
     start = System.nanoTime();
-    encoder.encode(texts);
+    encoder.encode(Inputs.texts(texts));
     return new double[] {tokens, tokenize, (System.nanoTime() - start) / 1e9};
   }
 

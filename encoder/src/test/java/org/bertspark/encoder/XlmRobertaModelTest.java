@@ -22,6 +22,7 @@ import org.bertspark.encoder.model.BertConfig;
 import org.bertspark.encoder.model.BertWeights;
 import org.bertspark.encoder.model.BuiltinModels;
 import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
@@ -104,8 +105,8 @@ class XlmRobertaModelTest {
     List<Embedding> bert;
     try (BertEncoder xlmr = BertEncoder.open(options(dir.toString(), same));
         BertEncoder reference = BertEncoder.open(options(OnnxRuntimeFidelityTest.MINILM, same))) {
-      ours = xlmr.encode(texts);
-      bert = reference.encode(texts);
+      ours = xlmr.encode(Inputs.texts(texts));
+      bert = reference.encode(Inputs.texts(texts));
     }
     assertEquals(512, ours.get(texts.size() - 1).tokens().size());
     float max = 0;
@@ -157,9 +158,9 @@ class XlmRobertaModelTest {
     }
     List<float[]> expected = OnnxRuntimeFidelityTest.onnxRuntimeSequences(builtin, ids, false);
     try (BertEncoder xlmr = BertEncoder.open(options(dir.toString(), "max_seq_len=NONE"))) {
-      List<Embedding> pairs = xlmr.encodePairs(first, second);
-      List<Embedding> joined = xlmr.encode(List.of(first.get(0) + " ||| " + second.get(0),
-          first.get(1) + " ||| " + second.get(1)));
+      List<Embedding> pairs = xlmr.encode(Inputs.pairs(first, second));
+      List<Embedding> joined = xlmr.encode(Inputs.texts(List.of(first.get(0) + " ||| " + second.get(0),
+          first.get(1) + " ||| " + second.get(1))));
       for (int i = 0; i < first.size(); i++) {
         float[] reference = OnnxRuntimeFidelityTest.normalize(expected.get(i));
         assertTrue(maxDifference(reference, pairs.get(i).vector()) <= OnnxRuntimeFidelityTest.TOLERANCE);
@@ -233,7 +234,7 @@ class XlmRobertaModelTest {
       HuggingFaceFiles.writeVocab(dir, TinyModel.VOCAB, true);
       try (BertEncoder encoder = BertEncoder.open(options(dir.toString(), "max_seq_len=512"))) {
         assertEquals(32, encoder.resolved().width());
-        Embeddings encoded = encoder.encode(texts);
+        Embeddings encoded = encoder.encode(Inputs.texts(texts));
         List<float[]> vectors = encoded.stream().map(Embedding::vector).toList();
         assertEquals(512, encoded.get(2).tokens().size());
         if (first != null) {
@@ -266,7 +267,7 @@ class XlmRobertaModelTest {
         .forEach((name, t) -> initializers.put(name, new OnnxWriter.Tensor(t.shape(), t.values())));
     OnnxWriter.write(onnx.resolve("model.onnx"), Map.of(), List.of(), initializers, List.of());
     try (BertEncoder encoder = BertEncoder.open(options(onnx.toString(), "max_seq_len=512"))) {
-      List<Embedding> vectors = encoder.encode(texts);
+      List<Embedding> vectors = encoder.encode(Inputs.texts(texts));
       for (int i = 0; i < texts.size(); i++) {
         assertArrayEquals(first.get(i), vectors.get(i).vector(), 1e-6f);
       }

@@ -9,10 +9,8 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.ModelFingerprint;
@@ -97,12 +95,11 @@ public final class BertEmbeddingJob {
             + "; encoding every row");
       }
     }
-    Dataset<Row> output = input.mapPartitions(encoder, Encoders.row(encoder.outputSchema()));
-    // mapPartitions drops column metadata; the fingerprint goes with the vectors where the format keeps it
-    String vectorCol = "`" + options.outputCol().replace("`", "``") + "`";
-    output = output.withColumn(options.outputCol(), functions.col(vectorCol).as(options.outputCol(),
-        encoder.outputSchema().apply(options.outputCol()).metadata()));
-    try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.rows, System.err)) {
+    // Catalyst's rows in and out, as SQL's batched bert_encode: no row is converted to an external Row; the schema
+    // carries the vector column's metadata (the fingerprint) where the format keeps it
+    Dataset<Row> output = InternalRows.dataFrame(spark,
+        input.queryExecution().toRdd().toJavaRDD().mapPartitions(encoder).rdd(), encoder.outputSchema());
+    try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.counts, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
     }
     JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters,

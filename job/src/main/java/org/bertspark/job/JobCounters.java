@@ -1,6 +1,7 @@
 package org.bertspark.job;
 
 import org.apache.spark.SparkContext;
+import org.apache.spark.util.AccumulatorV2;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.bertspark.spark.EncodeCounts;
@@ -16,32 +17,10 @@ import org.bertspark.tfrecord.DroppedRecords;
 final class JobCounters implements EncodeCounts.Sink {
   private static final long serialVersionUID = 1L;
 
-  /** Rows read. */
-  final LongAccumulator rows;
   /** Rows kept with a malformed JSON or CSV record (read PERMISSIVE). */
   final LongAccumulator corruptRecords;
-  /** Rows with a vector encoded in this run (not reused). */
-  final LongAccumulator encoded;
-  /** Null vectors, by reason: null text. */
-  final LongAccumulator nullText;
-  /** Null vectors, by reason: empty or whitespace-only text. */
-  final LongAccumulator blankText;
-  /** Null vectors, by reason: text with characters but no word piece (only control characters or marks, say). */
-  final LongAccumulator noWordPieces;
-  /** Rows whose vector was copied from an earlier output (--reuse), not encoded. */
-  final LongAccumulator reused;
-  /** Rows with a vector taken from an earlier row of their task with the same input, not encoded again. */
-  final LongAccumulator duplicates;
-  /** Sequences encoded for rows with a vector: one each, or their windows (long_text chunks, mean). */
-  final LongAccumulator windows;
-  /** The most windows of one row. */
-  final MaxAccumulator mostWindows;
-  /** Rows whose word pieces were cut to max_seq_len. */
-  final LongAccumulator truncated;
-  /** Word pieces fed, [CLS]/[SEP] included. */
-  final LongAccumulator realTokens;
-  /** Positions computed, padding included. */
-  final LongAccumulator paddedTokens;
+  /** What encoding did to the rows ({@link EncodeCounts}). */
+  final Counts counts;
   /**
    * TFRecord input records skipped by mode=DROPMALFORMED (a failed task attempt adds nothing; counted per file, so a
    * re-run of the reading stage under --partitions does not count them again).
@@ -51,20 +30,9 @@ final class JobCounters implements EncodeCounts.Sink {
   final CollectionAccumulator<EncodePhase> phases;
 
   private JobCounters(SparkContext sc) {
-    rows = sc.longAccumulator("bert rows");
     corruptRecords = sc.longAccumulator("bert corrupt records");
-    encoded = sc.longAccumulator("bert encoded");
-    nullText = sc.longAccumulator("bert null text");
-    blankText = sc.longAccumulator("bert blank text");
-    noWordPieces = sc.longAccumulator("bert no word pieces");
-    duplicates = sc.longAccumulator("bert duplicates");
-    reused = sc.longAccumulator("bert reused");
-    windows = sc.longAccumulator("bert windows");
-    mostWindows = new MaxAccumulator();
-    sc.register(mostWindows, "bert most windows per row");
-    truncated = sc.longAccumulator("bert truncated");
-    realTokens = sc.longAccumulator("bert real tokens");
-    paddedTokens = sc.longAccumulator("bert padded tokens");
+    counts = new Counts();
+    sc.register(counts, "bert encode counts");
     tfrecordDropped = new DroppedRecords();
     sc.register(tfrecordDropped, "bert tfrecord dropped records");
     phases = sc.collectionAccumulator("bert encode phases");
@@ -76,22 +44,49 @@ final class JobCounters implements EncodeCounts.Sink {
 
   @Override
   public void add(EncodeCounts c) {
-    rows.add(c.rows());
-    encoded.add(c.encoded());
-    nullText.add(c.nullText());
-    blankText.add(c.blankText());
-    noWordPieces.add(c.noWordPieces());
-    duplicates.add(c.duplicates());
-    reused.add(c.reused());
-    windows.add(c.windows());
-    mostWindows.add(c.mostWindows());
-    truncated.add(c.truncated());
-    realTokens.add(c.realTokens());
-    paddedTokens.add(c.paddedTokens());
+    counts.add(c);
   }
 
   @Override
   public void add(EncodePhase phase) {
     phases.add(phase);
+  }
+
+  /** The tasks' {@link EncodeCounts}, merged as each count says. */
+  static final class Counts extends AccumulatorV2<EncodeCounts, EncodeCounts> {
+    private static final long serialVersionUID = 1L;
+    private EncodeCounts value = new EncodeCounts();
+
+    @Override
+    public boolean isZero() {
+      return value.isZero();
+    }
+
+    @Override
+    public Counts copy() {
+      Counts copy = new Counts();
+      copy.value = value.copy();
+      return copy;
+    }
+
+    @Override
+    public void reset() {
+      value = new EncodeCounts();
+    }
+
+    @Override
+    public void add(EncodeCounts counts) {
+      value.add(counts);
+    }
+
+    @Override
+    public void merge(AccumulatorV2<EncodeCounts, EncodeCounts> other) {
+      value.add(other.value());
+    }
+
+    @Override
+    public EncodeCounts value() {
+      return value;
+    }
   }
 }

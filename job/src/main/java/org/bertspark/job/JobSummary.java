@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
@@ -17,10 +18,13 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.catalyst.util.QuotingUtils;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
+import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.LongText;
 import org.bertspark.encoder.ResolvedOptions;
+import org.bertspark.spark.EncodeCounts;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.bertspark.spark.EncodePhase;
 
 /**
@@ -30,14 +34,10 @@ import org.bertspark.spark.EncodePhase;
  * @param schema the output's columns
  * @param corruptRecords rows kept with a malformed JSON or CSV record (--read_option mode=PERMISSIVE): null fields,
  *     the record's text in the corrupt-record column (in the JSON for JSON and CSV input only)
- * @param nullText rows with a null vector because their text was null
- * @param blankText rows with a null vector because their text was empty or whitespace
- * @param noWordPieces rows with a null vector because their text had no word piece (only control characters, say)
- * @param duplicates rows whose vector was taken from an earlier row of their task with the same input (text, pair or
- *     words): counted in {@code encoded}, but not run through the model again
- * @param windows sequences encoded for the rows with a vector: their windows with long_text chunks or mean
- * @param mostWindows the most windows of one row
- * @param reused rows whose vector was copied from the earlier output of --reuse, not encoded (not in {@code encoded})
+ * @param counts what encoding did to the rows ({@link EncodeCounts}): duplicates are counted in {@code encoded} but
+ *     were not run through the model again; reused rows were copied from the earlier output of --reuse (not in
+ *     {@code encoded}); windows are the sequences encoded for the rows with a vector (their windows with long_text
+ *     chunks or mean)
  * @param fingerprint what the vectors depend on ({@link org.bertspark.encoder.ModelFingerprint}): --reuse of this
  *     output needs the same
  * @param reuseReason why --reuse's earlier output was not used; null when it was, or without --reuse
@@ -57,21 +57,10 @@ public record JobSummary(
     List<String> input,
     String output,
     StructType schema,
-    long inputRows,
     long corruptRecords,
-    long encoded,
-    long duplicates,
-    long reused,
+    EncodeCounts counts,
     String fingerprint,
     String reuseReason,
-    long nullText,
-    long blankText,
-    long noWordPieces,
-    long truncated,
-    long windows,
-    long mostWindows,
-    long realTokens,
-    long paddedTokens,
     double wallSeconds,
     Map<String, String> options,
     Map<String, String> optionSources,
@@ -108,19 +97,22 @@ public record JobSummary(
         : resolved.options().toBuilder().modelDir(job.encoder().modelDir())
             .tunedModelDir(job.encoder().tunedModelDir()).build();
     options.putAll(encoder.toMap());
-    return new JobSummary(job.input(), job.output(), schema, c.rows.value(), c.corruptRecords.value(),
-        c.encoded.value(), c.duplicates.value(), c.reused.value(), fingerprint,
-        reuse == null ? null : reuse.reason(), c.nullText.value(), c.blankText.value(), c.noWordPieces.value(),
-        c.truncated.value(), c.windows.value(), c.mostWindows.value(), c.realTokens.value(), c.paddedTokens.value(),
-        wallSeconds, options, resolved == null ? Map.of() : resolved.sourcesByName(), c.tfrecordDropped.value(),
+    return new JobSummary(job.input(), job.output(), schema, c.corruptRecords.value(), c.counts.value().copy(),
+        fingerprint, reuse == null ? null : reuse.reason(), wallSeconds, options,
+        resolved == null ? Map.of() : resolved.sourcesByName(), c.tfrecordDropped.value(),
         EncodePhase.seconds(c.phases.value()), EncodePhase.longestWaitSeconds(c.phases.value()),
         c.phases.value().size(), EncodePhase.mostThreads(c.phases.value()),
         EncodePhase.int8LowestCosine(c.phases.value()));
   }
 
-  /** Rows with a null vector, for any reason. */
-  public long nullVectors() {
-    return nullText + blankText + noWordPieces;
+  /** One of the {@link EncodeCounts}. */
+  public long count(Count count) {
+    return counts.get(count);
+  }
+
+  /** Rows read. */
+  public long inputRows() {
+    return counts.get(Count.ROWS);
   }
 
   /**
@@ -129,12 +121,12 @@ public record JobSummary(
    * writing together, so writing is inside it).
    */
   public double encodeRowsPerSecond() {
-    return encodeSeconds > 0 ? inputRows / encodeSeconds : 0;
+    return encodeSeconds > 0 ? inputRows() / encodeSeconds : 0;
   }
 
   /** Rows per second over the wall time, Spark's start-up and model loading included. */
   public double rowsPerSecond() {
-    return wallSeconds > 0 ? inputRows / wallSeconds : 0;
+    return wallSeconds > 0 ? inputRows() / wallSeconds : 0;
   }
 
   /**
@@ -154,7 +146,7 @@ public record JobSummary(
     m.put("output", output);
     m.put("output_schema", ddl(schema));
     m.put("spark_version", org.apache.spark.package$.MODULE$.SPARK_VERSION()); // this driver's: 3.5 or 4 build
-    m.put("input_rows", inputRows);
+    m.put("input_rows", inputRows());
     if (DataFormat.JSON.sparkName().equals(options.get("input_format"))
         || DataFormat.CSV.sparkName().equals(options.get("input_format"))) {
       m.put("corrupt_records", corruptRecords);
@@ -162,9 +154,9 @@ public record JobSummary(
     if (DataFormat.TFRECORD.sparkName().equals(options.get("input_format"))) {
       m.put("tfrecord_dropped_records", tfrecordDropped);
     }
-    m.put("encoded", encoded);
-    m.put("duplicates", duplicates);
-    m.put("reused", reused);
+    m.put(Count.ENCODED.key(), count(Count.ENCODED));
+    m.put(Count.DUPLICATES.key(), count(Count.DUPLICATES));
+    m.put(Count.REUSED.key(), count(Count.REUSED));
     m.put("fingerprint", fingerprint);
     if (!options.get("reuse").isEmpty()) {
       Map<String, Object> reuse = new LinkedHashMap<>();
@@ -175,29 +167,31 @@ public record JobSummary(
       }
       m.put("reuse", reuse);
     }
-    m.put("null", nullVectors());
+    m.put("null", counts.nullVectors());
     Map<String, Long> reasons = new LinkedHashMap<>();
-    reasons.put("null_text", nullText);
-    reasons.put("blank_text", blankText);
-    reasons.put("no_word_pieces", noWordPieces);
+    for (Embedding.NullReason reason : Embedding.NullReason.values()) {
+      reasons.put(reason.name().toLowerCase(Locale.ROOT), counts.nullVectors(reason));
+    }
     m.put("null_reasons", reasons);
-    m.put("truncated", truncated);
+    m.put(Count.TRUNCATED.key(), count(Count.TRUNCATED));
     if (!LongText.TRUNCATE.name().equals(options.get(EncoderOption.LONG_TEXT.key()))) {
-      m.put("documents", inputRows);
-      m.put("windows", windows);
+      long windows = count(Count.WINDOWS);
+      long documents = count(Count.ENCODED) + count(Count.REUSED);
+      m.put("documents", inputRows());
+      m.put(Count.WINDOWS.key(), windows);
       Map<String, Object> perDocument = new LinkedHashMap<>();
-      perDocument.put("mean", encoded + reused > 0 ? Math.round(1000.0 * windows / (encoded + reused)) / 1000.0 : 0);
-      perDocument.put("max", mostWindows);
+      perDocument.put("mean", documents > 0 ? Math.round(1000.0 * windows / documents) / 1000.0 : 0);
+      perDocument.put("max", count(Count.MOST_WINDOWS));
       m.put("windows_per_document", perDocument);
     }
-    m.put("real_tokens", realTokens);
-    m.put("padded_tokens", paddedTokens);
+    m.put(Count.REAL_TOKENS.key(), count(Count.REAL_TOKENS));
+    m.put(Count.PADDED_TOKENS.key(), count(Count.PADDED_TOKENS));
     m.put("wall_seconds", Math.round(wallSeconds * 1000) / 1000.0);
     m.put("rows_per_second", Math.round(rowsPerSecond() * 10) / 10.0);
     m.put("model_load_seconds", Math.round(modelLoadSeconds * 1000) / 1000.0);
     m.put("encode_seconds", Math.round(encodeSeconds * 1000) / 1000.0);
     m.put("encode_rows_per_second", Math.round(encodeRowsPerSecond() * 10) / 10.0);
-    m.put("encode_tokens_per_second", Math.round(encodeSeconds > 0 ? realTokens / encodeSeconds : 0));
+    m.put("encode_tokens_per_second", Math.round(encodeSeconds > 0 ? count(Count.REAL_TOKENS) / encodeSeconds : 0));
     m.put("tasks", tasks);
     m.put("threads_per_task", threadsPerTask);
     m.put("int8", Boolean.parseBoolean(options.get(EncoderOption.INT8.key())));

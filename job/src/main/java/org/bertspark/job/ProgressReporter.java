@@ -12,7 +12,7 @@ import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import org.apache.spark.util.LongAccumulator;
+import org.bertspark.spark.EncodeCounts;
 import scala.collection.JavaConverters;
 
 /**
@@ -24,7 +24,7 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
   static final int PERIOD_SECONDS = 10;
 
   private final SparkContext sc;
-  private final LongAccumulator rows;
+  private final JobCounters.Counts counts;
   private final PrintStream out;
   private final long startNanos = System.nanoTime();
   /** Rows and time at the last line printed (the timer's one thread alone touches them). */
@@ -40,21 +40,21 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     return t;
   });
 
-  private ProgressReporter(SparkContext sc, LongAccumulator rows, PrintStream out) {
+  private ProgressReporter(SparkContext sc, JobCounters.Counts counts, PrintStream out) {
     this.sc = sc;
-    this.rows = rows;
+    this.counts = counts;
     this.out = out;
   }
 
-  static ProgressReporter start(SparkContext sc, LongAccumulator rows, PrintStream out) {
-    ProgressReporter p = new ProgressReporter(sc, rows, out);
+  static ProgressReporter start(SparkContext sc, JobCounters.Counts counts, PrintStream out) {
+    ProgressReporter p = new ProgressReporter(sc, counts, out);
     sc.addSparkListener(p);
     p.timer.scheduleAtFixedRate(p::report, PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
     return p;
   }
 
   long rowsSoFar() {
-    return rows.value() + running.values().stream().mapToLong(Long::longValue).sum();
+    return counts.value().get(EncodeCounts.Count.ROWS) + running.values().stream().mapToLong(Long::longValue).sum();
   }
 
   private void report() {
@@ -80,8 +80,8 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     for (var task : JavaConverters.seqAsJavaList(update.accumUpdates())) { // a Seq of Scala 2.12's or 2.13's
       for (AccumulableInfo info : JavaConverters.seqAsJavaList(task._4())) {
         long taskId = (Long) task._1();
-        if (info.id() == rows.id() && info.update().isDefined() && !ended.contains(taskId)) {
-          running.put(taskId, ((Number) info.update().get()).longValue());
+        if (info.id() == counts.id() && info.update().isDefined() && !ended.contains(taskId)) {
+          running.put(taskId, ((EncodeCounts) info.update().get()).get(EncodeCounts.Count.ROWS));
         }
       }
     }

@@ -11,11 +11,13 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -26,6 +28,7 @@ import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOption;
 import org.bertspark.encoder.LongText;
 import org.bertspark.spark.EncodedRows;
+import org.bertspark.spark.InputColumn;
 
 /**
  * An earlier output of this job whose vectors a run copies instead of encoding them again (--reuse): a row whose text
@@ -169,51 +172,42 @@ final class ReusedOutput {
   }
 
   /** A row's reused encoding from the {@link #VECTOR} (and {@link #TOKENS}) columns; null when it has none. */
-  static final class Known implements EncodedRows.Known<Row> {
+  static final class Known implements EncodedRows.Known {
     private static final long serialVersionUID = 1L;
     private final int vector;
     private final int tokens;
+    /** The vector column's type: Spark ML's vector, array&lt;float&gt;, or one such array per token. */
+    private final DataType type;
 
     Known(StructType input) {
       this.vector = input.fieldIndex(VECTOR);
+      this.type = input.fields()[vector].dataType();
       this.tokens = List.of(input.fieldNames()).contains(TOKENS) ? input.fieldIndex(TOKENS) : -1;
     }
 
     @Override
-    public Embedding of(Row row) {
+    public Embedding of(InternalRow row) {
       if (row.isNullAt(vector)) {
         return null;
       }
-      List<String> pieces = tokens < 0 || row.isNullAt(tokens) ? List.of() : row.getList(tokens);
-      Object value = row.get(vector);
-      if (value instanceof Vector v) {
-        return new Embedding(floats(v.toArray()), null, pieces, false, 0);
+      List<String> pieces = tokens < 0 || row.isNullAt(tokens) ? List.of() : InputColumn.words(row.getArray(tokens));
+      if (type instanceof VectorUDT udt) {
+        double[] values = udt.deserialize(row.getStruct(vector, udt.sqlType().size())).toArray();
+        float[] floats = new float[values.length];
+        for (int i = 0; i < floats.length; i++) {
+          floats[i] = (float) values[i];
+        }
+        return new Embedding(floats, null, pieces, false, 0);
       }
-      List<?> list = row.getList(vector);
-      if (!list.isEmpty() && list.get(0) instanceof scala.collection.Seq<?>) {
-        float[][] perToken = new float[list.size()][];
+      ArrayData array = row.getArray(vector);
+      if (((ArrayType) type).elementType() instanceof ArrayType) {
+        float[][] perToken = new float[array.numElements()][];
         for (int t = 0; t < perToken.length; t++) {
-          perToken[t] = floats(scala.collection.JavaConverters.seqAsJavaList((scala.collection.Seq<?>) list.get(t)));
+          perToken[t] = array.getArray(t).toFloatArray();
         }
         return new Embedding(null, perToken, pieces, false, 0);
       }
-      return new Embedding(floats(list), null, pieces, false, 0);
-    }
-
-    private static float[] floats(List<?> values) {
-      float[] out = new float[values.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = ((Number) values.get(i)).floatValue();
-      }
-      return out;
-    }
-
-    private static float[] floats(double[] values) {
-      float[] out = new float[values.length];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = (float) values[i];
-      }
-      return out;
+      return new Embedding(array.toFloatArray(), null, pieces, false, 0);
     }
   }
 }

@@ -8,6 +8,7 @@ import java.util.function.UnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderCache;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.udf.BertFunctions;
 
 /**
@@ -36,10 +37,10 @@ public final class JobBenchmark {
       double encoderRate;
       try (EncoderCache.Lease lease = EncoderCache.acquire(options.encoder(), 1)) {
         BertEncoder encoder = lease.encoder();
-        encoder.encode(texts.subList(0, Math.min(texts.size(), options.encoder().maxBatchSize())));
+        encoder.encode(Inputs.texts(texts.subList(0, Math.min(texts.size(), options.encoder().maxBatchSize()))));
         long start = System.nanoTime();
         for (int i = 0; i < texts.size(); i += options.encoder().maxBatchSize()) {
-          encoder.encode(texts.subList(i, Math.min(texts.size(), i + options.encoder().maxBatchSize())));
+          encoder.encode(Inputs.texts(texts.subList(i, Math.min(texts.size(), i + options.encoder().maxBatchSize()))));
         }
         encoderRate = texts.size() / seconds(start);
       }

@@ -14,6 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.bertspark.udf.testing.LocalCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,7 @@ class JobClusterTest {
       assertEquals(ROWS, written.count());
       assertEquals(ROWS, written.select("id").distinct().count());
       assertEquals(ROWS, written.where("embedding IS NOT NULL").count());
-      assertEquals(ROWS, summary.encoded());
+      assertEquals(ROWS, summary.count(Count.ENCODED));
 
       Map<String, Integer> loads = new HashMap<>();
       for (String line : probeExecutors(spark)) {

@@ -17,7 +17,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,18 +76,18 @@ class JobDuplicatesTest {
     long distinctPieces = 0;
     try (BertEncoder encoder = BertEncoder.open(options.encoder())) {
       for (int i = 0; i < DISTINCT; i++) {
-        Embedding e = encoder.encode(texts.subList(i, i + 1)).get(0);
+        Embedding e = encoder.encode(Inputs.texts(texts.subList(i, i + 1))).get(0);
         expected.put(texts.get(i), e.vector());
         distinctPieces += e.tokens().size();
       }
     }
     // the word pieces the model ran (_SUMMARY.json's real_tokens): each distinct text's, once per task
-    assertEquals(distinctPieces * PARTITIONS, summary.realTokens(), "word pieces the model ran");
-    assertEquals(ROWS, summary.encoded());
-    assertEquals(ROWS - (long) DISTINCT * PARTITIONS, summary.duplicates());
+    assertEquals(distinctPieces * PARTITIONS, summary.count(Count.REAL_TOKENS), "word pieces the model ran");
+    assertEquals(ROWS, summary.count(Count.ENCODED));
+    assertEquals(ROWS - (long) DISTINCT * PARTITIONS, summary.count(Count.DUPLICATES));
     JsonNode json = new ObjectMapper().readTree(Path.of(out, JobSummary.FILE_NAME).toFile());
-    assertEquals(summary.duplicates(), json.path("duplicates").asLong());
-    assertEquals(summary.realTokens(), json.path("real_tokens").asLong());
+    assertEquals(summary.count(Count.DUPLICATES), json.path("duplicates").asLong());
+    assertEquals(summary.count(Count.REAL_TOKENS), json.path("real_tokens").asLong());
 
     List<Row> written = spark.read().parquet(out).collectAsList();
     assertEquals(ROWS, written.size());

@@ -41,14 +41,20 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.Embeddings;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.testing.Work;
+import org.bertspark.spark.EncodeCounts;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.bertspark.spark.EncoderSource;
 import org.bertspark.udf.BertFunctions;
 import org.junit.jupiter.api.AfterAll;
@@ -131,8 +137,8 @@ class JobEndToEndTest {
   private static List<Embedding> reference(EncoderOptions options, List<Row> rows, boolean pairs) {
     try (BertEncoder encoder = BertEncoder.open(options)) {
       return pairs
-          ? encoder.encodePairs(texts(rows), rows.stream().map(r -> r.getString(2)).toList())
-          : encoder.encode(texts(rows));
+          ? encoder.encode(Inputs.pairs(texts(rows), rows.stream().map(r -> r.getString(2)).toList()))
+          : encoder.encode(Inputs.texts(texts(rows)));
     }
   }
 
@@ -193,12 +199,13 @@ class JobEndToEndTest {
     }
     assertTrue(truncated > 0, "the long row must be truncated");
     assertEquals(input.size(), summary.inputRows());
-    assertEquals(BAD_ROWS, summary.nullVectors());
-    assertEquals(input.size() - BAD_ROWS, summary.encoded());
-    assertEquals(truncated, summary.truncated());
-    assertEquals(realTokens, summary.realTokens());
-    assertTrue(summary.paddedTokens() >= realTokens && summary.paddedTokens() <= summary.encoded() * 25,
-        "padded tokens " + summary.paddedTokens());
+    assertEquals(BAD_ROWS, summary.counts().nullVectors());
+    assertEquals(input.size() - BAD_ROWS, summary.count(Count.ENCODED));
+    assertEquals(truncated, summary.count(Count.TRUNCATED));
+    assertEquals(realTokens, summary.count(Count.REAL_TOKENS));
+    assertTrue(summary.count(Count.PADDED_TOKENS) >= realTokens
+        && summary.count(Count.PADDED_TOKENS) <= summary.count(Count.ENCODED) * 25,
+        "padded tokens " + summary.count(Count.PADDED_TOKENS));
 
     JsonNode json = JSON.readTree(Path.of(out, "_SUMMARY.json").toFile());
     assertEquals(input.size(), json.get("input_rows").asLong());
@@ -230,7 +237,7 @@ class JobEndToEndTest {
         summary.encodeSeconds() + " s encoding in " + summary.wallSeconds() + " s");
     JsonNode json = JSON.readTree(Path.of(out, "_SUMMARY.json").toFile());
     assertTrue(json.get("encode_rows_per_second").asDouble() > json.get("rows_per_second").asDouble(), json::toString);
-    assertEquals(Math.round(summary.realTokens() / summary.encodeSeconds()),
+    assertEquals(Math.round(summary.count(Count.REAL_TOKENS) / summary.encodeSeconds()),
         json.get("encode_tokens_per_second").asLong(), 1);
     assertTrue(json.get("model_load_seconds").isNumber() && json.get("encode_seconds").isNumber());
   }
@@ -268,10 +275,11 @@ class JobEndToEndTest {
       Work work = Work.NONE;
       for (int i = 0; i < input.size(); i += 4) {
         List<Row> chunk = input.subList(i, Math.min(input.size(), i + 4));
-        work = work.plus(Work.of(encoder.encodePairs(texts(chunk), chunk.stream().map(r -> r.getString(2)).toList())));
+        work = work.plus(Work.of(encoder.encode(Inputs.pairs(texts(chunk),
+            chunk.stream().map(r -> r.getString(2)).toList()))));
       }
-      assertEquals(work.paddedTokens(), summary.paddedTokens());
-      assertEquals(work.realTokens(), summary.realTokens());
+      assertEquals(work.paddedTokens(), summary.count(Count.PADDED_TOKENS));
+      assertEquals(work.realTokens(), summary.count(Count.REAL_TOKENS));
     }
   }
 
@@ -322,13 +330,13 @@ class JobEndToEndTest {
 
   @Test
   void progressCountsRowsOfRunningTasks() throws Exception {
-    LongAccumulator rows = spark.sparkContext().longAccumulator("progress-test");
+    JobCounters.Counts rows = JobCounters.register(spark.sparkContext()).counts;
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
     try (ProgressReporter progress = ProgressReporter.start(spark.sparkContext(), rows,
         new PrintStream(lines, true, StandardCharsets.UTF_8))) {
       CompletableFuture<Void> job = CompletableFuture.runAsync(() -> spark.range(0, 1, 1, 1).foreachPartition(
           (ForeachPartitionFunction<Long>) ids -> {
-            rows.add(7);
+            rows.add(rows(7));
             TASK_STARTED.countDown(); // local mode: the task runs in this JVM
             Thread.sleep(6000);
           }));
@@ -341,18 +349,26 @@ class JobEndToEndTest {
       assertTrue(!job.isDone(), "counted while the task still runs");
       job.get();
     }
-    assertEquals(7, rows.value());
+    assertEquals(7, rows.value().get(Count.ROWS));
+  }
+
+  /** The counts of {@code n} rows of null text. */
+  private static EncodeCounts rows(int n) {
+    Embedding.NullReason[] reasons = new Embedding.NullReason[n];
+    Arrays.fill(reasons, Embedding.NullReason.NULL_TEXT);
+    return EncodeCounts.of(Embeddings.of(new Embedding[n], reasons),
+        Embeddings.of(new Embedding[0], new Embedding.NullReason[0]), 0);
   }
 
   /** Listener events arrive in posting order: a heartbeat taken before a task's end can be delivered after it. */
   @Test
   void progressNeverCountsAFinishedTaskAgain() {
-    LongAccumulator rows = spark.sparkContext().longAccumulator("progress-late-heartbeat");
+    JobCounters.Counts rows = JobCounters.register(spark.sparkContext()).counts;
     try (ProgressReporter progress = ProgressReporter.start(spark.sparkContext(), rows,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
       progress.onExecutorMetricsUpdate(heartbeat(rows, 99L, 5));
       assertEquals(5, progress.rowsSoFar(), "the running task's rows");
-      rows.add(5); // the task's result: its accumulator update lands with its end event
+      rows.add(rows(5)); // the task's result: its accumulator update lands with its end event
       progress.onTaskEnd(new SparkListenerTaskEnd(0, 0, "ResultTask", Success$.MODULE$,
           new TaskInfo(99L, 0, 0, 0L, "driver", "localhost", TaskLocality.PROCESS_LOCAL(), false), null, null));
       assertEquals(5, progress.rowsSoFar());
@@ -363,7 +379,8 @@ class JobEndToEndTest {
 
   /** Raw Scala lists: the event's Seq type is Scala 2.12's in Spark 3.5 and 2.13's in Spark 4; a List is both. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static SparkListenerExecutorMetricsUpdate heartbeat(LongAccumulator acc, long taskId, long value) {
+  private static SparkListenerExecutorMetricsUpdate heartbeat(JobCounters.Counts acc, long taskId, int rows) {
+    EncodeCounts value = rows(rows);
     AccumulableInfo info = new AccumulableInfo(acc.id(), Option.apply(acc.name().get()), Option.apply(value),
         Option.apply(value), false, false, Option.empty());
     Tuple4 task = new Tuple4<>(taskId, 0, 0, JavaConverters.asScalaBuffer(List.of(info)).toList());
@@ -379,19 +396,19 @@ class JobEndToEndTest {
     PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job, EncoderSource.of(spark, job.encoder()),
         JobCounters.register(spark.sparkContext()), "no fingerprint");
     AtomicInteger pulled = new AtomicInteger();
-    Iterator<Row> endless = new Iterator<>() {
+    Iterator<InternalRow> endless = new Iterator<>() {
       @Override
       public boolean hasNext() {
         return true;
       }
 
       @Override
-      public Row next() {
+      public InternalRow next() {
         long i = pulled.getAndIncrement();
-        return RowFactory.create(i, "sentence number " + i, null, 0.0);
+        return new GenericInternalRow(new Object[] {i, UTF8String.fromString("sentence number " + i), null, 0.0});
       }
     };
-    Iterator<Row> out = encoder.call(endless);
+    Iterator<InternalRow> out = encoder.call(endless);
     for (long i = 0; i < 12; i++) {
       assertEquals(i, out.next().getLong(0));
       assertTrue(pulled.get() <= (i / 5 + 1) * 5, "read ahead at most one chunk: " + pulled.get());
@@ -432,7 +449,7 @@ class JobEndToEndTest {
         assertVector(e.tokenVectors()[t], actual, "row " + i + " token " + t);
       }
     }
-    assertEquals(BAD_ROWS, summary.nullVectors());
+    assertEquals(BAD_ROWS, summary.counts().nullVectors());
   }
 
   @Test
@@ -570,7 +587,7 @@ class JobEndToEndTest {
     List<Row> rows = spark.read().parquet(out).collectAsList();
     assertEquals(List.of("text", "embedding"), Arrays.asList(spark.read().parquet(out).columns()));
     assertEquals(3, rows.size());
-    assertEquals(1, summary.nullVectors());
+    assertEquals(1, summary.counts().nullVectors());
     assertNotNull(rows.stream().filter(r -> "the third line".equals(r.getString(0))).findFirst().orElseThrow()
         .getList(1));
   }

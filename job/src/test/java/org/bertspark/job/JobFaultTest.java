@@ -19,6 +19,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.bertspark.udf.testing.LocalCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,7 +85,7 @@ class JobFaultTest {
     JobSummary summary = BertEmbeddingJob.run(spark, JobOptions.parse("--input", input, "--input_format", "csv", "--output", out,
         "--model_dir", model, "--max_batch_size", "16"));
     assertEquals(ROWS, summary.inputRows(), "each row counted once, retried or not");
-    assertEquals(ROWS, summary.encoded());
+    assertEquals(ROWS, summary.count(Count.ENCODED));
     return out;
   }
 

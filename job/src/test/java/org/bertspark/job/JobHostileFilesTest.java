@@ -16,6 +16,7 @@ import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,7 +182,7 @@ class JobHostileFilesTest {
     String out = tmp.resolve("out-void-tfrecord").toString();
     JobSummary s = BertEmbeddingJob.run(spark, JobOptions.parse("--input", in, "--input_format", "tfrecord",
         "--schema", "id bigint, text string, tags array<string>", "--output", out, "--model_dir", model.toString()));
-    assertEquals(6, s.encoded());
+    assertEquals(6, s.count(Count.ENCODED));
     assertEquals(6, spark.read().parquet(out).where("size(tags) = 0").count());
   }
 
@@ -234,7 +235,7 @@ class JobHostileFilesTest {
         "--output", out, "--read_option", "mode=PERMISSIVE", "--model_dir", model.toString()));
     assertEquals(5, s.inputRows());
     assertEquals(1, s.corruptRecords());
-    assertEquals(4, s.encoded());
+    assertEquals(4, s.count(Count.ENCODED));
     assertEquals(1, spark.read().parquet(out).where("_corrupt_record IS NOT NULL AND text IS NULL").count());
     assertTrue(s.toJson().contains("\"corrupt_records\" : 1"), s.toJson());
 

@@ -21,7 +21,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,8 +133,8 @@ class JobHostileTextTest {
         out, "--model_dir", model));
     assertEquals(4, spark.read().parquet(out).count());
     assertEquals(4, summary.inputRows());
-    assertEquals(2, summary.encoded());
-    assertEquals(2, summary.noWordPieces());
+    assertEquals(2, summary.count(Count.ENCODED));
+    assertEquals(2, summary.counts().nullVectors(Embedding.NullReason.NO_WORD_PIECES));
   }
 
   /** Runs the job on {@code in} and checks each row against {@code expected} and the summary against both. */

@@ -13,6 +13,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +64,7 @@ class JobInt8Test {
         .selectExpr("text").as(Encoders.STRING()).collectAsList();
     try (BertEncoder encoder = BertEncoder.open(EncoderOptions.parse("model_dir=" + model + ",int8=true",
         EncoderOptions.defaults()))) {
-      encoder.encode(first);
+      encoder.encode(Inputs.texts(first));
       assertEquals(encoder.int8Check().getAsDouble(), lowest, 1e-5, int8.toString());
     }
     assertTrue(lowest > 0.9 && lowest <= 1, int8.toString());

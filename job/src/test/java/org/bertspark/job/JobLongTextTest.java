@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.bertspark.udf.BertExtensions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,12 +141,12 @@ class JobLongTextTest {
       }
     }
     assertTrue(most > 2, "some documents need several windows");
-    assertEquals(windows, chunks.windows());
+    assertEquals(windows, chunks.count(Count.WINDOWS));
     JsonNode json = new ObjectMapper().readTree(Path.of(chunksOut, JobSummary.FILE_NAME).toFile());
     assertEquals(docs.size(), json.path("documents").asLong());
     assertEquals(windows, json.path("windows").asLong());
     assertEquals(most, json.path("windows_per_document").path("max").asInt());
-    assertEquals(Math.round(1000.0 * windows / chunks.encoded()) / 1000.0,
+    assertEquals(Math.round(1000.0 * windows / chunks.count(Count.ENCODED)) / 1000.0,
         json.path("windows_per_document").path("mean").asDouble(), 1e-9);
 
     for (Row r : spark.read().parquet(meanOut).collectAsList()) {

@@ -20,9 +20,11 @@ import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pre-tokenized input (bert-as-service's is_tokenized): an array&lt;string&gt; --text_col is a list of words, each
- * split into word pieces but never at spaces or punctuation, exactly as {@link BertEncoder#encodeWords}.
+ * split into word pieces but never at spaces or punctuation, exactly as {@link BertEncoder#encode} encodes words.
  */
 class JobPreTokenizedTest {
   private static final StructType SCHEMA = new StructType()
@@ -123,7 +125,7 @@ class JobPreTokenizedTest {
     Map<Integer, Row> rows = read("out-words");
     List<Embedding> expected;
     try (BertEncoder encoder = BertEncoder.open(options())) {
-      expected = encoder.encodeWords(words);
+      expected = encoder.encode(Inputs.words(words));
     }
     WordPieceTokenizer tokenizer = new WordPieceTokenizer(Vocabulary.load(Path.of(model, "vocab.txt")), true);
     for (int i = 0; i < words.size(); i++) {
@@ -146,10 +148,10 @@ class JobPreTokenizedTest {
 
     // Null and empty arrays, or arrays without a word, follow the null-vector rules and are counted.
     assertEquals(words.size(), summary.inputRows());
-    assertEquals(NULL_VECTORS.size(), summary.inputRows() - summary.encoded());
-    assertEquals(1, summary.nullText());
-    assertEquals(2, summary.blankText());
-    assertEquals(1, summary.noWordPieces());
+    assertEquals(NULL_VECTORS.size(), summary.inputRows() - summary.count(Count.ENCODED));
+    assertEquals(1, summary.counts().nullVectors(Embedding.NullReason.NULL_TEXT));
+    assertEquals(2, summary.counts().nullVectors(Embedding.NullReason.BLANK_TEXT));
+    assertEquals(1, summary.counts().nullVectors(Embedding.NullReason.NO_WORD_PIECES));
   }
 
   @Test
@@ -176,7 +178,7 @@ class JobPreTokenizedTest {
       second.add(i % 2 == 0 ? List.of("a", "second", "sentence") : null);
     }
     try (BertEncoder encoder = BertEncoder.open(options())) {
-      List<Embedding> expected = encoder.encodeWordPairs(words, second);
+      List<Embedding> expected = encoder.encode(Inputs.wordPairs(words, second));
       for (int i = 0; i < words.size(); i++) {
         Row row = rows.get(i);
         if (expected.get(i) == null) {

@@ -22,7 +22,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,7 +106,7 @@ class JobReuseTest {
     String in = write(rows, "in");
     String first = tmp.resolve("first").toString();
     JobSummary one = run(in, first);
-    assertEquals(0, one.reused());
+    assertEquals(0, one.count(Count.REUSED));
     String fingerprint = summaryJson(first).path("fingerprint").asText();
     assertEquals(64, fingerprint.length());
     assertEquals(fingerprint, spark.read().parquet(first).schema().apply("embedding").metadata()
@@ -112,9 +114,9 @@ class JobReuseTest {
 
     String again = tmp.resolve("again").toString();
     JobSummary two = run(in, again, "--reuse", first);
-    assertEquals(0, two.encoded(), "nothing encoded the second time");
-    assertEquals(one.encoded(), two.reused());
-    assertEquals(one.nullVectors(), two.nullVectors());
+    assertEquals(0, two.count(Count.ENCODED), "nothing encoded the second time");
+    assertEquals(one.count(Count.ENCODED), two.count(Count.REUSED));
+    assertEquals(one.counts().nullVectors(), two.counts().nullVectors());
     Map<Long, float[]> before = vectors(first);
     Map<Long, float[]> after = vectors(again);
     assertEquals(before.keySet(), after.keySet());
@@ -137,13 +139,13 @@ class JobReuseTest {
     Collections.shuffle(changed, random);
     String third = tmp.resolve("third").toString();
     JobSummary three = run(write(changed, "in-changed"), third, "--reuse", first);
-    assertEquals(fresh.size(), three.encoded(), "only the new texts are encoded");
+    assertEquals(fresh.size(), three.count(Count.ENCODED), "only the new texts are encoded");
     Map<Long, float[]> got = vectors(third);
     try (BertEncoder encoder = BertEncoder.open(JobOptions.parse("--input", in, "--output", third, "--model_dir",
         model).encoder())) {
       for (Map.Entry<Long, float[]> e : got.entrySet()) {
         if (e.getKey() >= 5000) {
-          float[] want = encoder.encode(List.of(fresh.get((int) (e.getKey() - 5000)))).get(0).vector();
+          float[] want = encoder.encode(Inputs.texts(List.of(fresh.get((int) (e.getKey() - 5000))))).get(0).vector();
           for (int j = 0; j < want.length; j++) {
             assertEquals(want[j], e.getValue()[j], 1e-5f * Math.max(1, Math.abs(want[j])));
           }
@@ -175,15 +177,15 @@ class JobReuseTest {
         args.addAll(List.of("--model_dir", model));
       }
       JobSummary summary = BertEmbeddingJob.run(spark, JobOptions.parse(args.toArray(new String[0])));
-      assertEquals(0, summary.reused(), String.join(" ", change));
-      assertEquals(rows.size(), summary.encoded());
+      assertEquals(0, summary.count(Count.REUSED), String.join(" ", change));
+      assertEquals(rows.size(), summary.count(Count.ENCODED));
       JsonNode reuse = summaryJson(out).path("reuse");
       assertFalse(reuse.path("used").asBoolean());
       assertTrue(reuse.path("reason").asText().contains("another model or options"), reuse.toString());
     }
     String none = tmp.resolve("no-summary").toString();
     JobSummary summary = run(in, tmp.resolve("none-out").toString(), "--reuse", none);
-    assertEquals(rows.size(), summary.encoded());
+    assertEquals(rows.size(), summary.count(Count.ENCODED));
     assertTrue(summary.reuseReason().contains(JobSummary.FILE_NAME), summary.reuseReason());
   }
 

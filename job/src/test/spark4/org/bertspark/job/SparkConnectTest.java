@@ -16,6 +16,7 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts.Count;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,8 +106,8 @@ class SparkConnectTest {
         assertVector(expected.getList(1), actual.getList(1), "row " + e.getKey());
       }
     }
-    assertEquals(summary.nullVectors(), nulls);
-    assertTrue(summary.encoded() > 0);
+    assertEquals(summary.counts().nullVectors(), nulls);
+    assertTrue(summary.count(Count.ENCODED) > 0);
   }
 
   private static Map<Long, Row> byId(List<Row> rows) {

@@ -2,20 +2,19 @@ package org.bertspark.spark;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.util.TaskCompletionListener;
 import org.bertspark.encoder.BertEncoder;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.Embeddings;
+import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.device.SessionConfig;
+import org.bertspark.encoder.tokenizer.Input;
 
 /**
  * A partition's rows with their encodings, for the job and for SQL alike: rows stream through in chunks of
@@ -26,84 +25,49 @@ import org.bertspark.encoder.device.SessionConfig;
  * for an iterator left unfinished), and the cache keeps as many models open as the task's distinct option sets: no
  * chunk ever reloads a model.
  *
- * @param <T> input rows
+ * The job and SQL read the same Catalyst rows ({@link InternalRow}): no row is converted to an external one.
+ *
  * @param <R> output rows
  */
-public final class EncodedRows<T, R> implements java.util.Iterator<R> {
-
-  /** A row's text; null for none. */
-  public interface Text<T> extends Serializable {
-    String of(T row);
-  }
-
-  /** A row's pre-tokenized words (bert-as-service's is_tokenized); null for none. */
-  public interface Words<T> extends Serializable {
-    List<String> of(T row);
-  }
-
-  /** What a call encodes of a chunk of rows, with the encoder it is lent. */
-  public interface Input<T> extends Serializable {
-    Embeddings encode(BertEncoder encoder, List<T> rows);
-  }
+public final class EncodedRows<R> implements java.util.Iterator<R> {
 
   /**
-   * What of a row a call encodes, as a value with equals and hashCode (null allowed): rows with equal keys have equal
-   * encodings, so a task encodes each key once while it remembers it ({@link RecentEncodings}).
+   * What of a row a call encodes: a value ({@link Input}), so that a task encodes equal inputs once while it remembers
+   * them ({@link RecentEncodings}).
    */
-  public interface Key<T> extends Serializable {
-    Object of(T row);
+  public interface RowInput extends Serializable {
+    Input of(InternalRow row);
   }
 
   /** A row's encoding known without the model (an earlier output's vector, reused), or null to encode the row. */
-  public interface Known<T> extends Serializable {
-    Embedding of(T row);
+  public interface Known extends Serializable {
+    Embedding of(InternalRow row);
   }
 
-  /**
-   * One encoding of every row: a model, what of each row it encodes, and where a row's encoding may already be known
-   * (null: nowhere).
-   */
-  public record Call<T>(EncoderSource source, Key<T> key, Input<T> input, Known<T> known) implements Serializable {
+  /** One encoding of every row: a model, what of each row it encodes, where a row's encoding may already be known. */
+  public record Call(EncoderSource source, RowInput input, Known known) implements Serializable {
+    /** The call for the row's input, known nowhere else. */
+    public Call(EncoderSource source, RowInput input) {
+      this(source, input, null);
+    }
+
     /** This call, taking a row's encoding from {@code known} where it gives one. */
-    public Call<T> withKnown(Known<T> known) {
-      return new Call<>(source, key, input, known);
+    public Call withKnown(Known known) {
+      return new Call(source, input, known);
     }
-
-    /** The row's text, or the sentence pair (first, second) where {@code second} is not null. */
-    public static <T> Call<T> texts(EncoderSource source, Text<T> first, Text<T> second) {
-      return new Call<>(source, second == null ? first::of : row -> Arrays.asList(first.of(row), second.of(row)),
-          (encoder, rows) -> second == null ? encoder.encode(column(rows, first::of))
-              : encoder.encodePairs(column(rows, first::of), column(rows, second::of)), null);
-    }
-
-    /** The row's words ({@link BertEncoder#encodeWords}), or the pair of word lists where {@code second} isn't null. */
-    public static <T> Call<T> words(EncoderSource source, Words<T> first, Words<T> second) {
-      return new Call<>(source, second == null ? first::of : row -> Arrays.asList(first.of(row), second.of(row)),
-          (encoder, rows) -> second == null ? encoder.encodeWords(column(rows, first::of))
-              : encoder.encodeWordPairs(column(rows, first::of), column(rows, second::of)), null);
-    }
-  }
-
-  private static <T, V> List<V> column(List<T> rows, Function<T, V> get) {
-    List<V> out = new ArrayList<>(rows.size());
-    for (T row : rows) {
-      out.add(get.apply(row));
-    }
-    return out;
   }
 
   /** Builds an output row from an input row and its embeddings, one per {@link Call} (null where none). */
-  public interface Output<T, R> {
-    R row(T input, Embedding[] embeddings);
+  public interface Output<R> {
+    R row(InternalRow input, Embedding[] embeddings);
   }
 
-  private final java.util.Iterator<T> input;
-  private final List<Call<T>> calls;
-  private final UnaryOperator<T> copy;
-  private final Output<T, R> output;
+  private final java.util.Iterator<InternalRow> input;
+  private final List<Call> calls;
+  private final Output<R> output;
   private final EncodeCounts.Sink counts;
   private final int chunkSize;
-  private final List<T> chunk = new ArrayList<>();
+  private final List<InternalRow> chunk = new ArrayList<>();
   private final List<Embeddings> results = new ArrayList<>();
   /** Per call, the task's recent inputs: duplicates are encoded once. */
   private final List<RecentEncodings> recent = new ArrayList<>();
@@ -122,15 +86,11 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
   private int threads;
   private double int8LowestCosine = Double.NaN;
 
-  /**
-   * @param copy a copy of an input row that outlives the iterator's next step (Spark reuses row objects)
-   * @param counts where each call's counts go, per chunk
-   */
-  public EncodedRows(java.util.Iterator<T> input, List<Call<T>> calls, UnaryOperator<T> copy, Output<T, R> output,
+  /** @param counts where each call's counts go, per chunk */
+  public EncodedRows(java.util.Iterator<InternalRow> input, List<Call> calls, Output<R> output,
       EncodeCounts.Sink counts) {
     this.input = input;
     this.calls = calls;
-    this.copy = copy;
     this.output = output;
     this.counts = counts;
     this.chunkSize = calls.stream().mapToInt(c -> c.source().options().maxBatchSize()).min().orElseThrow();
@@ -148,7 +108,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     results.clear();
     next = 0;
     while (chunk.size() < chunkSize && input.hasNext()) {
-      chunk.add(copy.apply(input.next()));
+      chunk.add(input.next().copy()); // Spark reuses row objects: a chunk outlives the iterator's next step
     }
     boolean more = input.hasNext();
     if (more && !releaseAtTaskEnd && TaskContext.get() != null) {
@@ -179,14 +139,13 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
    * take its encoding, the first row of each other key is encoded, in one encoder call (none when every key was seen).
    */
   private Embeddings encode(int c, RecentEncodings seen) {
-    Call<T> call = calls.get(c);
+    Call call = calls.get(c);
     int n = chunk.size();
     Embedding[] embeddings = new Embedding[n];
     Embedding.NullReason[] reasons = new Embedding.NullReason[n];
-    Object[] keys = new Object[n];
-    Map<Object, Integer> firstOfKey = new HashMap<>();
-    List<T> distinct = new ArrayList<>();
-    List<Object> distinctKeys = new ArrayList<>();
+    Input[] keys = new Input[n];
+    Map<Input, Integer> firstOfKey = new HashMap<>();
+    List<Input> distinct = new ArrayList<>();
     long reused = 0;
     for (int i = 0; i < n; i++) {
       embeddings[i] = call.known() == null ? null : call.known().of(chunk.get(i));
@@ -194,20 +153,19 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
         reused++;
         continue;
       }
-      keys[i] = call.key().of(chunk.get(i));
+      keys[i] = call.input().of(chunk.get(i));
       RecentEncodings.Result known = seen.get(keys[i]);
       if (known != null) {
         embeddings[i] = known.embedding();
         reasons[i] = known.reason();
       } else if (firstOfKey.putIfAbsent(keys[i], distinct.size()) == null) {
-        distinct.add(chunk.get(i));
-        distinctKeys.add(keys[i]);
+        distinct.add(keys[i]);
       }
     }
     Embeddings computed = distinct.isEmpty() ? Embeddings.of(new Embedding[0], new Embedding.NullReason[0])
         : encode(c, distinct);
     for (int i = 0; i < computed.size(); i++) {
-      seen.put(distinctKeys.get(i), new RecentEncodings.Result(computed.get(i), computed.nullReason(i)));
+      seen.put(distinct.get(i), new RecentEncodings.Result(computed.get(i), computed.nullReason(i)));
     }
     for (int i = 0; i < n; i++) {
       Integer d = embeddings[i] == null ? firstOfKey.get(keys[i]) : null;
@@ -221,8 +179,8 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     return rows;
   }
 
-  private Embeddings encode(int c, List<T> rows) {
-    Call<T> call = calls.get(c);
+  private Embeddings encode(int c, List<Input> inputs) {
+    Call call = calls.get(c);
     if (leases.get(c) == null) {
       long asked = System.nanoTime();
       leases.set(c, call.source().acquire(distinctModels));
@@ -230,7 +188,7 @@ public final class EncodedRows<T, R> implements java.util.Iterator<R> {
     }
     EncoderCache.Lease lease = leases.get(c);
     long start = System.currentTimeMillis();
-    Embeddings embeddings = call.input().encode(lease.encoder(), rows);
+    Embeddings embeddings = lease.encoder().encode(inputs);
     threads = Math.max(threads, SessionConfig.threads(lease.encoder().options()));
     lease.encoder().int8Check().ifPresent(cos -> int8LowestCosine = Double.isNaN(int8LowestCosine) ? cos
         : Math.min(int8LowestCosine, cos));

@@ -5,11 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.tokenizer.Input;
 
 /**
- * A task's recent distinct inputs with their encodings, so that an input seen again (boilerplate, titles, repeated
- * queries) is not encoded again. Bounded by an estimate of the memory its keys and vectors hold; the least recently
- * used input is dropped first.
+ * A task's recent distinct inputs ({@link Input}s: values) with their encodings, so that an input seen again
+ * (boilerplate, titles, repeated queries) is not encoded again. Bounded by an estimate of the memory its keys and
+ * vectors hold; the least recently used input is dropped first.
  */
 final class RecentEncodings {
   /**
@@ -60,6 +61,12 @@ final class RecentEncodings {
   }
 
   private static long sizeOf(Object key) {
+    if (key instanceof Input.Text t) {
+      return OVERHEAD + sizeOf(t.first()) + sizeOf(t.second());
+    }
+    if (key instanceof Input.Words w) {
+      return OVERHEAD + sizeOf(w.first()) + sizeOf(w.second());
+    }
     if (key instanceof String s) {
       return OVERHEAD + 2L * s.length();
     }

@@ -19,13 +19,13 @@ import org.bertspark.spark.{EncodeCounts, EncodePhase, EncodedRows, EncoderSourc
 case class BatchBertEncodeExec(encodes: Seq[BertEncode], resultAttrs: Seq[Attribute], child: SparkPlan)
     extends UnaryExecNode {
 
-  override lazy val metrics: Map[String, SQLMetric] = Map(
-    "numEncoded" -> SQLMetrics.createMetric(sparkContext, "number of rows encoded"),
-    "numNullVectors" -> SQLMetrics.createMetric(sparkContext, "number of null vectors"),
-    "numGraphRuns" -> SQLMetrics.createMetric(sparkContext, "number of BERT runs"),
-    "realTokens" -> SQLMetrics.createMetric(sparkContext, "word pieces encoded"),
-    "paddedTokens" -> SQLMetrics.createMetric(sparkContext, "positions computed, padding included"),
-    "encodeTime" -> SQLMetrics.createTimingMetric(sparkContext, "encode time"))
+  /** One metric per summed count ([[EncodeCounts.Count]]) and null-vector reason, and the encode time. */
+  override lazy val metrics: Map[String, SQLMetric] =
+    EncodeCounts.Count.values.filter(_.summed).map(c =>
+      MetricCounts.name(c) -> SQLMetrics.createMetric(sparkContext, c.description)).toMap ++
+    Embedding.NullReason.values.map(r =>
+      MetricCounts.name(r) -> SQLMetrics.createMetric(sparkContext, MetricCounts.name(r).replace('_', ' '))).toMap +
+    (MetricCounts.EncodeTime -> SQLMetrics.createTimingMetric(sparkContext, "encode time"))
 
   override def output: Seq[Attribute] = child.output ++ resultAttrs
 
@@ -46,15 +46,14 @@ case class BatchBertEncodeExec(encodes: Seq[BertEncode], resultAttrs: Seq[Attrib
     child.execute().mapPartitions({ rows =>
       val toOutput = UnsafeProjection.create(out, out)
       val joined = new JoinedRow
-      val output: EncodedRows.Output[InternalRow, InternalRow] = (row: InternalRow, e: Array[Embedding]) => {
+      val output: EncodedRows.Output[InternalRow] = (row: InternalRow, e: Array[Embedding]) => {
         val values = new Array[Any](e.length)
         for (i <- e.indices) {
           values(i) = columns(i).toCatalyst(e(i))
         }
         toOutput(joined(row, new GenericInternalRow(values)))
       }
-      new EncodedRows[InternalRow, InternalRow](rows.asJava, calls, (r: InternalRow) => r.copy(), output, counts)
-        .asScala
+      new EncodedRows[InternalRow](rows.asJava, calls, output, counts).asScala
     }, preservesPartitioning = true)
   }
 
@@ -64,13 +63,21 @@ case class BatchBertEncodeExec(encodes: Seq[BertEncode], resultAttrs: Seq[Attrib
 /** The counts as this node's SQL metrics, shown in the Spark UI's SQL tab. */
 private class MetricCounts(metrics: Map[String, SQLMetric]) extends EncodeCounts.Sink {
   override def add(c: EncodeCounts): Unit = {
-    metrics("numEncoded") += c.encoded
-    metrics("numNullVectors") += c.rows - c.encoded
-    metrics("numGraphRuns") += c.graphRuns
-    metrics("realTokens") += c.realTokens
-    metrics("paddedTokens") += c.paddedTokens
+    EncodeCounts.Count.values.filter(_.summed).foreach(count => metrics(MetricCounts.name(count)) += c.get(count))
+    Embedding.NullReason.values.foreach(r => metrics(MetricCounts.name(r)) += c.nullVectors(r))
   }
 
   /** A task's encoding phase, from its first encoder call to the end of its last. */
-  override def add(phase: EncodePhase): Unit = metrics("encodeTime") += phase.endMillis - phase.startMillis
+  override def add(phase: EncodePhase): Unit =
+    metrics(MetricCounts.EncodeTime) += phase.endMillis - phase.startMillis
+}
+
+private[udf] object MetricCounts {
+  val EncodeTime = "encode_time"
+
+  /** The metric's key: the count's JSON name (`real_tokens`). */
+  def name(count: EncodeCounts.Count): String = count.key
+
+  /** `null_text`, … */
+  def name(reason: Embedding.NullReason): String = reason.name.toLowerCase(java.util.Locale.ROOT)
 }

@@ -6,11 +6,12 @@ import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{Expression, GenericInternalRow, ImplicitCastInputTypes,
   UnaryExpression}
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
-import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
+import org.apache.spark.sql.catalyst.util.GenericArrayData
 import org.apache.spark.sql.types.{ArrayType, DataType, IntegerType, StructType}
 import org.apache.spark.unsafe.types.UTF8String
 import org.bertspark.encoder.{EncoderOptions, TokenizerCache}
-import org.bertspark.spark.EncoderSource
+import org.bertspark.encoder.tokenizer.Input
+import org.bertspark.spark.{EncoderSource, InputColumn}
 
 /**
  * `bert_chunks(text[, options])`: the windows long_text chunks cuts a text into, as an array of structs (index,
@@ -30,16 +31,13 @@ case class BertChunks(text: Expression, optionsText: String, options: EncoderOpt
   override def eval(row: InternalRow): Any = text.eval(row) match {
     case null => null
     case value =>
-      val words = value match {
-        case array: ArrayData => PreTokenized.words(array)
-        case _ => null
-      }
-      val string = if (words == null) value.toString else null
-      val windows = if (words != null) tokenizer.wordWindows(words) else tokenizer.windows(string)
-      new GenericArrayData(windows.asScala.map { w =>
-        val slice: Any = if (words == null) UTF8String.fromString(string.substring(w.start, w.end))
-          else new GenericArrayData(words.subList(w.start, w.end).asScala
+      val input = InputColumn.of(value, null)
+      new GenericArrayData(tokenizer.windows(input).asScala.map { w =>
+        val slice: Any = input match {
+          case text: Input.Text => UTF8String.fromString(text.first.substring(w.start, w.end))
+          case words: Input.Words => new GenericArrayData(words.first.subList(w.start, w.end).asScala
             .map(word => if (word == null) null else UTF8String.fromString(word)).toArray[Any])
+        }
         new GenericInternalRow(Array[Any](w.index, w.start, w.end, slice)): Any
       }.toArray)
   }

@@ -8,13 +8,14 @@ import org.apache.spark.sql.catalyst.expressions.{Expression, ImplicitCastInputT
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
 import org.apache.spark.sql.types.DataType
 import org.bertspark.encoder.{EncoderOptions, Embedding}
-import org.bertspark.spark.{EncodeCounts, EncodedRows, EncoderSource, VectorColumn}
+import org.bertspark.encoder.tokenizer.Input
+import org.bertspark.spark.{EncodeCounts, EncodedRows, EncoderSource, InputColumn, VectorColumn}
 
 /**
  * `bert_encode(text[, options])` and `bert_encode(text_a, text_b, options)`: the BERT vector of a text or a sentence
- * pair, from this JVM's cached encoder; array&lt;string&gt; texts are pre-tokenized words (`BertEncoder.encodeWords`,
- * bert-as-service's is_tokenized). Options are resolved once, at analysis (Spark conf defaults plus the constant
- * options string), so executors need no session conf.
+ * pair, from this JVM's cached encoder; array&lt;string&gt; texts are pre-tokenized words (bert-as-service's
+ * is_tokenized): either is one [[Input]] per row ([[InputColumn]]). Options are resolved once, at analysis (Spark
+ * conf defaults plus the constant options string), so executors need no session conf.
  *
  * [[BatchBertEncodeExec]] encodes many rows at once through [[call]]; [[eval]], one row, the same code. Never
  * foldable: a constant text (a search query) is encoded in the batched node, once per task (a task encodes equal
@@ -32,16 +33,7 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   @transient private lazy val source = EncoderSource.inTask(options, pinned.asJava)
 
   /** This call over rows bound to its input. */
-  def call(source: EncoderSource): EncodedRows.Call[InternalRow] = {
-    val second = if (texts.size == 2) Some(texts(1)) else None
-    if (PreTokenized.is(texts.head.dataType)) {
-      EncodedRows.Call.words[InternalRow](source, new ExpressionWords(texts.head),
-        second.map(new ExpressionWords(_)).orNull)
-    } else {
-      EncodedRows.Call.texts[InternalRow](source, new ExpressionText(texts.head),
-        second.map(new ExpressionText(_)).orNull)
-    }
-  }
+  def call(source: EncoderSource): EncodedRows.Call = new EncodedRows.Call(source, new ExpressionInput(texts))
 
   /** array&lt;float&gt;; with pooling NONE one vector per token, as the job gives. */
   def vectorColumn: VectorColumn = new VectorColumn(options, false)
@@ -49,9 +41,8 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   /** The fallback, one row at a time, where no batched node could take the call (see [[ExtractBertEncode]]). */
   override def eval(row: InternalRow): Any = {
     val vector = vectorColumn
-    val output: EncodedRows.Output[InternalRow, Any] = (_: InternalRow, e: Array[Embedding]) => vector.toCatalyst(e(0))
-    new EncodedRows[InternalRow, Any](Iterator.single(row).asJava, List(call(source)).asJava,
-      (r: InternalRow) => r, output, NoCounts).next()
+    val output: EncodedRows.Output[Any] = (_: InternalRow, e: Array[Embedding]) => vector.toCatalyst(e(0))
+    new EncodedRows[Any](Iterator.single(row).asJava, List(call(source)).asJava, output, NoCounts).next()
   }
 
   override def dataType: DataType = vectorColumn.dataType
@@ -62,11 +53,10 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   override def inputTypes: Seq[DataType] = texts.map(PreTokenized.inputType)
 
   override def checkInputDataTypes(): TypeCheckResult =
-    if (texts.size == 2 && PreTokenized.is(texts.head.dataType) != PreTokenized.is(texts(1).dataType)) {
-      TypeCheckResult.TypeCheckFailure(s"$prettyName: text_a is ${texts.head.dataType.simpleString} but text_b is "
-        + s"${texts(1).dataType.simpleString}: both must be strings, or both array<string> (pre-tokenized words)")
-    } else {
-      super.checkInputDataTypes()
+    Option(if (texts.size == 2) InputColumn.pairMismatch("text_a", texts.head.dataType, "text_b", texts(1).dataType)
+      else null) match {
+      case Some(mismatch) => TypeCheckResult.TypeCheckFailure(s"$prettyName: $mismatch")
+      case None => super.checkInputDataTypes()
     }
 
   override def children: Seq[Expression] = texts
@@ -86,17 +76,10 @@ case class BertEncode(texts: Seq[Expression], optionsText: String, options: Enco
   }
 }
 
-/** A text column of a row. */
-private class ExpressionText(text: Expression) extends EncodedRows.Text[InternalRow] {
-  override def of(row: InternalRow): String = {
-    val value = text.eval(row)
-    if (value == null) null else value.toString
-  }
-}
-
-/** An array-of-words column of a row. */
-private class ExpressionWords(words: Expression) extends EncodedRows.Words[InternalRow] {
-  override def of(row: InternalRow): java.util.List[String] = PreTokenized.words(words, row)
+/** A row's text, or pair of texts, as the encoder's input ([[InputColumn]]). */
+private class ExpressionInput(texts: Seq[Expression]) extends EncodedRows.RowInput {
+  override def of(row: InternalRow): Input =
+    InputColumn.of(texts.head.eval(row), if (texts.size == 2) texts(1).eval(row) else null)
 }
 
 /** Row-at-a-time evaluation counts nothing. */

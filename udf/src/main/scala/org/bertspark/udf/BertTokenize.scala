@@ -3,13 +3,13 @@ package org.bertspark.udf
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{Expression, ImplicitCastInputTypes, UnaryExpression}
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenFallback
-import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
+import org.apache.spark.sql.catalyst.util.GenericArrayData
 import org.apache.spark.sql.types.{ArrayType, DataType, StringType}
 import org.apache.spark.unsafe.types.UTF8String
 import org.bertspark.encoder.EncoderOptions
 import org.bertspark.encoder.TokenizerCache
 import org.bertspark.encoder.tokenizer.SequenceTokenizer
-import org.bertspark.spark.EncoderSource
+import org.bertspark.spark.{EncoderSource, InputColumn}
 
 /**
  * `bert_tokenize(text[, options])`: the word pieces BERT is fed for a text, [CLS] and [SEP] included
@@ -27,10 +27,7 @@ case class BertTokenize(text: Expression, optionsText: String, options: EncoderO
   override def eval(row: InternalRow): Any = text.eval(row) match {
     case null => null
     case value =>
-      val tokens = value match {
-        case words: ArrayData => tokenizer.tokenizeWords(PreTokenized.words(words))
-        case s => tokenizer.tokenize(s.toString)
-      }
+      val tokens = tokenizer.tokens(InputColumn.of(value, null))
       if (tokens == null) null
       else new GenericArrayData(tokens.toArray(Array.empty[String]).map(t => UTF8String.fromString(t): Any))
   }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
 import org.apache.spark.sql.execution.adaptive.QueryStageExec;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,8 +118,8 @@ class BatchedEncodeTest {
     Dataset<Row> query = spark.sql(sql);
     List<String> batched = answer(query);
     SparkPlan executed = query.queryExecution().executedPlan();
-    long batchedRuns = batchedMetric(executed, "numGraphRuns");
-    long rows = batchedMetric(executed, "numEncoded");
+    long batchedRuns = batchedMetric(executed, EncodeCounts.Count.GRAPH_RUNS.key());
+    long rows = batchedMetric(executed, EncodeCounts.Count.ENCODED.key());
     List<String> perRow = rowAtATime(() -> answer(spark.sql(sql)));
     assertFalse(batched.isEmpty(), sql);
     assertEquals(perRow, batched, sql);

@@ -16,10 +16,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.SparkPlan;
-import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.Reference;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -210,8 +211,7 @@ class BertEncodeTest {
     List<Row> top = search.collectAsList();
     assertEquals(2L, top.get(0).getLong(0));
     SparkPlan executed = search.queryExecution().executedPlan();
-    long rows = BatchedEncodeTest.batchedMetric(executed, "numEncoded")
-        + BatchedEncodeTest.batchedMetric(executed, "numNullVectors");
+    long rows = BatchedEncodeTest.batchedMetric(executed, EncodeCounts.Count.ROWS.key());
     assertEquals(2L * TEXTS.size(), rows, "both calls of every row, counted by the batched node's SQL metrics");
   }
 }

@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.tokenizer.Vocabulary;
 import org.bertspark.encoder.tokenizer.WordPieceTokenizer;
@@ -31,7 +32,7 @@ import scala.collection.Seq;
 
 /**
  * {@code bert_encode(array<string>)}: pre-tokenized words (bert-as-service's is_tokenized), each split into word
- * pieces but never at spaces or punctuation, exactly as {@link BertEncoder#encodeWords}.
+ * pieces but never at spaces or punctuation, exactly as {@link BertEncoder#encode} encodes words.
  */
 class BertEncodeWordsTest {
   private static final float TOLERANCE = 1e-5f;
@@ -119,8 +120,8 @@ class BertEncodeWordsTest {
     }
     WordPieceTokenizer tokenizer = new WordPieceTokenizer(Vocabulary.load(model.resolve("vocab.txt")), true);
     try (BertEncoder encoder = encoder()) {
-      List<Embedding> expected = encoder.encodeWords(WORDS);
-      List<Embedding> pairs = encoder.encodeWordPairs(WORDS, second);
+      List<Embedding> expected = encoder.encode(Inputs.words(WORDS));
+      List<Embedding> pairs = encoder.encode(Inputs.wordPairs(WORDS, second));
       for (int i = 0; i < WORDS.size(); i++) {
         Row row = rows.get(i);
         if (expected.get(i) == null) {

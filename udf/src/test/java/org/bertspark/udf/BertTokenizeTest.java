@@ -12,11 +12,13 @@ import java.util.List;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.model.BertConfig;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,7 +59,7 @@ class BertTokenizeTest {
   private static List<List<String>> expected(EncoderOptions.Builder options) {
     List<List<String>> out = new ArrayList<>();
     try (BertEncoder encoder = BertEncoder.open(options.modelDir(model.toString()).build())) {
-      encoder.encode(TEXTS).forEach(fed -> out.add(fed == null ? null : fed.tokens()));
+      encoder.encode(Inputs.texts(TEXTS)).forEach(fed -> out.add(fed == null ? null : fed.tokens()));
     }
     return out;
   }
@@ -84,7 +86,7 @@ class BertTokenizeTest {
     String options = "model_dir=" + hf + ",max_seq_len=NONE";
     SequenceTokenizer own = TokenizerCache.get(EncoderOptions.parse(options, EncoderOptions.defaults()));
     List<List<String>> expected = new ArrayList<>();
-    TEXTS.forEach(t -> expected.add(own.tokenize(t)));
+    TEXTS.forEach(t -> expected.add(own.tokens(Input.text(t))));
     assertEquals(List.of("[CLS]", "hello", ",", "world", "!", "[SEP]"), expected.get(0));
     assertEquals(expected, tokens("SELECT bert_tokenize(text, '" + options + "') FROM texts"));
   }

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.bertspark.encoder.BertEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,8 +15,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SequenceTokenizer {
   private static final Logger LOG = LoggerFactory.getLogger(SequenceTokenizer.class);
-  /** bert-as-service's separator of the two sentences of a pair in one string. */
-  private static final String PAIR_SEPARATOR = "|||";
 
   private final Tokenizer tokenizer;
   private final int maxSeqLen;
@@ -73,44 +70,16 @@ public final class SequenceTokenizer {
         + " (an uncased model): capitalized words become [UNK]. Leave cased_tokenization off for this model.");
   }
 
-  /** The word pieces fed to BERT for this text, [CLS]/[SEP] included (show_tokens); null if it has none. */
-  public List<String> tokenize(String text) {
-    InputSequence s = text == null ? null : sequence(text);
+  /** The word pieces fed to BERT for this input, [CLS]/[SEP] included (show_tokens); null if it has none. */
+  public List<String> tokens(Input input) {
+    InputSequence s = sequence(input);
     return s == null ? null : s.tokens();
   }
 
-  /** The input for a text; {@code "a ||| b"} is the pair (a, b). Null when the (first) sentence has no pieces. */
-  public InputSequence sequence(String text) {
-    int split = text.indexOf(PAIR_SEPARATOR);
-    return split < 0 ? pair(text, null)
-        : pair(text.substring(0, split), text.substring(split + PAIR_SEPARATOR.length()));
-  }
-
-  /** Null when {@code a} is null or has no tokens; a null or empty {@code b} makes a single sequence. */
-  public InputSequence pair(String a, String b) {
-    return a == null ? null : sequence(tokenizer.ids(a), b == null ? null : tokenizer.ids(b));
-  }
-
-  /** The word pieces {@link BertEncoder#encodeWords} feeds for these words, [CLS]/[SEP] included; null if none. */
-  public List<String> tokenizeWords(List<String> words) {
-    InputSequence s = words == null ? null : words(words);
-    return s == null ? null : s.tokens();
-  }
-
-  /**
-   * The input for pre-tokenized words (bert-as-service's is_tokenized); a word {@code "|||"} starts the second
-   * sentence, as in bert-as-service. Null when the (first) sentence gives no word piece.
-   */
-  public InputSequence words(List<String> words) {
-    int split = words.indexOf(PAIR_SEPARATOR);
-    return split < 0 ? wordPair(words, null)
-        : wordPair(words.subList(0, split), words.subList(split + 1, words.size()));
-  }
-
-  /** As {@link #pair}, for lists of words. */
-  public InputSequence wordPair(List<String> a, List<String> b) {
-    return a == null ? null
-        : sequence(tokenizer.wordIds(a), b == null ? null : tokenizer.wordIds(b));
+  /** The input's sequence ({@link Input} tells pairs); null when its (first) sentence has no tokens. */
+  public InputSequence sequence(Input input) {
+    int[][] ids = input.ids(tokenizer);
+    return ids == null ? null : sequence(ids[0], ids[1]);
   }
 
   /** Null when the first sentence has no tokens; a second one without tokens makes a single sequence. */
@@ -127,23 +96,18 @@ public final class SequenceTokenizer {
     // for every token (BertGraph), so its pairs need no check.
     if (typeVocabSize > 1 && tokenizer.template().maxTypeId(true) >= typeVocabSize) {
       throw new IllegalArgumentException("the model has type_vocab_size " + typeVocabSize
-          + ": it cannot encode a sentence pair (a second sentence, or text with '" + PAIR_SEPARATOR + "')");
+          + ": it cannot encode a sentence pair (a second sentence, or text with '" + Input.PAIR_SEPARATOR + "')");
     }
     return InputSequence.of(tokenizer, idsA, idsB, maxSeqLen);
   }
 
   /**
    * The windows of a long text (long_text chunks or mean): its tokens cut into windows that fit max_seq_len with the
-   * prompt, overlapping by chunk_stride ({@link Window#split}), with their character offsets into the text. A text
-   * without tokens has none. {@code |||} is plain text here: a document is one sentence.
+   * prompt, overlapping by chunk_stride ({@link Window#split}), with their offsets into the text (word indices for
+   * words). A text without tokens has none. {@code |||} is plain text here: a document is one sentence.
    */
-  public List<Window> windows(String text) {
-    return Window.split(text, tokenizer.pieces(text), room(), stride());
-  }
-
-  /** As {@link #windows(String)}, for pre-tokenized words: offsets are word indices. */
-  public List<Window> wordWindows(List<String> words) {
-    return Window.split(null, tokenizer.wordPieces(words), room(), stride());
+  public List<Window> windows(Input input) {
+    return input.windows(tokenizer, room(), stride());
   }
 
   /** The input for a window: the template's special tokens around the prompt and the window's tokens. */

@@ -1,6 +1,5 @@
 package org.bertspark.encoder.device;
 
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.Inputs;
 
 /**
  * The GPU build on a machine without a GPU or CUDA (run by {@code bench/gpu-build-check.sh}): TensorFlow's GPU native
@@ -93,7 +93,8 @@ public final class GpuBuildCheck {
   private static float[][] encode(List<String> texts) {
     try (BertEncoder encoder = BertEncoder.open(EncoderOptions.defaults())) {
       // blank texts in the sample have no vector: an empty one here
-      return encoder.encode(texts).stream().map(e -> e == null ? new float[0] : e.vector()).toArray(float[][]::new);
+      return encoder.encode(Inputs.texts(texts)).stream().map(e -> e == null ? new float[0] : e.vector())
+          .toArray(float[][]::new);
     }
   }
 

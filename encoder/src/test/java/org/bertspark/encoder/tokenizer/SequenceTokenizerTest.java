@@ -17,6 +17,7 @@ import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.PoolingStrategy;
 import org.bertspark.encoder.TokenizerCache;
 import org.bertspark.encoder.model.ModelDirectory;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,10 +52,10 @@ class SequenceTokenizerTest {
       EncoderOptions good = options(model, variant);
       List<List<String>> expected = new ArrayList<>();
       try (BertEncoder encoder = BertEncoder.open(good)) {
-        encoder.encode(TEXTS).forEach(fed -> expected.add(fed == null ? null : fed.tokens()));
+        encoder.encode(Inputs.texts(TEXTS)).forEach(fed -> expected.add(fed == null ? null : fed.tokens()));
       }
       List<List<String>> actual = new ArrayList<>();
-      TEXTS.forEach(t -> actual.add(TokenizerCache.get(good).tokenize(t)));
+      TEXTS.forEach(t -> actual.add(TokenizerCache.get(good).tokens(Input.text(t))));
       assertEquals(expected, actual, good.toString());
       assertTrue(actual.get(6).size() > 3 && actual.get(2) == null && actual.get(4) == null, actual.toString());
     }
@@ -65,11 +66,11 @@ class SequenceTokenizerTest {
     EncoderOptions options = options(broken, EncoderOptions.builder().maxSeqLen(8));
     assertThrows(RuntimeException.class, () -> BertEncoder.open(options), "the checkpoint is really broken");
     assertEquals(List.of("[CLS]", "hello", ",", "world", "!", "[SEP]"),
-        TokenizerCache.get(options).tokenize("Hello, world!"));
+        TokenizerCache.get(options).tokens(Input.text("Hello, world!")));
     assertEquals(List.of("[CLS]", "the", "cat", "[SEP]", "the", "dog", "[SEP]"),
-        TokenizerCache.get(options).tokenize("the cat ||| the dog"));
-    assertEquals(8, TokenizerCache.get(options).tokenize("the old man ".repeat(10)).size());
-    assertNull(TokenizerCache.get(options).tokenize("\u200b"));
+        TokenizerCache.get(options).tokens(Input.text("the cat ||| the dog")));
+    assertEquals(8, TokenizerCache.get(options).tokens(Input.text("the old man ".repeat(10))).size());
+    assertNull(TokenizerCache.get(options).tokens(Input.text("\u200b")));
   }
 
   @Test
@@ -87,7 +88,7 @@ class SequenceTokenizerTest {
   void aSavedModelsVocabularyIsFoundInItsAssets() {
     EncoderOptions options = options(TinyModel.writeSavedModel(tmp.resolve("saved"), 5), EncoderOptions.builder());
     assertEquals(ModelDirectory.resolve(options).vocabFile(), ModelDirectory.forTokenizer(options).vocabFile());
-    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), TokenizerCache.get(options).tokenize("The cat"));
+    assertEquals(List.of("[CLS]", "the", "cat", "[SEP]"), TokenizerCache.get(options).tokens(Input.text("The cat")));
   }
 
   @Test
