@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.Embeddings;
 import org.bertspark.encoder.EncoderOptions;
+import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.udf.testing.LocalCluster;
 import org.junit.jupiter.api.AfterEach;
@@ -287,7 +288,7 @@ class StandaloneClusterIT {
     List<String> ids = new ArrayList<>(texts.keySet());
     Embeddings expected;
     try (BertEncoder encoder = BertEncoder.open(EncoderOptions.parse(Map.of("model_dir", model)))) {
-      expected = encoder.encode(ids.stream().map(texts::get).toList());
+      expected = encoder.encode(Inputs.texts(ids.stream().map(texts::get).toList()));
     }
     for (int r = 0; r < ids.size(); r++) {
       float[] want = expected.get(r).vector();
