@@ -122,8 +122,8 @@ public final class OnnxRuntimeBenchmark {
         oursInt8 += System.nanoTime() - t0;
         for (int i = 0; i < oursFp32.size(); i++) {
           for (int row = 0; row < oursFp32.get(i).size(); row++) {
-            lowestOursInt8Cosine = Math.min(lowestOursInt8Cosine, cosine(oursFp32.get(i).get(row).vector(),
-                oursQuantized.get(i).get(row).vector()));
+            lowestOursInt8Cosine = Math.min(lowestOursInt8Cosine,
+                GoogleFidelityTest.cosine(oursFp32.get(i).get(row).vector(), oursQuantized.get(i).get(row).vector()));
           }
         }
         List<float[][]> fp32 = new ArrayList<>();
@@ -141,7 +141,8 @@ public final class OnnxRuntimeBenchmark {
           ortInt8 += System.nanoTime() - t0;
           for (int i = 0; i < fp32.size(); i++) {
             for (int row = 0; row < fp32.get(i).length; row++) {
-              lowestInt8Cosine = Math.min(lowestInt8Cosine, cosine(fp32.get(i)[row], quantized.get(i)[row]));
+              lowestInt8Cosine = Math.min(lowestInt8Cosine,
+                  GoogleFidelityTest.cosine(fp32.get(i)[row], quantized.get(i)[row]));
             }
           }
         }
@@ -188,18 +189,6 @@ public final class OnnxRuntimeBenchmark {
       }
       return in.readAllBytes();
     }
-  }
-
-  private static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 
   private static List<List<Integer>> cut(List<Integer> order, int size) {
