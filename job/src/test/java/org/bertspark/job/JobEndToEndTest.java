@@ -240,6 +240,7 @@ class JobEndToEndTest {
     assertEquals(Math.round(summary.count(Count.REAL_TOKENS) / summary.encodeSeconds()),
         json.get("encode_tokens_per_second").asLong(), 1);
     assertTrue(json.get("model_load_seconds").isNumber() && json.get("encode_seconds").isNumber());
+    assertEquals(1, json.get("model_loads").asLong(), "the one executor loaded the model once: " + json);
   }
 
   @Test
