@@ -157,6 +157,43 @@ class JobReuseTest {
     assertEquals(changed.size(), got.size());
   }
 
+  /**
+   * The earlier output larger than a broadcast, so that both sides of the join cross a shuffle: the input's plan
+   * runs once, and its corrupt records (counted as they are read) are counted once.
+   */
+  @Test
+  void aShuffledJoinReadsTheInputOnce() throws IOException {
+    Random random = new Random(16);
+    StringBuilder json = new StringBuilder();
+    for (int id = 0; id < 60; id++) {
+      json.append("{\"id\": ").append(id).append(", \"text\": \"").append(text(random)).append("\"}\n");
+      if (id % 20 == 5) {
+        json.append("{\"id\": ").append(id).append(", \"text\": \"cut\n");
+      }
+    }
+    Path in = tmp.resolve("corrupt.json");
+    java.nio.file.Files.writeString(in, json);
+    String[] permissive = {"--input_format", "json", "--read_option", "mode=PERMISSIVE"};
+    String first = tmp.resolve("shuffled-first").toString();
+    assertEquals(3, run(in.toString(), first, permissive).corruptRecords());
+    String[] threshold = {"spark.sql.autoBroadcastJoinThreshold", "spark.sql.adaptive.autoBroadcastJoinThreshold"};
+    for (String key : threshold) {
+      spark.conf().set(key, "-1");
+    }
+    try {
+      List<String> args = new ArrayList<>(List.of(permissive));
+      args.addAll(List.of("--reuse", first));
+      JobSummary again = run(in.toString(), tmp.resolve("shuffled-again").toString(), args.toArray(new String[0]));
+      assertEquals(3, again.corruptRecords());
+      assertEquals(60, again.count(Count.REUSED));
+      assertEquals(63, again.inputRows());
+    } finally {
+      for (String key : threshold) {
+        spark.conf().unset(key);
+      }
+    }
+  }
+
   @Test
   void anOutputOfAnotherModelOrOptionsIsNeverReused() throws IOException {
     Random random = new Random(8);
