@@ -22,6 +22,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.spark.EncodeCounts.Count;
@@ -155,6 +157,32 @@ class JobReuseTest {
       }
     }
     assertEquals(changed.size(), got.size());
+  }
+
+  /**
+   * Rows whose text is in the earlier output never reach an encoder, and rows without text need none: a run that
+   * encodes nothing loads no model, in any task.
+   */
+  @Test
+  void aFullyReusedRunLoadsNoModel() throws IOException {
+    Random random = new Random(15);
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 120; id++) {
+      rows.add(RowFactory.create(id, id % 40 == 3 ? null : text(random)));
+    }
+    String in = write(rows, "in-no-load");
+    String first = tmp.resolve("no-load-first").toString();
+    run(in, first);
+    EncoderCache.closeAll(); // a task that asks for the model now has to load it again
+    int loads = EncoderCache.loads();
+    JobSummary again = run(in, tmp.resolve("no-load-again").toString(), "--reuse", first);
+    assertEquals(loads, EncoderCache.loads(), "a model was loaded");
+    assertEquals(rows.size() - 3, again.count(Count.REUSED));
+    assertEquals(0, again.count(Count.ENCODED));
+    assertEquals(3, again.counts().nullVectors(Embedding.NullReason.NULL_TEXT));
+    JsonNode summary = summaryJson(tmp.resolve("no-load-again").toString());
+    assertEquals(0, summary.path("tasks").asInt(-1), "no task encoded: " + summary);
+    assertEquals(0.0, summary.path("model_load_seconds").asDouble(-1));
   }
 
   /**
