@@ -82,8 +82,9 @@ class JobReuseTest {
     Map<Long, float[]> byId = new HashMap<>();
     for (Row r : spark.read().parquet(out).collectAsList()) {
       float[] v = null;
-      if (!r.isNullAt(2)) {
-        List<Float> list = r.getList(2);
+      int vector = r.fieldIndex("embedding");
+      if (!r.isNullAt(vector)) {
+        List<Float> list = r.getList(vector);
         v = new float[list.size()];
         for (int i = 0; i < v.length; i++) {
           v[i] = list.get(i);
@@ -220,6 +221,34 @@ class JobReuseTest {
         spark.conf().unset(key);
       }
     }
+  }
+
+  /** Pairs match on both texts, a null second text (a single text) included; a pair never matches its first text. */
+  @Test
+  void pairsAreReusedByBothTexts() throws IOException {
+    Random random = new Random(23);
+    StructType pairs = SCHEMA.add("text_b", DataTypes.StringType);
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 40; id++) {
+      rows.add(RowFactory.create(id, text(random), id % 4 == 0 ? null : text(random)));
+    }
+    String in = tmp.resolve("in-pairs").toString();
+    spark.createDataFrame(rows, pairs).repartition(2).write().parquet(in);
+    String first = tmp.resolve("pairs-first").toString();
+    run(in, first, "--text_b_col", "text_b");
+    List<Row> changed = new ArrayList<>(rows);
+    changed.add(RowFactory.create(100L, rows.get(1).getString(1), null)); // the first text of a pair, alone
+    changed.add(RowFactory.create(101L, rows.get(0).getString(1), "another second text"));
+    String in2 = tmp.resolve("in-pairs-changed").toString();
+    spark.createDataFrame(changed, pairs).repartition(3).write().parquet(in2);
+    String again = tmp.resolve("pairs-again").toString();
+    JobSummary two = run(in2, again, "--text_b_col", "text_b", "--reuse", first);
+    assertEquals(rows.size(), two.count(Count.REUSED));
+    assertEquals(2, two.count(Count.ENCODED), "the two new pairs");
+    assertEquals(changed.size(), spark.read().parquet(again).count());
+    Map<Long, float[]> before = vectors(first);
+    Map<Long, float[]> after = vectors(again);
+    before.forEach((id, v) -> assertArrayEquals(v, after.get(id), "row " + id));
   }
 
   @Test
