@@ -213,8 +213,8 @@ final class BertOnnx {
         List.of(scope + BertWeights.ATTENTION_OUTPUT), CENTERED), x, scope + BertWeights.ATTENTION_NORM);
     String intermediate = activation(dense(attention, scope + BertWeights.INTERMEDIATE,
         List.of(scope + BertWeights.INTERMEDIATE), CENTERED), scope + BertWeights.INTERMEDIATE);
-    return skipLayerNorm(dense(intermediate, scope + BertWeights.OUTPUT, List.of(scope + BertWeights.OUTPUT), ABOVE_GELU_MIN),
-        attention, scope + BertWeights.OUTPUT_NORM);
+    return skipLayerNorm(dense(intermediate, scope + BertWeights.OUTPUT, List.of(scope + BertWeights.OUTPUT),
+        ABOVE_GELU_MIN), attention, scope + BertWeights.OUTPUT_NORM);
   }
 
   /** A dense layer's x · kernel [B, S, out], and its bias [out], which the op after it adds. */
@@ -252,8 +252,8 @@ final class BertOnnx {
     Quantized w = Quantized.perOutputChannel(kernel, (int) in, out, weightMax);
     String kernelName = add(OnnxProto.int8Tensor(k + "/int8", new long[] {in, out}, w.values()), k + "/int8");
     String scales = floats(k + "/scale", new long[] {out}, w.scales());
-    // x [B, S, in] ≈ step · (x_q − zero point) with one step per token row, [B, S, 1]: the row's extremes at 255 and 0
-    // or within them
+    // x [B, S, in] ≈ step · (x_q − zero point) with one step per token row, [B, S, 1]: the row's extremes at 255
+    // and 0 or within them
     String q = scope + "/quantize/";
     String max = op("ReduceMax", q + "max", List.of(x), OnnxProto.attribute("axes", new long[] {-1}),
         OnnxProto.attribute("keepdims", 1L));
@@ -271,7 +271,8 @@ final class BertOnnx {
         op("Reshape", q + "rows", List.of(x, ints(q + "rows_shape", -1, in))), steps,
         op("Expand", q + "zero_points", List.of(zero, op("Shape", q + "count", List.of(steps))))),
         OnnxProto.attribute("axis", 0L)), op("Shape", q + "shape", List.of(x))));
-    // (x_q − zero point) · w_q summed in int32 (MLAS's u8s8 kernels, VNNI), times the row's step and the column's scale
+    // (x_q − zero point) · w_q summed in int32 (MLAS's u8s8 kernels, VNNI), times the row's step and the column's
+    // scale
     return new Dense(op(MICROSOFT, "MatMulIntegerToFloat", scope + "/MatMulIntegerToFloat",
         List.of(xq, kernelName, step, scales, zero)), biasName);
   }
