@@ -185,6 +185,9 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
       long asked = System.nanoTime();
       leases.set(c, call.source().acquire(distinctModels));
       longestWait = Math.max(longestWait, System.nanoTime() - asked);
+      if (leases.get(c).loadedModel()) {
+        counts.add(EncodeCounts.modelLoad());
+      }
     }
     EncoderCache.Lease lease = leases.get(c);
     long start = System.currentTimeMillis();
