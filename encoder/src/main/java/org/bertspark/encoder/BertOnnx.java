@@ -19,13 +19,17 @@ import org.bertspark.encoder.model.DenseModule;
  * names from modeling.py's scopes), layers up to the deepest pooled one, bert-as-service's pooling (as
  * {@link Pooling}) and the model's Dense modules, ending in {@link #OUTPUT}.
  *
- * <p>With int8, every dense layer of the encoder multiplies in int8 (MatMulInteger: uint8 × int8 summed in int32,
- * MLAS's VNNI kernels): its kernel quantized here, once, with one symmetric scale per output channel (7 bits on x86
- * CPUs without VNNI); its input quantized per batch, each token's row over its own range (asymmetric uint8), the
- * row's offset added back through the kernel's column sums. Per row rather than per tensor
- * (com.microsoft's DynamicQuantizeMatMul, ONNX Runtime's quantize_dynamic): one scale for a whole batch left the
- * lowest cosine to fp32 at 0.984 on 2,000 WordNet glosses (all-MiniLM-L6-v2), per row 0.997. Embeddings, layer norm,
- * attention scores, softmax, GELU, pooling and the Dense modules stay in float.
+ * <p>With int8, every dense layer of the encoder multiplies in int8 (com.microsoft's MatMulIntegerToFloat: uint8 ×
+ * int8 summed in int32 by MLAS's VNNI kernels, scaled back to float in the same op): its kernel quantized here, once,
+ * with one symmetric scale per output channel (7 bits on x86 CPUs without VNNI); its input quantized per batch with
+ * one step per token row (QuantizeLinear along the rows) and a fixed zero point, 128 for inputs centred on 0 and 16
+ * for GELU's output. Per row rather than per tensor (DynamicQuantizeMatMul, ONNX Runtime's quantize_dynamic): one
+ * scale for a whole batch left the lowest cosine to fp32 at 0.984 on 2,000 WordNet glosses (all-MiniLM-L6-v2), per row
+ * 0.993. A zero point of each row's own (asymmetric per row) reached 0.9975, but MatMulIntegerToFloat takes one zero
+ * point, and adding each row's back is an outer product per matmul: that graph ran 0.6–0.7× langchain4j's int8.
+ * Each bias add is fused into the op after its matmul (SkipLayerNormalization, BiasGelu or FastGelu), as ONNX
+ * Runtime's optimizer does for langchain4j's graph. Embeddings, layer norm, attention scores, softmax, GELU, pooling
+ * and the Dense modules stay in float.
  *
  * <p>Shapes in the comments: B batch, S sequence length, H hidden size, N heads, D = H / N, W the pooled width.
  */
@@ -35,6 +39,7 @@ final class BertOnnx {
   static final String TOKEN_TYPE_IDS = "token_type_ids";
   static final String OUTPUT = "pooled";
   private static final int OPSET = 17; // LayerNormalization
+  private static final String MICROSOFT = "com.microsoft";
   private static final int MICROSOFT_OPSET = 1;
   /** Symmetric int8 weights: ±127, so that a negated weight is representable too. */
   private static final int INT8_MAX = 127;
@@ -44,6 +49,16 @@ final class BertOnnx {
    */
   private static final int INT7_MAX = 63;
   private static final float UINT8_MAX = 255f;
+  /**
+   * The zero point of an input centred on 0 (layer norm outputs, attention context): symmetric, the row's larger
+   * magnitude at 1 or 255.
+   */
+  private static final int CENTERED = 128;
+  /**
+   * The zero point of a GELU output, which is never below −0.17: 239 levels above 0, so that a row whose largest
+   * value is 2.5 or more keeps a step of max / 239 (asymmetric per row, at the cost of one scalar zero point).
+   */
+  private static final int ABOVE_GELU_MIN = 16;
 
   private final BertConfig config;
   private final Function<String, float[]> weights;
@@ -169,8 +184,9 @@ final class BertOnnx {
     int headSize = hidden / heads;
     String self = scope + "attention/self/";
     // query, key and value as one [H, 3H] matmul: their input is quantized once
-    String qkv = dense(x, self + "qkv", List.of(scope + BertWeights.QUERY, scope + BertWeights.KEY,
-        scope + BertWeights.VALUE));
+    Dense projected = dense(x, self + "qkv", List.of(scope + BertWeights.QUERY, scope + BertWeights.KEY,
+        scope + BertWeights.VALUE), CENTERED);
+    String qkv = op("Add", self + "qkv/BiasAdd", List.of(projected.product(), projected.bias()));
     // [B, S, 3H] → [B, S, 3, N, D] → [3, B, N, S, D]
     String split = op("Transpose", self + "qkv/Transpose", List.of(
         op("Reshape", self + "qkv/Reshape", List.of(qkv, ints(self + "qkv/shape", 0, 0, 3, heads, headSize)))),
@@ -193,21 +209,22 @@ final class BertOnnx {
         op("Transpose", self + "context/Transpose", List.of(op("MatMul", self + "MatMul_1", List.of(probs, v))),
             OnnxProto.attribute("perm", new long[] {0, 2, 1, 3})),
         ints(self + "context/shape", 0, 0, hidden)));
-    String attention = layerNorm(op("Add", scope + "attention/output/add", List.of(
-        dense(context, scope + BertWeights.ATTENTION_OUTPUT, List.of(scope + BertWeights.ATTENTION_OUTPUT)), x)),
-        scope + BertWeights.ATTENTION_NORM);
+    String attention = skipLayerNorm(dense(context, scope + BertWeights.ATTENTION_OUTPUT,
+        List.of(scope + BertWeights.ATTENTION_OUTPUT), CENTERED), x, scope + BertWeights.ATTENTION_NORM);
     String intermediate = activation(dense(attention, scope + BertWeights.INTERMEDIATE,
-        List.of(scope + BertWeights.INTERMEDIATE)), scope + BertWeights.INTERMEDIATE);
-    return layerNorm(op("Add", scope + "output/add", List.of(
-        dense(intermediate, scope + BertWeights.OUTPUT, List.of(scope + BertWeights.OUTPUT)), attention)),
-        scope + BertWeights.OUTPUT_NORM);
+        List.of(scope + BertWeights.INTERMEDIATE), CENTERED), scope + BertWeights.INTERMEDIATE);
+    return skipLayerNorm(dense(intermediate, scope + BertWeights.OUTPUT, List.of(scope + BertWeights.OUTPUT),
+        ABOVE_GELU_MIN), attention, scope + BertWeights.OUTPUT_NORM);
   }
 
+  /** A dense layer's x · kernel [B, S, out], and its bias [out], which the op after it adds. */
+  private record Dense(String product, String bias) {}
+
   /**
-   * x · kernel + bias, the kernels and biases of {@code parts} side by side ([in, Σ out]); in int8 the kernel is
-   * quantized per output channel and the whole is one DynamicQuantizeMatMul.
+   * x · kernel, the kernels and biases of {@code parts} side by side ([in, Σ out]). In int8 the kernel is quantized
+   * per output channel and x per token row with {@code zeroPoint} (see the class comment).
    */
-  private String dense(String x, String scope, List<String> parts) {
+  private Dense dense(String x, String scope, List<String> parts, int zeroPoint) {
     long in = 0;
     List<float[]> kernels = new ArrayList<>();
     List<float[]> biases = new ArrayList<>();
@@ -226,35 +243,38 @@ final class BertOnnx {
       System.arraycopy(b, 0, bias, at, b.length);
       at += b.length;
     }
-    String biasName = add(OnnxProto.floatTensor(BertWeights.bias(scope), new long[] {out}, bias),
-        BertWeights.bias(scope));
+    String biasName = floats(BertWeights.bias(scope), new long[] {out}, bias);
+    String k = BertWeights.kernel(scope);
     if (!int8) {
-      String kernelName = floats(BertWeights.kernel(scope), new long[] {in, out}, kernel);
-      return op("Add", scope + "/BiasAdd", List.of(op("MatMul", scope + "/MatMul", List.of(x, kernelName)),
-          biasName));
+      return new Dense(op("MatMul", scope + "/MatMul", List.of(x, floats(k, new long[] {in, out}, kernel))),
+          biasName);
     }
     Quantized w = Quantized.perOutputChannel(kernel, (int) in, out, weightMax);
-    String k = BertWeights.kernel(scope);
     String kernelName = add(OnnxProto.int8Tensor(k + "/int8", new long[] {in, out}, w.values()), k + "/int8");
     String scales = floats(k + "/scale", new long[] {out}, w.scales());
-    String columnSums = floats(k + "/column_sums", new long[] {out}, w.columnSums());
-    // each row (token) of x [B, S, in] to uint8 over its own range: x ≈ min + x_q · step, [B, S, 1] each
+    // x [B, S, in] ≈ step · (x_q − zero point) with one step per token row, [B, S, 1]: the row's extremes at 255
+    // and 0 or within them
     String q = scope + "/quantize/";
-    String min = op("ReduceMin", q + "min", List.of(x), OnnxProto.attribute("axes", new long[] {-1}),
-        OnnxProto.attribute("keepdims", 1L));
     String max = op("ReduceMax", q + "max", List.of(x), OnnxProto.attribute("axes", new long[] {-1}),
         OnnxProto.attribute("keepdims", 1L));
-    String step = op("Div", q + "step", List.of(op("Max", q + "range", List.of(op("Sub", q + "Sub", List.of(max,
-        min)), scalar(q + "tiny", Float.MIN_NORMAL))), scalar(q + "uint8_max", UINT8_MAX)));
-    String xq = op("Cast", q + "Cast", List.of(op("Round", q + "Round", List.of(op("Div", q + "Div", List.of(
-        op("Sub", q + "Sub_min", List.of(x, min)), step))))), OnnxProto.attribute("to", OnnxProto.UINT8));
-    // x · w ≈ step · (x_q · w_q) · scale + min · Σ_k w_q[k, ·] · scale: uint8 × int8 products summed in int32
-    String d = scope + "/dequantize/";
-    String product = op("Mul", d + "Mul_scale", List.of(op("Mul", d + "Mul_step", List.of(op("Cast", d + "Cast",
-        List.of(op("MatMulInteger", scope + "/MatMulInteger", List.of(xq, kernelName))),
-        OnnxProto.attribute("to", OnnxProto.FLOAT)), step)), scales));
-    String offset = op("Add", d + "offset", List.of(op("Mul", d + "Mul_min", List.of(min, columnSums)), biasName));
-    return op("Add", scope + "/BiasAdd", List.of(product, offset));
+    String min = op("ReduceMin", q + "min", List.of(x), OnnxProto.attribute("axes", new long[] {-1}),
+        OnnxProto.attribute("keepdims", 1L));
+    String step = op("Max", q + "step", List.of(op("Max", q + "step_max_min", List.of(
+        op("Mul", q + "step_max", List.of(max, scalar(q + "per_level_above", 1f / (UINT8_MAX - zeroPoint)))),
+        op("Mul", q + "step_min", List.of(min, scalar(q + "per_level_below", -1f / zeroPoint))))),
+        scalar(q + "tiny", Float.MIN_NORMAL)));
+    // QuantizeLinear takes one step per row of a matrix: x as [B · S, in]
+    String steps = op("Reshape", q + "steps", List.of(step, ints(q + "flat", -1)));
+    String zero = add(OnnxProto.uint8Tensor(q + "zero_point", new long[0], new byte[] {(byte) zeroPoint}),
+        q + "zero_point");
+    String xq = op("Reshape", q + "x_q", List.of(op("QuantizeLinear", q + "QuantizeLinear", List.of(
+        op("Reshape", q + "rows", List.of(x, ints(q + "rows_shape", -1, in))), steps,
+        op("Expand", q + "zero_points", List.of(zero, op("Shape", q + "count", List.of(steps))))),
+        OnnxProto.attribute("axis", 0L)), op("Shape", q + "shape", List.of(x))));
+    // (x_q − zero point) · w_q summed in int32 (MLAS's u8s8 kernels, VNNI), times the row's step and the column's
+    // scale
+    return new Dense(op(MICROSOFT, "MatMulIntegerToFloat", scope + "/MatMulIntegerToFloat",
+        List.of(xq, kernelName, step, scales, zero)), biasName);
   }
 
   /** Kernels {@code [in, out_k]} as one {@code [in, Σ out_k]}, row-major. */
@@ -274,30 +294,27 @@ final class BertOnnx {
     return joined;
   }
 
-  /** GELU as {@link BertGraph}: exact (erf) for gelu, the tanh approximation for gelu_tanh. */
-  private String activation(String x, String scope) {
-    String cdf;
-    if (config.hiddenAct().equals("gelu_tanh")) {
-      String cube = op("Mul", scope + "/gelu/cube", List.of(x, op("Mul", scope + "/gelu/square", List.of(x, x))));
-      String inner = op("Mul", scope + "/gelu/inner", List.of(scalar(scope + "/gelu/sqrt_2_over_pi",
-          (float) Math.sqrt(2 / Math.PI)), op("Add", scope + "/gelu/Add", List.of(x,
-              op("Mul", scope + "/gelu/Mul_cube", List.of(scalar(scope + "/gelu/c", 0.044715f), cube))))));
-      cdf = op("Mul", scope + "/gelu/cdf", List.of(scalar(scope + "/gelu/half", 0.5f),
-          op("Add", scope + "/gelu/Add_1", List.of(scalar(scope + "/gelu/one", 1f),
-              op("Tanh", scope + "/gelu/Tanh", List.of(inner))))));
-    } else {
-      cdf = op("Mul", scope + "/gelu/cdf", List.of(scalar(scope + "/gelu/half", 0.5f),
-          op("Add", scope + "/gelu/Add", List.of(scalar(scope + "/gelu/one", 1f),
-              op("Erf", scope + "/gelu/Erf", List.of(op("Div", scope + "/gelu/Div",
-                  List.of(x, scalar(scope + "/gelu/sqrt_2", (float) Math.sqrt(2.0))))))))));
-    }
-    return op("Mul", scope + "/gelu/Mul", List.of(x, cdf));
+  /**
+   * GELU(x + bias) as {@link BertGraph}: exact (erf) for gelu, the tanh approximation for gelu_tanh; ONNX Runtime's
+   * fused ops (com.microsoft BiasGelu, FastGelu), one pass over the widest activation.
+   */
+  private String activation(Dense x, String scope) {
+    return config.hiddenAct().equals("gelu_tanh")
+        ? op(MICROSOFT, "FastGelu", scope + "/FastGelu", List.of(x.product(), x.bias()))
+        : op(MICROSOFT, "BiasGelu", scope + "/BiasGelu", List.of(x.product(), x.bias()));
   }
 
   /** LayerNorm over the last axis with the model's epsilon. */
   private String layerNorm(String x, String scope) {
     return op("LayerNormalization", scope + "/LayerNormalization", List.of(x, weight(BertWeights.gamma(scope)),
         weight(BertWeights.beta(scope))), OnnxProto.attribute("axis", -1L),
+        OnnxProto.attribute("epsilon", config.layerNormEps()));
+  }
+
+  /** LayerNorm(x + bias + skip), the residual connection after a dense layer: com.microsoft's fused op. */
+  private String skipLayerNorm(Dense x, String skip, String scope) {
+    return op(MICROSOFT, "SkipLayerNormalization", scope + "/SkipLayerNormalization", List.of(x.product(), skip,
+        weight(BertWeights.gamma(scope)), weight(BertWeights.beta(scope)), x.bias()),
         OnnxProto.attribute("epsilon", config.layerNormEps()));
   }
 
@@ -394,11 +411,8 @@ final class BertOnnx {
     return name;
   }
 
-  /**
-   * A kernel [in, out] as int8 in ±max with one symmetric scale per output column: w ≈ values · scales[column]; and
-   * each column's Σ values · scale, what an input's offset adds to that output.
-   */
-  record Quantized(byte[] values, float[] scales, float[] columnSums) {
+  /** A kernel [in, out] as int8 in ±max with one symmetric scale per output column: w ≈ values · scales[column]. */
+  record Quantized(byte[] values, float[] scales) {
     static Quantized perOutputChannel(float[] kernel, int in, int out, int max) {
       float[] scales = new float[out];
       for (int row = 0; row < in; row++) {
@@ -410,19 +424,12 @@ final class BertOnnx {
         scales[c] = scales[c] > 0 ? scales[c] / max : 1f; // an all-zero column stays zero
       }
       byte[] values = new byte[in * out];
-      long[] sums = new long[out];
       for (int row = 0; row < in; row++) {
         for (int c = 0; c < out; c++) {
-          long q = Math.max(-max, Math.min(max, Math.round(kernel[row * out + c] / scales[c])));
-          values[row * out + c] = (byte) q;
-          sums[c] += q;
+          values[row * out + c] = (byte) Math.max(-max, Math.min(max, Math.round(kernel[row * out + c] / scales[c])));
         }
       }
-      float[] columnSums = new float[out];
-      for (int c = 0; c < out; c++) {
-        columnSums[c] = sums[c] * scales[c];
-      }
-      return new Quantized(values, scales, columnSums);
+      return new Quantized(values, scales);
     }
   }
 }

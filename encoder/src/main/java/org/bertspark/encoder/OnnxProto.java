@@ -84,6 +84,10 @@ final class OnnxProto {
     return tensor(name, dims, INT8, values);
   }
 
+  static Message uint8Tensor(String name, long[] dims, byte[] values) {
+    return tensor(name, dims, UINT8, values);
+  }
+
   /** A TensorProto with its data as raw_data (little-endian); {@code raw} is not copied, so must not change. */
   private static Message tensor(String name, long[] dims, int dataType, byte[] raw) {
     Message m = new Message();

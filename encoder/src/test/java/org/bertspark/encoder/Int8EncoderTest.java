@@ -113,6 +113,28 @@ class Int8EncoderTest {
     }
   }
 
+  /**
+   * Activations are quantized per token row with fixed zero points, so a text's int8 vector does not depend on the
+   * other texts of its batch (with one scale per batch, as DynamicQuantizeMatMul, a long text beside it would change
+   * every row's step): each English sentence encoded alone equals it encoded in one batch with all of them and the
+   * Chinese ones, up to float summation order.
+   */
+  @Test
+  void int8VectorsDoNotDependOnTheirBatch() {
+    String model = "model_dir=" + OnnxRuntimeFidelityTest.MINILM + ",max_seq_len=NONE,int8=true";
+    List<String> english = OnnxRuntimeFidelityTest.ENGLISH;
+    List<String> all = new ArrayList<>(english);
+    all.addAll(OnnxRuntimeFidelityTest.CHINESE);
+    try (BertEncoder int8 = BertEncoder.open(options(model))) {
+      List<float[]> batched = int8.encode(Inputs.texts(all)).stream().map(Embedding::vector).toList();
+      List<float[]> alone = english.stream().map(t -> int8.encode(Inputs.texts(List.of(t))).get(0).vector()).toList();
+      Cosines same = Cosines.of(alone, batched.subList(0, english.size()));
+      System.out.printf(Locale.ROOT, "int8, %d sentences alone against in one batch: lowest cosine %.7f%n",
+          english.size(), same.lowest());
+      assertTrue(same.lowest() >= 0.99999, "lowest cosine " + same.lowest() + ": " + english.get(same.at()));
+    }
+  }
+
   /** The lowest and mean cosine of paired rows, and where the lowest is. */
   private record Cosines(double lowest, double mean, int at) {
     static Cosines of(List<float[]> a, List<float[]> b) {
