@@ -150,17 +150,26 @@ public final class BertEncoder implements AutoCloseable {
     Embedding.NullReason[] reasons = new Embedding.NullReason[n];
     for (int i = 0; i < n; i++) {
       Input input = inputs.get(i);
-      String text = input == null ? null : input.text();
-      seqs[i] = text == null ? null : tokenizer.sequence(input);
-      reasons[i] = seqs[i] == null ? nullReason(text) : null;
+      seqs[i] = withoutModel(input) != null ? null : tokenizer.sequence(input);
+      reasons[i] = seqs[i] == null ? nullReason(input) : null;
     }
     int[] graphRuns = new int[1];
     return new Embeddings(encode(seqs, graphRuns), reasons, graphRuns[0]);
   }
 
-  private static Embedding.NullReason nullReason(String text) {
-    return text == null ? Embedding.NullReason.NULL_TEXT
-        : WordPieceTokenizer.isBlank(text) ? Embedding.NullReason.BLANK_TEXT : Embedding.NullReason.NO_WORD_PIECES;
+  /**
+   * Why {@code input}'s vector is null where that is known without any model: an input without text
+   * (NULL_TEXT); null otherwise, when only the tokenizer can tell. Callers skip the model for such inputs.
+   */
+  public static Embedding.NullReason withoutModel(Input input) {
+    return input == null || input.text() == null ? Embedding.NullReason.NULL_TEXT : null;
+  }
+
+  /** Why the tokenizer gave {@code input} no sequence. */
+  private static Embedding.NullReason nullReason(Input input) {
+    Embedding.NullReason known = withoutModel(input);
+    return known != null ? known : WordPieceTokenizer.isBlank(input.text()) ? Embedding.NullReason.BLANK_TEXT
+        : Embedding.NullReason.NO_WORD_PIECES;
   }
 
   /**
@@ -178,10 +187,9 @@ public final class BertEncoder implements AutoCloseable {
         throw new IllegalArgumentException("long_text " + options.longText().name().toLowerCase(java.util.Locale.ROOT)
             + " encodes single texts, not sentence pairs: use long_text truncate for pairs");
       }
-      String text = input == null ? null : input.text();
-      List<Window> w = text == null ? List.of() : tokenizer.windows(input);
+      List<Window> w = withoutModel(input) != null ? List.of() : tokenizer.windows(input);
       windows.add(w);
-      reasons[i] = w.isEmpty() ? nullReason(text) : null;
+      reasons[i] = w.isEmpty() ? nullReason(input) : null;
       w.forEach(window -> seqs.add(tokenizer.sequence(window)));
     }
     int[] graphRuns = new int[1];

@@ -16,9 +16,6 @@ import java.util.Map;
 public final class EncoderCache {
   /** Insertion order is use order: {@link #acquire} moves an entry to the end. */
   private static final Map<EncoderOptions, Entry> ENTRIES = new LinkedHashMap<>(16, 0.75f, true);
-  private static int loads;
-  private static int open;
-  private static int mostOpen;
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(EncoderCache::closeAll, "bert-encoder-cache-close"));
@@ -41,13 +38,14 @@ public final class EncoderCache {
       entry.leases++;
       closeIdle(capacity);
     }
+    Lease lease = new Lease(entry, capacity);
     try {
-      entry.load();
+      entry.load(lease);
     } catch (RuntimeException | Error e) {
       release(entry, capacity);
       throw e;
     }
-    return new Lease(entry, capacity);
+    return lease;
   }
 
   private static synchronized void release(Entry ended, int capacity) {
@@ -73,31 +71,10 @@ public final class EncoderCache {
     }
   }
 
-  /** How many models this JVM has loaded: tests check it is one per executor. */
-  public static synchronized int loads() {
-    return loads;
-  }
-
-  /** The most encoders this JVM has held open at once since the last {@link #closeAll}. */
-  public static synchronized int mostOpen() {
-    return mostOpen;
-  }
-
   /** Closes and forgets every cached encoder, leased or not: for JVM exit and tests. */
   public static synchronized void closeAll() {
     ENTRIES.values().forEach(Entry::close);
     ENTRIES.clear();
-    mostOpen = 0;
-  }
-
-  private static synchronized void opened() {
-    loads++;
-    open++;
-    mostOpen = Math.max(mostOpen, open);
-  }
-
-  private static synchronized void closed() {
-    open--;
   }
 
   /** One encoder and the leases on it. Leases are counted under the cache's lock, loading is under the entry's own. */
@@ -110,20 +87,13 @@ public final class EncoderCache {
       this.options = options;
     }
 
-    BertEncoder load() {
-      BertEncoder loaded;
-      boolean fresh = false;
-      synchronized (this) {
-        if (encoder == null) {
-          encoder = BertEncoder.open(options);
-          fresh = true;
-        }
-        loaded = encoder;
+    /** The encoder, loaded if it is not open; a load is noted on {@code by}. */
+    synchronized BertEncoder load(Lease by) {
+      if (encoder == null) {
+        encoder = BertEncoder.open(options);
+        by.loadedModel = true;
       }
-      if (fresh) {
-        opened(); // outside this entry's lock: the cache's lock is always taken first
-      }
-      return loaded;
+      return encoder;
     }
 
     synchronized boolean loaded() {
@@ -134,7 +104,6 @@ public final class EncoderCache {
       if (encoder != null) {
         encoder.close();
         encoder = null;
-        closed();
       }
     }
   }
@@ -144,6 +113,7 @@ public final class EncoderCache {
     private final Entry entry;
     private final int capacity;
     private boolean closed;
+    private boolean loadedModel;
 
     private Lease(Entry entry, int capacity) {
       this.entry = entry;
@@ -154,7 +124,12 @@ public final class EncoderCache {
       if (closed) {
         throw new IllegalStateException("lease on the encoder for " + entry.options + " was closed");
       }
-      return entry.load();
+      return entry.load(this);
+    }
+
+    /** Whether this lease loaded its model rather than finding it open (the model loads callers count). */
+    public boolean loadedModel() {
+      return loadedModel;
     }
 
     @Override

@@ -1,9 +1,11 @@
 package org.bertspark.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -34,32 +36,38 @@ class EncoderCacheTest {
     return base.toBuilder().maxBatchSize(batch).build();
   }
 
+  /** Whether a lease on {@code options} loads the model (its lease is given back at once). */
+  private static boolean loads(EncoderOptions options, int capacity) {
+    try (EncoderCache.Lease lease = EncoderCache.acquire(options, capacity)) {
+      return lease.loadedModel();
+    }
+  }
+
   @Test
   void loadsOnceForEqualOptions() {
-    int before = EncoderCache.loads();
     try (EncoderCache.Lease a = EncoderCache.acquire(variant(17), 4);
         EncoderCache.Lease b = EncoderCache.acquire(variant(17), 4)) {
       assertSame(a.encoder(), b.encoder());
+      assertTrue(a.loadedModel());
+      assertFalse(b.loadedModel(), "the second lease found the model open");
     }
-    assertEquals(before + 1, EncoderCache.loads());
   }
 
   @Test
   void closesTheLeastRecentlyUsedIdleEncoderBeyondTheCap() {
-    int before = EncoderCache.loads();
     BertEncoder first;
     try (EncoderCache.Lease a = EncoderCache.acquire(variant(1), 2)) {
       first = a.encoder();
+      assertTrue(a.loadedModel());
     }
-    EncoderCache.acquire(variant(2), 2).close();
-    EncoderCache.acquire(variant(1), 2).close(); // used again: variant 2 is now the least recent
-    EncoderCache.acquire(variant(3), 2).close();
-    assertEquals(before + 3, EncoderCache.loads());
+    assertTrue(loads(variant(2), 2));
+    assertFalse(loads(variant(1), 2)); // used again: variant 2 is now the least recent
+    assertTrue(loads(variant(3), 2));
     try (EncoderCache.Lease again = EncoderCache.acquire(variant(1), 2)) {
       assertSame(first, again.encoder(), "kept: used more recently than variant 2");
+      assertFalse(again.loadedModel());
     }
-    EncoderCache.acquire(variant(2), 2).close();
-    assertEquals(before + 4, EncoderCache.loads(), "variant 2 was closed and loads again");
+    assertTrue(loads(variant(2), 2), "variant 2 was closed and loads again");
   }
 
   @Test
@@ -73,9 +81,7 @@ class EncoderCacheTest {
       }
     }
     EncoderCache.acquire(variant(4), 1).close();
-    int loads = EncoderCache.loads();
-    EncoderCache.acquire(variant(1), 1).close();
-    assertEquals(loads + 1, EncoderCache.loads(), "closed once its lease ended and another was used");
+    assertTrue(loads(variant(1), 1), "closed once its lease ended and another was used");
   }
 
   @Test

@@ -8,9 +8,12 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.deploy.SparkHadoopUtil;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.ModelFingerprint;
@@ -81,24 +84,27 @@ public final class BertEmbeddingJob {
         options.readOptions(), rows -> partitions > 0 ? rows.repartition(partitions) : rows, counters);
     options.outputFormat().checkWritable(spark, input.schema());
     String fingerprint = fingerprint(spark, source);
-    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options, forTasks(spark, source, input), counters,
-        fingerprint);
+    // what this run writes, before any --reuse column joins the input: the earlier output must match it
+    StructType written = new PartitionEncoder(input.schema(), options, source, counters, fingerprint).outputSchema();
     ReusedOutput.Joined reused = null;
     if (options.reuse() != null) {
-      reused = ReusedOutput.join(spark, options, fingerprint, input, encoder.outputSchema(), hadoopConf);
+      reused = ReusedOutput.join(spark, options, fingerprint, input, written, hadoopConf);
       if (reused.used()) {
         input = reused.input();
-        encoder = new PartitionEncoder(input.schema(), options, forTasks(spark, source, input), counters,
-            fingerprint);
       } else {
         System.err.println("bert-spark: not reusing " + reused.path() + ": " + reused.reason()
             + "; encoding every row");
       }
     }
-    // Catalyst's rows in and out, as SQL's batched bert_encode: no row is converted to an external Row; the schema
-    // carries the vector column's metadata (the fingerprint) where the format keeps it
-    Dataset<Row> output = InternalRows.dataFrame(spark,
-        input.queryExecution().toRdd().toJavaRDD().mapPartitions(encoder).rdd(), encoder.outputSchema());
+    // The input's plan runs once, here: an adaptive plan runs its shuffles and broadcasts (--partitions, --reuse's
+    // join) as it makes its RDD, whose partitions are the tasks that encode. Catalyst's rows in and out, as SQL's
+    // batched bert_encode: no row is converted to an external Row; the schema carries the vector column's metadata
+    // (the fingerprint) where the format keeps it.
+    RDD<InternalRow> rows = input.queryExecution().toRdd();
+    PartitionEncoder encoder = new PartitionEncoder(input.schema(), options,
+        source.forTasks(spark.sparkContext(), rows.getNumPartitions()), counters, fingerprint);
+    Dataset<Row> output = InternalRows.dataFrame(spark, rows.toJavaRDD().mapPartitions(encoder).rdd(),
+        encoder.outputSchema());
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.counts, System.err)) {
       options.outputFormat().writer(output).mode(options.mode()).save(options.output());
     }
@@ -115,11 +121,6 @@ public final class BertEmbeddingJob {
   private static String fingerprint(SparkSession spark, EncoderSource source) {
     return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.of(0), 1)
         .map(ignored -> ModelFingerprint.of(source.localOptions())).first();
-  }
-
-  /** The source for the tasks that encode {@code input}: they get the cores of the task slots they leave idle. */
-  private static EncoderSource forTasks(SparkSession spark, EncoderSource source, Dataset<Row> input) {
-    return source.forTasks(spark.sparkContext(), input.rdd().getNumPartitions());
   }
 
   /**

@@ -16,6 +16,8 @@ import org.bertspark.tfrecord.DroppedRecords;
  */
 final class JobCounters implements EncodeCounts.Sink {
   private static final long serialVersionUID = 1L;
+  /** The encode counts' accumulator as the Spark UI names it. */
+  static final String COUNTS_NAME = "bert encode counts";
 
   /** Rows kept with a malformed JSON or CSV record (read PERMISSIVE). */
   final LongAccumulator corruptRecords;
@@ -32,7 +34,7 @@ final class JobCounters implements EncodeCounts.Sink {
   private JobCounters(SparkContext sc) {
     corruptRecords = sc.longAccumulator("bert corrupt records");
     counts = new Counts();
-    sc.register(counts, "bert encode counts");
+    sc.register(counts, COUNTS_NAME);
     tfrecordDropped = new DroppedRecords();
     sc.register(tfrecordDropped, "bert tfrecord dropped records");
     phases = sc.collectionAccumulator("bert encode phases");

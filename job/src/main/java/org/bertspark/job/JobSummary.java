@@ -188,6 +188,7 @@ public record JobSummary(
     m.put(Count.PADDED_TOKENS.key(), count(Count.PADDED_TOKENS));
     m.put("wall_seconds", Math.round(wallSeconds * 1000) / 1000.0);
     m.put("rows_per_second", Math.round(rowsPerSecond() * 10) / 10.0);
+    m.put(Count.MODEL_LOADS.key(), count(Count.MODEL_LOADS));
     m.put("model_load_seconds", Math.round(modelLoadSeconds * 1000) / 1000.0);
     m.put("encode_seconds", Math.round(encodeSeconds * 1000) / 1000.0);
     m.put("encode_rows_per_second", Math.round(encodeRowsPerSecond() * 10) / 10.0);

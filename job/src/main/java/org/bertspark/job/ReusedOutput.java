@@ -1,6 +1,7 @@
 package org.bertspark.job;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.struct;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,7 +44,7 @@ final class ReusedOutput {
   /** Columns the input gains from the earlier output: the vector (and word pieces) to copy, null for none. */
   static final String VECTOR = "__bert_reused_vector";
   static final String TOKENS = "__bert_reused_tokens";
-  private static final String KEY = "__bert_reused_key_";
+  private static final String KEY = "__bert_reused_key";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -119,29 +120,31 @@ final class ReusedOutput {
         return new Joined(input, path, "its vector column's metadata holds another fingerprint than its summary");
       }
     }
-    List<Column> select = new ArrayList<>();
-    Column present = col(quoted(vectorCol)).isNotNull().and(col(quoted(earlierKeys.get(0))).isNotNull());
+    // One key column on each side, compared with plain equality: the earlier side is deduplicated by that key and
+    // hash-partitioned on it once, which the join's own requirement then reuses. A pair's key is a struct of both
+    // texts (equal structs with a null second text match); null-safe equality would key the join on
+    // coalesce/isnull expressions instead, and shuffle the deduplicated vectors a second time.
+    List<Column> earlierKey = new ArrayList<>();
+    List<Column> inputKey = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      select.add(col(quoted(earlierKeys.get(i))).cast(input.schema().apply(keys.get(i)).dataType()).as(KEY + i));
+      DataType type = input.schema().apply(keys.get(i)).dataType();
+      earlierKey.add(col(quoted(earlierKeys.get(i))).cast(type).as(KEY + i));
+      inputKey.add(input.col(quoted(keys.get(i))).as(KEY + i));
     }
+    List<Column> select = new ArrayList<>();
+    select.add((keys.size() == 1 ? earlierKey.get(0) : struct(earlierKey.toArray(Column[]::new))).as(KEY));
     select.add(col(quoted(vectorCol)).cast(nullable(written.apply(job.outputCol()).dataType())).as(VECTOR));
     if (job.showTokens()) {
       select.add(col(PartitionEncoder.TOKENS_COL).as(TOKENS));
     }
-    String[] keyNames = new String[keys.size()];
-    for (int i = 0; i < keyNames.length; i++) {
-      keyNames[i] = KEY + i;
-    }
-    Dataset<Row> vectors = rows.where(present).select(select.toArray(Column[]::new)).dropDuplicates(keyNames);
-    Column on = null;
-    for (int i = 0; i < keys.size(); i++) {
-      Column same = input.col(quoted(keys.get(i))).eqNullSafe(vectors.col(KEY + i));
-      on = on == null ? same : on.and(same);
-    }
-    Dataset<Row> joined = input.join(vectors, on, "left_outer");
-    for (int i = 0; i < keys.size(); i++) {
-      joined = joined.drop(vectors.col(KEY + i));
-    }
+    Column present = col(quoted(vectorCol)).isNotNull().and(col(quoted(earlierKeys.get(0))).isNotNull());
+    // one row per key, so that the left outer join never repeats an input row; Spark broadcasts them or shuffles
+    // the input to them as its size estimates say
+    Dataset<Row> vectors = rows.where(present).select(select.toArray(Column[]::new)).repartition(col(KEY))
+        .dropDuplicates(KEY);
+    Column on = (keys.size() == 1 ? input.col(quoted(keys.get(0))) : struct(inputKey.toArray(Column[]::new)))
+        .equalTo(vectors.col(KEY));
+    Dataset<Row> joined = input.join(vectors, on, "left_outer").drop(vectors.col(KEY));
     return new Joined(joined, path, null);
   }
 

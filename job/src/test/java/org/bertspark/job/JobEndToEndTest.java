@@ -51,6 +51,7 @@ import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.Embeddings;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.testing.Inputs;
+import org.bertspark.encoder.testing.Reference;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.encoder.testing.Work;
 import org.bertspark.spark.EncodeCounts;
@@ -240,6 +241,28 @@ class JobEndToEndTest {
     assertEquals(Math.round(summary.count(Count.REAL_TOKENS) / summary.encodeSeconds()),
         json.get("encode_tokens_per_second").asLong(), 1);
     assertTrue(json.get("model_load_seconds").isNumber() && json.get("encode_seconds").isNumber());
+    assertEquals(1, json.get("model_loads").asLong(), "the one executor loaded the model once: " + json);
+  }
+
+  /**
+   * With --text_b_col, a row whose text_b is null is encoded as its text alone would be, so "a ||| b" in it is
+   * bert-as-service's pair; in a row with a text_b, "|||" is plain text.
+   */
+  @Test
+  void aNullTextBEncodesTheTextAsItWouldBeAlone() {
+    String pair = "the cat sat ||| on the mat";
+    String in = write(spark.createDataFrame(List.of(RowFactory.create(0L, pair, null, 0.0),
+        RowFactory.create(1L, pair, "a dog", 0.1)), INPUT_SCHEMA).coalesce(1), "parquet", "in-null-b");
+    String out = tmp.resolve("out-null-b").toString();
+    run("--input", in, "--output", out, "--model_dir", model, "--text_b_col", "text_b", "--show_tokens");
+
+    Map<Long, List<String>> tokens = new HashMap<>();
+    spark.read().parquet(out).collectAsList()
+        .forEach(r -> tokens.put(r.getLong(r.fieldIndex("id")), r.getList(r.fieldIndex("tokens"))));
+    assertEquals(Reference.tokenize(options(), pair), tokens.get(0L), "as the text alone");
+    assertEquals(2, Collections.frequency(tokens.get(0L), "[SEP]"), "a ||| b is a pair: " + tokens.get(0L));
+    assertEquals(Reference.encodePairs(options(), List.of(pair), List.of("a dog")).get(0).tokens(), tokens.get(1L));
+    assertEquals(3, Collections.frequency(tokens.get(1L), "|"), "with a text_b, ||| is text: " + tokens.get(1L));
   }
 
   @Test

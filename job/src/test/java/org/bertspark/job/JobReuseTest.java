@@ -22,6 +22,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bertspark.encoder.BertEncoder;
+import org.bertspark.encoder.Embedding;
+import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.testing.TinyModel;
 import org.bertspark.spark.EncodeCounts.Count;
@@ -80,8 +82,9 @@ class JobReuseTest {
     Map<Long, float[]> byId = new HashMap<>();
     for (Row r : spark.read().parquet(out).collectAsList()) {
       float[] v = null;
-      if (!r.isNullAt(2)) {
-        List<Float> list = r.getList(2);
+      int vector = r.fieldIndex("embedding");
+      if (!r.isNullAt(vector)) {
+        List<Float> list = r.getList(vector);
         v = new float[list.size()];
         for (int i = 0; i < v.length; i++) {
           v[i] = list.get(i);
@@ -155,6 +158,97 @@ class JobReuseTest {
       }
     }
     assertEquals(changed.size(), got.size());
+  }
+
+  /**
+   * Rows whose text is in the earlier output never reach an encoder, and rows without text need none: a run that
+   * encodes nothing loads no model, in any task.
+   */
+  @Test
+  void aFullyReusedRunLoadsNoModel() throws IOException {
+    Random random = new Random(15);
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 120; id++) {
+      rows.add(RowFactory.create(id, id % 40 == 3 ? null : text(random)));
+    }
+    String in = write(rows, "in-no-load");
+    String first = tmp.resolve("no-load-first").toString();
+    run(in, first);
+    EncoderCache.closeAll(); // a task that asks for the model now has to load it again
+    int loads = EncoderCache.loads();
+    JobSummary again = run(in, tmp.resolve("no-load-again").toString(), "--reuse", first);
+    assertEquals(loads, EncoderCache.loads(), "a model was loaded");
+    assertEquals(rows.size() - 3, again.count(Count.REUSED));
+    assertEquals(0, again.count(Count.ENCODED));
+    assertEquals(3, again.counts().nullVectors(Embedding.NullReason.NULL_TEXT));
+    JsonNode summary = summaryJson(tmp.resolve("no-load-again").toString());
+    assertEquals(0, summary.path("tasks").asInt(-1), "no task encoded: " + summary);
+    assertEquals(0.0, summary.path("model_load_seconds").asDouble(-1));
+  }
+
+  /**
+   * The earlier output larger than a broadcast, so that both sides of the join cross a shuffle: the input's plan
+   * runs once, and its corrupt records (counted as they are read) are counted once.
+   */
+  @Test
+  void aShuffledJoinReadsTheInputOnce() throws IOException {
+    Random random = new Random(16);
+    StringBuilder json = new StringBuilder();
+    for (int id = 0; id < 60; id++) {
+      json.append("{\"id\": ").append(id).append(", \"text\": \"").append(text(random)).append("\"}\n");
+      if (id % 20 == 5) {
+        json.append("{\"id\": ").append(id).append(", \"text\": \"cut\n");
+      }
+    }
+    Path in = tmp.resolve("corrupt.json");
+    java.nio.file.Files.writeString(in, json);
+    String[] permissive = {"--input_format", "json", "--read_option", "mode=PERMISSIVE"};
+    String first = tmp.resolve("shuffled-first").toString();
+    assertEquals(3, run(in.toString(), first, permissive).corruptRecords());
+    String[] threshold = {"spark.sql.autoBroadcastJoinThreshold", "spark.sql.adaptive.autoBroadcastJoinThreshold"};
+    for (String key : threshold) {
+      spark.conf().set(key, "-1");
+    }
+    try {
+      List<String> args = new ArrayList<>(List.of(permissive));
+      args.addAll(List.of("--reuse", first));
+      JobSummary again = run(in.toString(), tmp.resolve("shuffled-again").toString(), args.toArray(new String[0]));
+      assertEquals(3, again.corruptRecords());
+      assertEquals(60, again.count(Count.REUSED));
+      assertEquals(63, again.inputRows());
+    } finally {
+      for (String key : threshold) {
+        spark.conf().unset(key);
+      }
+    }
+  }
+
+  /** Pairs match on both texts, a null second text (a single text) included; a pair never matches its first text. */
+  @Test
+  void pairsAreReusedByBothTexts() throws IOException {
+    Random random = new Random(23);
+    StructType pairs = SCHEMA.add("text_b", DataTypes.StringType);
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 40; id++) {
+      rows.add(RowFactory.create(id, text(random), id % 4 == 0 ? null : text(random)));
+    }
+    String in = tmp.resolve("in-pairs").toString();
+    spark.createDataFrame(rows, pairs).repartition(2).write().parquet(in);
+    String first = tmp.resolve("pairs-first").toString();
+    run(in, first, "--text_b_col", "text_b");
+    List<Row> changed = new ArrayList<>(rows);
+    changed.add(RowFactory.create(100L, rows.get(1).getString(1), null)); // the first text of a pair, alone
+    changed.add(RowFactory.create(101L, rows.get(0).getString(1), "another second text"));
+    String in2 = tmp.resolve("in-pairs-changed").toString();
+    spark.createDataFrame(changed, pairs).repartition(3).write().parquet(in2);
+    String again = tmp.resolve("pairs-again").toString();
+    JobSummary two = run(in2, again, "--text_b_col", "text_b", "--reuse", first);
+    assertEquals(rows.size(), two.count(Count.REUSED));
+    assertEquals(2, two.count(Count.ENCODED), "the two new pairs");
+    assertEquals(changed.size(), spark.read().parquet(again).count());
+    Map<Long, float[]> before = vectors(first);
+    Map<Long, float[]> after = vectors(again);
+    before.forEach((id, v) -> assertArrayEquals(v, after.get(id), "row " + id));
   }
 
   @Test

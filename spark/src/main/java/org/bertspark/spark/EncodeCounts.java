@@ -34,7 +34,9 @@ public final class EncodeCounts implements Serializable {
     /** Rows whose vector was copied from an earlier output, not encoded. */
     REUSED("rows with a reused vector"),
     /** Batches BERT ran. */
-    GRAPH_RUNS("BERT runs");
+    GRAPH_RUNS("BERT runs"),
+    /** Models loaded by tasks rather than found open in their executor's cache: one per executor and model. */
+    MODEL_LOADS("models loaded");
 
     private final String description;
 
@@ -118,6 +120,13 @@ public final class EncodeCounts implements Serializable {
     EncodeCounts copy = new EncodeCounts();
     copy.add(this);
     return copy;
+  }
+
+  /** One model load. */
+  public static EncodeCounts modelLoad() {
+    EncodeCounts out = new EncodeCounts();
+    out.counts[Count.MODEL_LOADS.ordinal()] = 1;
+    return out;
   }
 
   /**

@@ -154,6 +154,10 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
         continue;
       }
       keys[i] = call.input().of(chunk.get(i));
+      reasons[i] = BertEncoder.withoutModel(keys[i]);
+      if (reasons[i] != null) {
+        continue; // a null vector whatever the model: a task of such rows and reused ones loads none
+      }
       RecentEncodings.Result known = seen.get(keys[i]);
       if (known != null) {
         embeddings[i] = known.embedding();
@@ -168,7 +172,7 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
       seen.put(distinct.get(i), new RecentEncodings.Result(computed.get(i), computed.nullReason(i)));
     }
     for (int i = 0; i < n; i++) {
-      Integer d = embeddings[i] == null ? firstOfKey.get(keys[i]) : null;
+      Integer d = embeddings[i] == null && reasons[i] == null ? firstOfKey.get(keys[i]) : null;
       if (d != null) {
         embeddings[i] = computed.get(d);
         reasons[i] = computed.nullReason(d);
@@ -185,6 +189,9 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
       long asked = System.nanoTime();
       leases.set(c, call.source().acquire(distinctModels));
       longestWait = Math.max(longestWait, System.nanoTime() - asked);
+      if (leases.get(c).loadedModel()) {
+        counts.add(EncodeCounts.modelLoad());
+      }
     }
     EncoderCache.Lease lease = leases.get(c);
     long start = System.currentTimeMillis();

@@ -60,7 +60,7 @@ public final class TFRecordFileFormat extends JavaFileFormat implements DataSour
   }
 
   @Override
-  Option<StructType> inferSchema(SparkSession session, Map<String, String> options, List<FileStatus> statuses) {
+  public Option<StructType> inferSchema(SparkSession session, Map<String, String> options, List<FileStatus> statuses) {
     TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
     if (parsed.recordType() == RecordType.BYTE_ARRAY) {
       return Option.apply(RecordConverter.BYTE_ARRAY_SCHEMA);
@@ -105,7 +105,7 @@ public final class TFRecordFileFormat extends JavaFileFormat implements DataSour
   }
 
   @Override
-  Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> buildReader(SparkSession session,
+  public Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> buildReader(SparkSession session,
       StructType dataSchema, StructType requiredSchema, Map<String, String> options, Configuration hadoopConf) {
     TFRecordOptions parsed = TFRecordOptions.from(JavaConverters.mapAsJavaMap(options));
     new RecordConverter(parsed.recordType(), dataSchema); // names a column the record type cannot hold

@@ -6,17 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.EncoderOptions;
 import org.bertspark.encoder.Embedding;
 import org.bertspark.encoder.testing.Reference;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts;
+import org.bertspark.udf.testing.AccumulatorUpdates;
 import org.bertspark.udf.testing.LocalCluster;
 import org.bertspark.udf.testing.OtherSchemeFileSystem;
 import org.junit.jupiter.api.Test;
@@ -43,6 +43,8 @@ class LocalClusterBertTest {
         "spark.bert.model_dir", model.toString(),
         "spark.bert.max_batch_size", "16"));
     try {
+      AccumulatorUpdates loads = AccumulatorUpdates.listen(spark.sparkContext(),
+          EncodeCounts.Count.MODEL_LOADS.description(), n -> (Long) n);
       BertEncodeTest.createDocs(spark, tmp, "docs", texts);
       List<Row> rows = spark.sql("SELECT id, bert_encode(text), bert_tokenize(text) FROM docs ORDER BY id")
           .collectAsList();
@@ -65,18 +67,10 @@ class LocalClusterBertTest {
         }
       }
 
-      // Each executor loaded the model once, however many tasks and batches it ran.
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      List<Integer> slices = List.of(0, 1, 2, 3, 4, 5, 6, 7);
-      Map<Long, Integer> loadsByPid = new HashMap<>();
-      for (long[] pidLoads : jsc.parallelize(slices, slices.size()).map(i -> {
-        Thread.sleep(300);
-        return new long[] {ProcessHandle.current().pid(), EncoderCache.loads()};
-      }).collect()) {
-        loadsByPid.put(pidLoads[0], (int) pidLoads[1]);
-      }
-      assertEquals(Map.of(), removeOnes(loadsByPid), "model loads per executor pid: " + loadsByPid);
-      assertEquals(LocalCluster.EXECUTORS, loadsByPid.size(), "executor pids: " + loadsByPid);
+      // Each executor loaded the model once, however many tasks and batches it ran (the SQL metric's task updates).
+      Map<String, Long> byExecutor = loads.byExecutor();
+      assertEquals(LocalCluster.EXECUTORS, byExecutor.size(), "executors that loaded a model: " + byExecutor);
+      byExecutor.forEach((executor, n) -> assertEquals(1L, n, "model loads on executor " + executor));
     } finally {
       spark.stop();
     }
@@ -120,11 +114,5 @@ class LocalClusterBertTest {
     } finally {
       spark.stop();
     }
-  }
-
-  private static Map<Long, Integer> removeOnes(Map<Long, Integer> loads) {
-    Map<Long, Integer> others = new HashMap<>(loads);
-    others.values().removeIf(n -> n == 1);
-    return others;
   }
 }

@@ -1,7 +1,6 @@
 package org.bertspark.udf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +9,9 @@ import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 import org.bertspark.encoder.EncoderCache;
 import org.bertspark.encoder.testing.TinyModel;
+import org.bertspark.spark.EncodeCounts;
 import org.bertspark.spark.EncoderSource;
+import org.bertspark.udf.testing.AccumulatorUpdates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,16 +39,17 @@ class PerCallOptionsTest {
     SparkSession spark = spark(TinyModel.writeCheckpoint(tmp.resolve("tiny"), 5));
     try {
       EncoderCache.closeAll();
-      int loadsBefore = EncoderCache.loads();
+      AccumulatorUpdates loads = modelLoads(spark);
       // one row: one task, one chunk, so each option string loads its model once
       BertEncodeTest.createDocs(spark, tmp, "docs", List.of("the cat"));
       for (int query = 0; query < 10; query++) {
-        long total = spark.sql("SELECT sum(" + String.join(" + ", calls(query * 10, 10, "")) + ") FROM docs")
-            .first().getLong(0);
-        assertEquals(10L * TinyModel.CONFIG.hiddenSize(), total);
+        assertEquals(10L * TinyModel.CONFIG.hiddenSize(), sumOfSizes(spark, "docs", calls(query * 10, 10, "")));
       }
-      assertEquals(100, EncoderCache.loads() - loadsBefore, "each option string loaded its model once");
-      assertTrue(EncoderCache.mostOpen() <= 10, "at most one query's 10 open at once, was " + EncoderCache.mostOpen());
+      assertEquals(100, loads.total(), "each option string loaded its model once");
+      // Least recently used first: had any model of query 8 stayed open beside query 9's, all of query 8's would
+      // have, and running it again would load fewer than 10. So at most one query's 10 were open at once.
+      sumOfSizes(spark, "docs", calls(80, 10, ""));
+      assertEquals(110, loads.total(), "query 8's models were all closed to make room for query 9's");
     } finally {
       spark.stop();
     }
@@ -67,14 +69,22 @@ class PerCallOptionsTest {
         texts.add("the cat " + i);
       }
       BertEncodeTest.createDocs(spark, tmp, "many", texts);
-      int loadsBefore = EncoderCache.loads();
-      long total = spark.sql("SELECT sum(" + String.join(" + ", calls(0, 5, ",max_batch_size=64")) + ") FROM many")
-          .first().getLong(0);
-      assertEquals(2560L * 5 * TinyModel.CONFIG.hiddenSize(), total);
-      assertEquals(5, EncoderCache.loads() - loadsBefore, "one load per option set");
+      AccumulatorUpdates loads = modelLoads(spark);
+      assertEquals(2560L * 5 * TinyModel.CONFIG.hiddenSize(),
+          sumOfSizes(spark, "many", calls(0, 5, ",max_batch_size=64")));
+      assertEquals(5, loads.total(), "one load per option set");
     } finally {
       spark.stop();
     }
+  }
+
+  /** The models tasks load from now on, as the batched node's SQL metric counts them. */
+  private static AccumulatorUpdates modelLoads(SparkSession spark) {
+    return AccumulatorUpdates.listen(spark.sparkContext(), EncodeCounts.Count.MODEL_LOADS.description(), n -> (Long) n);
+  }
+
+  private static long sumOfSizes(SparkSession spark, String table, List<String> calls) {
+    return spark.sql("SELECT sum(" + String.join(" + ", calls) + ") FROM " + table).first().getLong(0);
   }
 
   /** {@code count} calls with distinct options strings (each its own model). */

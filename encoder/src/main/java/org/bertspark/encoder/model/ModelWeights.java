@@ -4,42 +4,47 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * A model's weights in the file that holds them, read by {@link BertWeights}' names in Google's layout (kernels
  * {@code [in, out]}) whatever the file's own names and layout are.
  */
-public abstract class ModelWeights implements AutoCloseable {
+public final class ModelWeights implements AutoCloseable {
   /** What the file is, for messages: "checkpoint /m/bert_model.ckpt". */
   private final String source;
   /** What the file calls one weight: "variable", "tensor", "initializer". */
   private final String entry;
+  /** The shape of each tensor by the file's name. */
+  private final Map<String, long[]> shapes;
+  /** A tensor's values, row-major, by the file's name. */
+  private final Function<String, float[]> reader;
+  private final Runnable close;
+  /** The file's name for a weight. */
+  private final UnaryOperator<String> fileName;
+  /** Whether the file stores a weight transposed ({@code [out, in]}, PyTorch's Linear). */
+  private final Predicate<String> transposed;
 
-  ModelWeights(String source, String entry) {
+  ModelWeights(String source, String entry, Map<String, long[]> shapes, Function<String, float[]> reader,
+      Runnable close, UnaryOperator<String> fileName, Predicate<String> transposed) {
     this.source = source;
     this.entry = entry;
+    this.shapes = shapes;
+    this.reader = reader;
+    this.close = close;
+    this.fileName = fileName;
+    this.transposed = transposed;
   }
-
-  /** The file's name for a weight. */
-  abstract String fileName(String weight);
-
-  /** Whether the file stores this weight transposed ({@code [out, in]}, PyTorch's Linear). */
-  abstract boolean transposed(String weight);
-
-  /** The shape of a tensor by the file's name, or null when the file lacks it. */
-  abstract long[] fileShape(String fileName);
-
-  /** A tensor's values, row-major, by the file's name. */
-  abstract float[] readFile(String fileName);
 
   /** Fails with one message naming the file, the first missing or misshaped weight and both shapes. */
   final void check(BertConfig config) {
     BertWeights.shapes(config).forEach((weight, shape) -> {
-      long[] expected = transposed(weight) ? new long[] {shape[1], shape[0]} : shape;
-      long[] actual = fileShape(fileName(weight));
+      long[] expected = transposed.test(weight) ? new long[] {shape[1], shape[0]} : shape;
+      long[] actual = shapes.get(fileName.apply(weight));
       if (!Arrays.equals(expected, actual)) {
         throw new IllegalArgumentException(source + " does not match the BERT config: " + entry + " '"
-            + fileName(weight) + "' should have shape " + Arrays.toString(expected) + " but "
+            + fileName.apply(weight) + "' should have shape " + Arrays.toString(expected) + " but "
             + (actual == null ? "is missing" : "has shape " + Arrays.toString(actual)));
       }
     });
@@ -47,12 +52,12 @@ public abstract class ModelWeights implements AutoCloseable {
 
   /** A weight's values in Google's layout; call {@link #check} first. */
   public final float[] read(String weight) {
-    String name = fileName(weight);
-    float[] values = ModelFiles.guard(source + ", " + entry + " '" + name + "'", () -> readFile(name));
-    if (!transposed(weight)) {
+    String name = fileName.apply(weight);
+    float[] values = ModelFiles.guard(source + ", " + entry + " '" + name + "'", () -> reader.apply(name));
+    if (!transposed.test(weight)) {
       return values;
     }
-    long[] shape = fileShape(name);
+    long[] shape = shapes.get(name);
     int rows = (int) shape[0];
     int cols = (int) shape[1];
     float[] out = new float[values.length];
@@ -65,38 +70,15 @@ public abstract class ModelWeights implements AutoCloseable {
   }
 
   @Override
-  public abstract void close();
+  public void close() {
+    close.run();
+  }
 
   /** Google's checkpoints and TF SavedModel variables: Google's names after a prefix, Google's layout. */
   static ModelWeights checkpoint(Path prefix, String variablePrefix) {
     CheckpointReader reader = CheckpointReader.open(prefix);
-    Map<String, long[]> shapes = reader.shapes();
-    return new ModelWeights("checkpoint " + prefix, "variable") {
-      @Override
-      String fileName(String weight) {
-        return variablePrefix + weight;
-      }
-
-      @Override
-      boolean transposed(String weight) {
-        return false;
-      }
-
-      @Override
-      long[] fileShape(String fileName) {
-        return shapes.get(fileName);
-      }
-
-      @Override
-      float[] readFile(String fileName) {
-        return reader.readFloats(fileName);
-      }
-
-      @Override
-      public void close() {
-        reader.close();
-      }
-    };
+    return new ModelWeights("checkpoint " + prefix, "variable", reader.shapes(), reader::readFloats, reader::close,
+        weight -> variablePrefix + weight, weight -> false);
   }
 
   /**
@@ -112,40 +94,19 @@ public abstract class ModelWeights implements AutoCloseable {
     String words = BertWeights.huggingFaceName(BertWeights.WORD_EMBEDDINGS);
     String prefix = BertWeights.TASK_MODEL_PREFIXES.stream().filter(p -> shapes.containsKey(p + words)).findFirst()
         .orElse("");
-    return new ModelWeights(source, entry) {
-      @Override
-      String fileName(String weight) {
-        String name = prefix + BertWeights.huggingFaceName(weight);
-        String legacy = BertWeights.legacyHuggingFaceName(weight);
-        if (legacy != null && !shapes.containsKey(name) && shapes.containsKey(prefix + legacy)) {
-          return prefix + legacy;
-        }
-        if (BertWeights.isKernel(weight) && !shapes.containsKey(name)) {
-          String matMul = matMulKernels.get(BertWeights.onnxMatMulNode(weight));
-          return matMul != null ? matMul : name;
-        }
-        return name;
+    UnaryOperator<String> fileName = weight -> {
+      String name = prefix + BertWeights.huggingFaceName(weight);
+      String legacy = BertWeights.legacyHuggingFaceName(weight);
+      if (legacy != null && !shapes.containsKey(name) && shapes.containsKey(prefix + legacy)) {
+        return prefix + legacy;
       }
-
-      @Override
-      boolean transposed(String weight) {
-        return BertWeights.isKernel(weight) && fileName(weight).equals(prefix + BertWeights.huggingFaceName(weight));
+      if (BertWeights.isKernel(weight) && !shapes.containsKey(name)) {
+        String matMul = matMulKernels.get(BertWeights.onnxMatMulNode(weight));
+        return matMul != null ? matMul : name;
       }
-
-      @Override
-      long[] fileShape(String fileName) {
-        return shapes.get(fileName);
-      }
-
-      @Override
-      float[] readFile(String fileName) {
-        return reader.apply(fileName);
-      }
-
-      @Override
-      public void close() {
-        close.run();
-      }
+      return name;
     };
+    return new ModelWeights(source, entry, shapes, reader, close, fileName, weight -> BertWeights.isKernel(weight)
+        && fileName.apply(weight).equals(prefix + BertWeights.huggingFaceName(weight)));
   }
 }

@@ -1,6 +1,7 @@
 package org.bertspark.encoder.tokenizer;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What one row asks to encode, carried as it is from the Spark column to the tokenizer: a text, or pre-tokenized words
@@ -26,16 +27,9 @@ public sealed interface Input permits Input.Text, Input.Words {
 
     @Override
     public int[][] ids(Tokenizer tokenizer) {
-      if (first == null) {
-        return null;
-      }
-      int split = second == null ? first.indexOf(PAIR_SEPARATOR) : -1;
-      return split < 0 ? ids(tokenizer, first, second)
-          : ids(tokenizer, first.substring(0, split), first.substring(split + PAIR_SEPARATOR.length()));
-    }
-
-    private static int[][] ids(Tokenizer tokenizer, String a, String b) {
-      return new int[][] {tokenizer.ids(a), b == null ? null : tokenizer.ids(b)};
+      int split = first != null && second == null ? first.indexOf(PAIR_SEPARATOR) : -1;
+      return split < 0 ? Input.ids(first, second, tokenizer::ids)
+          : Input.ids(first.substring(0, split), first.substring(split + PAIR_SEPARATOR.length()), tokenizer::ids);
     }
 
     @Override
@@ -67,16 +61,9 @@ public sealed interface Input permits Input.Text, Input.Words {
 
     @Override
     public int[][] ids(Tokenizer tokenizer) {
-      if (first == null) {
-        return null;
-      }
-      int split = second == null ? first.indexOf(PAIR_SEPARATOR) : -1;
-      return split < 0 ? ids(tokenizer, first, second)
-          : ids(tokenizer, first.subList(0, split), first.subList(split + 1, first.size()));
-    }
-
-    private static int[][] ids(Tokenizer tokenizer, List<String> a, List<String> b) {
-      return new int[][] {tokenizer.wordIds(a), b == null ? null : tokenizer.wordIds(b)};
+      int split = first != null && second == null ? first.indexOf(PAIR_SEPARATOR) : -1;
+      return split < 0 ? Input.ids(first, second, tokenizer::wordIds)
+          : Input.ids(first.subList(0, split), first.subList(split + 1, first.size()), tokenizer::wordIds);
     }
 
     /** Offsets are word indices. */
@@ -107,6 +94,11 @@ public sealed interface Input permits Input.Text, Input.Words {
 
   /** The token ids of the first sentence and of the second (null for none); null without a first sentence. */
   int[][] ids(Tokenizer tokenizer);
+
+  /** The ids of sentences {@code a} and {@code b} (null for none); null without {@code a}. */
+  private static <T> int[][] ids(T a, T b, Function<T, int[]> ids) {
+    return a == null ? null : new int[][] {ids.apply(a), b == null ? null : ids.apply(b)};
+  }
 
   /**
    * The first sentence cut into windows of {@code room} tokens overlapping by {@code stride} ({@link Window#split}): a

@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Text to BERT's input sequences, exactly as the encoder feeds them: bert-as-service's {@code a ||| b} pairs, the
+ * Text to BERT's input sequences, exactly as the encoder feeds them: the sentences an {@link Input} holds, the
  * model's {@link Tokenizer} (Google's WordPiece, or the Hugging Face model's own), its special tokens and truncation
  * to max_seq_len ({@link InputSequence}). It needs the model's tokenizer files and resolved settings only: no
  * TensorFlow, no weights, so {@code bert_tokenize} stays cheap. Thread-safe.

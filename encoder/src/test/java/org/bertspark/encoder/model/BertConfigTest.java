@@ -216,30 +216,9 @@ class BertConfigTest {
 
   /** Weights that have only shapes, under Google's names. */
   private static ModelWeights weights(Map<String, long[]> shapes, String source) {
-    return new ModelWeights(source, "variable") {
-      @Override
-      String fileName(String weight) {
-        return weight;
-      }
-
-      @Override
-      boolean transposed(String weight) {
-        return false;
-      }
-
-      @Override
-      long[] fileShape(String fileName) {
-        return shapes.get(fileName);
-      }
-
-      @Override
-      float[] readFile(String fileName) {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public void close() {}
-    };
+    return new ModelWeights(source, "variable", shapes, name -> {
+      throw new UnsupportedOperationException();
+    }, () -> { }, weight -> weight, weight -> false);
   }
 
   /** Google's variable layout written out independently of {@link BertWeights#shapes}. */
