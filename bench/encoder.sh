@@ -4,6 +4,7 @@
 #   bench/encoder.sh [--count 2000] [--rounds 4] [--fixed-count 160]   ours against the loop over Google's graph
 #   bench/encoder.sh --mode growth [--count 2000] [--paragraphs 200]     rows/s against max_seq_len, glosses/paragraphs
 #   bench/encoder.sh --mode rss [--paragraphs 200]                        peak RSS against max_batch_size, a JVM each
+#   bench/encoder.sh --mode glosses [--count 2000]                       only writes the glosses (--out)
 # Other flags: --out FILE (target/bench/glosses.txt, the sample one sentence per line), --wordnet DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -63,7 +63,8 @@ final class BertGraph implements EncoderGraph {
         denseValues.put(denseKernel(i), module::kernel);
         denseValues.put(denseBias(i), module::bias);
       }
-      Variables variables = new Variables(tf, shapes);
+      Variables variables = new Variables(tf, shapes,
+          name -> denseValues.containsKey(name) ? denseValues.get(name).get() : weights.apply(name));
       inputIds = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       inputMask = tf.withName("input_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       segmentIds = tf.withName("segment_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
@@ -84,8 +85,7 @@ final class BertGraph implements EncoderGraph {
       }
       output = tf.withName("pooled").identity(y);
       started = new Session(graph, sessionConfig);
-      variables.load(started,
-          name -> denseValues.containsKey(name) ? denseValues.get(name).get() : weights.apply(name));
+      variables.load(started);
       session = started;
     } catch (RuntimeException | Error e) {
       if (started != null) {
@@ -157,6 +157,9 @@ final class BertGraph implements EncoderGraph {
     session.close();
     graph.close();
   }
+
+  /** The epsilon of oneDNN's fused layer norm ({@code _MklLayerNorm}'s attribute default), which Grappler's fusion keeps. */
+  static final double FUSED_NORM_EPSILON = 1e-3;
 
   /** The transformer itself, following modeling.py's structure and names. */
   private static final class Model {
@@ -276,39 +279,75 @@ final class BertGraph implements EncoderGraph {
       return tf.math.mul(x, cdf);
     }
 
-    /** LayerNorm over the last axis as tf.contrib.layers.layer_norm computes it, with the model's epsilon. */
-    private Operand<TFloat32> layerNorm(Operand<TFloat32> x, String scope) {
-      Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
-      Operand<TFloat32> variance = tf.math.mean(tf.math.squaredDifference(x, mean), tf.constant(-1),
-          Mean.keepDims(true));
-      Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant(config.layerNormEps()))),
-          vars.get(BertWeights.gamma(scope)));
-      return tf.math.add(tf.math.mul(x, inv), tf.math.sub(vars.get(BertWeights.beta(scope)), tf.math.mul(mean, inv)));
+    /**
+     * LayerNorm of {@code [rows, hidden]} over the hidden axis as tf.contrib.layers.layer_norm computes it, with the
+     * model's epsilon. Written as Grappler's layer norm pattern wants it (remapper's IsCommonNormPattern: gamma and
+     * beta constants, the reduction axis as rank − 1, {@code inv · mean}), so that with oneDNN it runs as one
+     * {@code _MklLayerNorm} instead of ten element-wise ops (bench/graph-profile.sh). That op keeps its own epsilon,
+     * {@value #FUSED_NORM_EPSILON}, not the graph's; layer norm being scale-free but for epsilon, x is scaled by
+     * {@code c = sqrt(FUSED_NORM_EPSILON / eps)} and normalized with epsilon {@code c² · eps}: the model's layer norm
+     * whether the fusion applies or not.
+     */
+    private Operand<TFloat32> layerNorm(Operand<TFloat32> input, String scope) {
+      double eps = config.layerNormEps();
+      double c = Math.sqrt(FUSED_NORM_EPSILON / eps);
+      Operand<TFloat32> x = tf.math.mul(input, tf.constant((float) c));
+      Operand<TInt32> hiddenAxis = tf.constant(1);
+      Operand<TFloat32> mean = tf.math.mean(x, hiddenAxis, Mean.keepDims(true));
+      Operand<TFloat32> variance = tf.math.mean(tf.math.squaredDifference(x, mean), hiddenAxis, Mean.keepDims(true));
+      Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant((float) (c * c * eps)))),
+          vars.constant(BertWeights.gamma(scope)));
+      return tf.math.add(tf.math.mul(x, inv),
+          tf.math.sub(vars.constant(BertWeights.beta(scope)), tf.math.mul(inv, mean)));
     }
   }
 
   /**
-   * Resource variables for the weights, filled once after the session starts: one placeholder feed per variable, so
-   * at most one weight matrix is copied at a time instead of the whole model living twice in the graph as constants.
+   * The weights in the graph: resource variables, filled once after the session starts, one placeholder feed per
+   * variable, so at most one weight matrix is copied at a time instead of the whole model living twice in the graph
+   * as constants; and constants for the few small vectors a Grappler fusion wants as such (layer norm's).
    */
   private static final class Variables {
     private final Ops tf;
     private final Map<String, long[]> declared;
+    private final Function<String, float[]> weights;
     private final List<String> names = new ArrayList<>();
     private final List<long[]> shapes = new ArrayList<>();
     private final List<Placeholder<TFloat32>> feeds = new ArrayList<>();
     private final List<org.tensorflow.op.Op> assigns = new ArrayList<>();
 
-    Variables(Ops tf, Map<String, long[]> declared) {
+    Variables(Ops tf, Map<String, long[]> declared, Function<String, float[]> weights) {
       this.tf = tf;
       this.declared = declared;
+      this.weights = weights;
     }
 
-    Operand<TFloat32> get(String name) {
+    /** A weight as a constant of the graph, read now. */
+    Operand<TFloat32> constant(String name) {
+      Shape shape = Shape.of(shape(name));
+      float[] values = checked(name, weights.apply(name), shape);
+      return tf.withSubScope(name.replace('/', '.')).withName("const").constant(shape,
+          DataBuffers.of(values, true, false));
+    }
+
+    private long[] shape(String name) {
       long[] shape = declared.get(name);
       if (shape == null) {
         throw new IllegalStateException(name + " is not declared in BertWeights");
       }
+      return shape;
+    }
+
+    private static float[] checked(String name, float[] values, Shape shape) {
+      if (values.length != shape.size()) {
+        throw new IllegalArgumentException("variable " + name + " has " + values.length + " values, expected shape "
+            + shape);
+      }
+      return values;
+    }
+
+    Operand<TFloat32> get(String name) {
+      long[] shape = shape(name);
       Ops scoped = tf.withSubScope(name.replace('/', '.'));
       // an empty shared_name would make every handle name the same resource
       var handle = scoped.withName("var").varHandleOp(TFloat32.class, Shape.of(shape), VarHandleOp.sharedName(name));
@@ -321,14 +360,10 @@ final class BertGraph implements EncoderGraph {
       return scoped.withName("read").readVariableOp(handle, TFloat32.class);
     }
 
-    void load(Session session, Function<String, float[]> weights) {
+    void load(Session session) {
       for (int i = 0; i < names.size(); i++) {
-        float[] values = weights.apply(names.get(i));
         Shape shape = Shape.of(shapes.get(i));
-        if (values.length != shape.size()) {
-          throw new IllegalArgumentException("variable " + names.get(i) + " has " + values.length
-              + " values, expected shape " + shape);
-        }
+        float[] values = checked(names.get(i), weights.apply(names.get(i)), shape);
         try (TFloat32 t = TFloat32.tensorOf(shape, DataBuffers.of(values, true, false))) {
           session.runner().feed(feeds.get(i), t).addTarget(assigns.get(i)).run().close();
         }

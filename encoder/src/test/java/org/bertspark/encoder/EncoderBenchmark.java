@@ -36,6 +36,7 @@ import org.tensorflow.types.TInt32;
  *       rounds, so machine load hits both alike. A second baseline line pads every batch to 128 positions.</li>
  *   <li>{@code --mode growth}: ours against that loop for max_seq_len 25, 64, 128 and NONE, on the glosses and on
  *       paragraphs of 100–400 word pieces (glosses joined).</li>
+ *   <li>{@code --mode glosses}: only writes the glosses to {@code --out} (bench/job-splits.sh).</li>
  *   <li>{@code --mode rss --max-batch-size B}: peak RSS of a fresh JVM encoding the paragraphs at max_seq_len NONE with
  *       max_batch_size B (one JVM per B: RSS never shrinks within one).</li>
  * </ul>
@@ -85,7 +86,10 @@ public final class EncoderBenchmark {
           paragraphs(glosses, tokenizer, Integer.parseInt(flags.get("--paragraphs"))), rounds);
       case "rss" -> rssMode(paragraphs(glosses, tokenizer, Integer.parseInt(flags.get("--paragraphs"))),
           Integer.parseInt(flags.get("--max-batch-size")));
-      default -> throw new IllegalArgumentException("--mode is encoder, growth or rss");
+      case "glosses" -> {
+        return;
+      }
+      default -> throw new IllegalArgumentException("--mode is encoder, growth, rss or glosses");
     }
     System.out.printf(Locale.ROOT, "RSS at the end: %s%n", rss());
   }

@@ -206,7 +206,7 @@ public final class OnnxRuntimeBenchmark {
   }
 
   /** One batch padded to its longest sequence; the last hidden state is fetched and pooled (mean) as a user would. */
-  private static float[][] runOrt(OrtEnvironment env, OrtSession session, List<long[]> ids, List<Integer> batch)
+  static float[][] runOrt(OrtEnvironment env, OrtSession session, List<long[]> ids, List<Integer> batch)
       throws OrtException {
     int longest = batch.stream().mapToInt(i -> ids.get(i).length).max().orElse(0);
     long[] idData = new long[batch.size() * longest];

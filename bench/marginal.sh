@@ -1,0 +1,50 @@
+# shellcheck shell=bash
+# Sourced by the benchmarks that time whole runs as fresh processes (bench/spark-nlp.sh, bench/job-splits.sh): the
+# marginal rate between a small and a large input cancels what every run pays once (JVM and Spark start, model load).
+#   timed NAME ROWS CMD...   runs CMD once, its output in $BENCH_DIR/logs/NAME-ROWS-K.log; appends "NAME ROWS SECONDS"
+#                            to $BENCH_DIR/times.txt; a failed run stops the benchmark, naming its log
+#   marginal_report CORES    per NAME, in first-timed order: the median seconds at each ROWS, the marginal rows/s from
+#                            the smallest to the largest ROWS, core-seconds per million rows (CORES / rate × 1e6), and
+#                            each NAME's rate over the first NAME's
+
+timed() {
+  local name=$1 rows=$2
+  shift 2
+  mkdir -p "$BENCH_DIR/logs"
+  local k=1
+  while [[ -e "$BENCH_DIR/logs/$name-$rows-$k.log" ]]; do ((k++)); done
+  local log="$BENCH_DIR/logs/$name-$rows-$k.log"
+  local start end
+  start=$(date +%s.%N)
+  if ! "$@" >"$log" 2>&1; then
+    echo "bench: $name on $rows rows failed; its output: $log" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+  end=$(date +%s.%N)
+  echo "$name $rows $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')" | tee -a "$BENCH_DIR/times.txt"
+}
+
+marginal_report() {
+  awk -v cores="$1" '
+    function median(list,   n, a, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    !($1 in seen) { seen[$1] = 1; names[++count] = $1 }
+    { times[$1, $2] = times[$1, $2] " " $3; runs[$1, $2]++
+      if (!($1 in low) || $2 + 0 < low[$1]) low[$1] = $2 + 0
+      if (!($1 in high) || $2 + 0 > high[$1]) high[$1] = $2 + 0 }
+    END {
+      printf "| run | runs | median s at %s rows | median s at %s rows | marginal rows/s | core-seconds per million rows (%d cores) | rate / %s |\n", low[names[1]], high[names[1]], cores, names[1]
+      print "| --- | --- | --- | --- | --- | --- | --- |"
+      for (i = 1; i <= count; i++) {
+        n = names[i]; lo = low[n]; hi = high[n]
+        tlo = median(times[n, lo]); thi = median(times[n, hi])
+        rate[n] = thi > tlo ? (hi - lo) / (thi - tlo) : 0
+        printf "| %s | %d + %d | %.2f | %.2f | %.1f | %s | %.2f |\n", n, runs[n, lo], runs[n, hi], tlo, thi, rate[n],
+          (rate[n] > 0 ? sprintf("%.0f", cores / rate[n] * 1e6) : "n/a"), (rate[names[1]] > 0 ? rate[n] / rate[names[1]] : 0)
+      }
+    }' "$BENCH_DIR/times.txt"
+}
