@@ -176,6 +176,7 @@ class JobReuseTest {
     run(in, first);
     EncoderCache.closeAll(); // a task that asks for the model now has to load it again
     JobSummary again = run(in, tmp.resolve("no-load-again").toString(), "--reuse", first);
+    assertEquals(0, again.count(Count.MODEL_LOADS), "a model was loaded");
     assertEquals(rows.size() - 3, again.count(Count.REUSED));
     assertEquals(0, again.count(Count.ENCODED));
     assertEquals(3, again.counts().nullVectors(Embedding.NullReason.NULL_TEXT));
