@@ -6,12 +6,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# Tests are compiled (not run) so JobBenchmark is in job/target/test-classes (and the encoder test helpers it uses).
+# Tests are compiled (not run) so JobBenchmark is in job/target/test-classes (and the encoder and udf test helpers it uses).
 if [[ ! -f job/target/bert-spark.jar || ! -f job/target/test-classes/org/bertspark/job/JobBenchmark.class ]]; then
   mvn -B -q -DskipTests package
 fi
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 exec java -Xmx4g $(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml) \
   -Dlog4j2.configurationFile="file:$ROOT/conf/log4j2.properties" \
-  -cp "job/target/bert-spark.jar:job/target/test-classes:encoder/target/test-classes:$(cat job/target/spark-classpath.txt)" \
+  -cp "job/target/bert-spark.jar:job/target/test-classes:encoder/target/test-classes:udf/target/test-classes:$(cat job/target/spark-classpath.txt)" \
   org.bertspark.job.JobBenchmark "$@"
