@@ -1,11 +1,27 @@
 # shellcheck shell=bash
 # Sourced by the benchmarks that time whole runs as fresh processes (bench/spark-nlp.sh, bench/job-splits.sh): the
 # marginal rate between a small and a large input cancels what every run pays once (JVM and Spark start, model load).
+#   marginal_flags ARGS...   reads --count, --small, --rounds, --out over the caller's defaults of count, small,
+#                            rounds, out; creates $out and sets BENCH_DIR to its absolute path
 #   timed NAME ROWS CMD...   runs CMD once, its output in $BENCH_DIR/logs/NAME-ROWS-K.log; appends "NAME ROWS SECONDS"
 #                            to $BENCH_DIR/times.txt; a failed run stops the benchmark, naming its log
 #   marginal_report CORES    per NAME, in first-timed order: the median seconds at each ROWS, the marginal rows/s from
 #                            the smallest to the largest ROWS, core-seconds per million rows (CORES / rate × 1e6), and
 #                            each NAME's rate over the first NAME's
+
+marginal_flags() {
+  while (($#)); do
+    case "$1" in
+      --count) count=$2 ;;
+      --small) small=$2 ;;
+      --rounds) rounds=$2 ;;
+      --out) out=$2 ;;
+      *) echo "unknown flag $1" >&2; exit 2 ;;
+    esac
+    shift 2
+  done
+  BENCH_DIR="$(mkdir -p "$out" && cd "$out" && pwd)"
+}
 
 timed() {
   local name=$1 rows=$2

@@ -13,18 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=2000 small=500 rounds=3 out=target/bench/spark-nlp
-while (($#)); do
-  case "$1" in
-    --count) count=$2 ;;
-    --small) small=$2 ;;
-    --rounds) rounds=$2 ;;
-    --out) out=$2 ;;
-    *) echo "unknown flag $1" >&2; exit 2 ;;
-  esac
-  shift 2
-done
-BENCH_DIR="$(mkdir -p "$out" && cd "$out" && pwd)"
 source bench/marginal.sh
+marginal_flags "$@"
 source bench/encoder-classpath.sh
 encoder_java org.bertspark.encoder.SparkNlpReference --count "$count" --max_seq_len 128 --out "$BENCH_DIR"
 head -n "$small" "$BENCH_DIR/glosses.txt" >"$BENCH_DIR/small.txt"
