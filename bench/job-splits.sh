@@ -46,6 +46,6 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 echo
-echo "all-MiniLM-L6-v2, max_seq_len 128, local[2], $count WordNet glosses (marginal over $small -> $count), $rounds rounds; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "all-MiniLM-L6-v2, max_seq_len 128, local[2], $count WordNet glosses (marginal over $small -> $count), $rounds rounds; $(machine_facts)"
 marginal_report 2
 echo "target: two-files / one-file within 0.90-1.10"

@@ -14,22 +14,27 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.bertspark.encoder.model.BuiltinModels;
-import org.bertspark.encoder.model.ModelDirectory;
 import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.Input;
 import org.bertspark.encoder.tokenizer.SequenceTokenizer;
-import org.bertspark.encoder.tokenizer.Vocabulary;
 
 /**
- * Our encoder against ONNX Runtime on a built-in model's own ONNX graph (BENCHMARKS.md, "Sentence embedding models"):
- * sentences/s on the same length-sorted batches of {@code --batch} sentences (interleaved in {@code --rounds} rounds),
- * ours in fp32 and with int8 (and its lowest cosine to our fp32), with ONNX Runtime's dynamic int8 of all-MiniLM-L6-v2 (langchain4j's quantized jar) beside them for that model; then
- * ONNX Runtime fed in input order in batches of 32 (what a hand-written loop does), and our encoder batching all
- * sentences itself. All get {@code --threads} intra-op threads and the same token ids (ours, which equal Hugging
- * Face's: OnnxRuntimeFidelityTest). Run by {@code bench/onnx.sh}.
+ * Our encoder against ONNX Runtime on a built-in model's own ONNX graph (BENCHMARKS.md, "Sentence embedding models",
+ * "One table"): sentences/s of each engine at each setting, interleaved in {@code --rounds} rounds on the same
+ * batches (each round runs every engine on every rounds-th batch, so load on a shared machine hits them alike).
+ * Engines: ours in fp32, with {@code fp16} (bf16 through oneDNN on CPUs) and with {@code int8}; ONNX Runtime fp32
+ * and, for all-MiniLM-L6-v2, ONNX Runtime's dynamic int8 (langchain4j's quantized jar), on length-sorted batches of
+ * {@code --batch} and in input order by 32 (what a hand-written loop does). Each gets {@code --threads} intra-op
+ * threads and the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest); each but the first
+ * reports the lowest cosine of its vectors to its reference engine's on the same sentences. Run by
+ * {@code bench/onnx.sh} and {@code bench/cpu-table.sh}.
+ *
+ * <p>Prints one line describing the run, then one line per engine for bench/cost-table.sh: level, engine, batches,
+ * sentences/s, cores (the threads), note (the lowest cosine), tab-separated.
  *
  * <p>Flags: {@code --count N} WordNet glosses (2000), {@code --model NAME} (builtin:all-minilm-l6-v2),
- * {@code --batch N} (32), {@code --threads N} (2), {@code --rounds N} (4), {@code --wordnet DIR} (/usr/share/wordnet).
+ * {@code --batch N} (32), {@code --threads N} (2), {@code --rounds N} (4), {@code --max_seq_len N|NONE} (NONE),
+ * {@code --wordnet DIR} (/usr/share/wordnet).
  */
 public final class OnnxRuntimeBenchmark {
   private static final int INPUT_ORDER_BATCH = 32;
@@ -39,12 +44,24 @@ public final class OnnxRuntimeBenchmark {
 
   private OnnxRuntimeBenchmark() {}
 
+  /** One batch of sentences (their indices) encoded, one vector each. */
+  private interface Run {
+    float[][] encode(List<Integer> batch) throws OrtException;
+  }
+
+  /**
+   * One engine at one setting: its name, its batches, how it encodes one, and the engine whose vectors its own are
+   * compared with (null: none).
+   */
+  private record Engine(String name, String batching, List<List<Integer>> batches, Run run, Engine reference) {}
+
   public static void main(String[] args) throws IOException, OrtException {
     int count = 2000;
     String model = MINILM;
     int batch = 32;
     int threads = 2;
     int rounds = 4;
+    String maxSeqLen = "NONE";
     Path wordnet = Path.of("/usr/share/wordnet");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
@@ -53,29 +70,30 @@ public final class OnnxRuntimeBenchmark {
         case "--batch" -> batch = Integer.parseInt(args[i + 1]);
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        case "--max_seq_len" -> maxSeqLen = args[i + 1];
         case "--wordnet" -> wordnet = Path.of(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown flag " + args[i]);
       }
     }
     List<String> texts = EncoderBenchmark.glosses(wordnet, count);
-    EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=NONE,num_threads=" + threads
-        + ",max_batch_size=" + Math.max(batch, INPUT_ORDER_BATCH), EncoderOptions.defaults());
+    EncoderOptions options = EncoderOptions.parse("model_dir=" + model + ",max_seq_len=" + maxSeqLen
+        + ",num_threads=" + threads + ",max_batch_size=" + Math.max(batch, INPUT_ORDER_BATCH),
+        EncoderOptions.defaults());
     SequenceTokenizer tokenizer = TokenizerCache.get(options);
     List<long[]> ids = new ArrayList<>();
     for (String text : texts) {
       ids.add(java.util.Arrays.stream(tokenizer.sequence(Input.text(text)).ids()).asLongStream().toArray());
     }
-    List<Integer> sorted = new ArrayList<>();
-    for (int i = 0; i < texts.size(); i++) {
-      sorted.add(i);
-    }
-    sorted.sort(Comparator.comparingInt((Integer i) -> ids.get(i).length).reversed());
-    List<List<Integer>> sortedBatches = cut(sorted, batch);
     List<Integer> inOrder = new ArrayList<>();
     for (int i = 0; i < texts.size(); i++) {
       inOrder.add(i);
     }
+    List<Integer> sorted = new ArrayList<>(inOrder);
+    sorted.sort(Comparator.comparingInt((Integer i) -> ids.get(i).length).reversed());
+    List<List<Integer>> sortedBatches = cut(sorted, batch);
     List<List<Integer>> orderBatches = cut(inOrder, INPUT_ORDER_BATCH);
+    String sortedName = "length-sorted by " + batch;
+    String orderName = "input order by " + INPUT_ORDER_BATCH;
 
     Path onnxFile = BuiltinModels.local().directory(model).resolve("model.onnx");
     OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -83,102 +101,83 @@ public final class OnnxRuntimeBenchmark {
     ortOptions.setIntraOpNumThreads(threads);
     ortOptions.setInterOpNumThreads(1);
     byte[] int8Graph = MINILM.equals(model) ? int8MiniLm() : null;
-    try (BertEncoder encoder = BertEncoder.open(options);
-        BertEncoder ours8 = BertEncoder.open(options.toBuilder().int8(true).build());
-        OrtSession session = env.createSession(onnxFile.toString(), ortOptions);
-        OrtSession int8 = int8Graph == null ? null : env.createSession(int8Graph, ortOptions)) {
-      for (List<Integer> b : sortedBatches.subList(0, Math.min(WARM_UP_BATCHES, sortedBatches.size()))) {
-        encoder.encode(Inputs.texts(select(texts, b)));
-        ours8.encode(Inputs.texts(select(texts, b)));
-        runOrt(env, session, ids, b);
-        if (int8 != null) {
-          runOrt(env, int8, ids, b);
+    try (BertEncoder ours = BertEncoder.open(options);
+        BertEncoder oursBf16 = BertEncoder.open(options.toBuilder().fp16(true).build());
+        BertEncoder oursInt8 = BertEncoder.open(options.toBuilder().int8(true).build());
+        OrtSession ort = env.createSession(onnxFile.toString(), ortOptions);
+        OrtSession ortInt8 = int8Graph == null ? null : env.createSession(int8Graph, ortOptions)) {
+      List<Engine> engines = new ArrayList<>();
+      Engine oursFp32 = new Engine("ours fp32", sortedName, sortedBatches, b -> vectors(ours, texts, b), null);
+      engines.add(oursFp32);
+      engines.add(new Engine("ours bf16 (`fp16`)", sortedName, sortedBatches, b -> vectors(oursBf16, texts, b),
+          oursFp32));
+      engines.add(new Engine("ours int8 (`int8`)", sortedName, sortedBatches, b -> vectors(oursInt8, texts, b),
+          oursFp32));
+      for (boolean sortedByLength : List.of(true, false)) {
+        String batching = sortedByLength ? sortedName : orderName;
+        List<List<Integer>> batches = sortedByLength ? sortedBatches : orderBatches;
+        Engine ortFp32 = new Engine("ONNX Runtime fp32", batching, batches, b -> runOrt(env, ort, ids, b), oursFp32);
+        engines.add(ortFp32);
+        if (ortInt8 != null) {
+          engines.add(new Engine("ONNX Runtime int8 (langchain4j's)", batching, batches,
+              b -> runOrt(env, ortInt8, ids, b), ortFp32));
         }
       }
-      // Interleaved: each round runs every engine on the same slice of batches (every rounds-th, so each round has
-      // short and long ones), so load on a shared machine hits them alike.
-      long ours = 0;
-      long oursInt8 = 0;
-      double lowestOursInt8Cosine = 1;
-      long ortSorted = 0;
-      long ortInt8 = 0;
-      double lowestInt8Cosine = 1;
+      for (Engine engine : engines) {
+        for (List<Integer> b : engine.batches().subList(0, Math.min(WARM_UP_BATCHES, engine.batches().size()))) {
+          engine.run().encode(b);
+        }
+      }
+      long[] nanos = new long[engines.size()];
+      float[][][] vectors = new float[engines.size()][texts.size()][];
       for (int round = 0; round < rounds; round++) {
-        List<List<Integer>> slice = new ArrayList<>();
-        for (int i = round; i < sortedBatches.size(); i += rounds) {
-          slice.add(sortedBatches.get(i));
-        }
-        List<Embeddings> oursFp32 = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (List<Integer> b : slice) {
-          oursFp32.add(encoder.encode(Inputs.texts(select(texts, b))));
-        }
-        ours += System.nanoTime() - t0;
-        List<Embeddings> oursQuantized = new ArrayList<>();
-        t0 = System.nanoTime();
-        for (List<Integer> b : slice) {
-          oursQuantized.add(ours8.encode(Inputs.texts(select(texts, b))));
-        }
-        oursInt8 += System.nanoTime() - t0;
-        for (int i = 0; i < oursFp32.size(); i++) {
-          for (int row = 0; row < oursFp32.get(i).size(); row++) {
-            lowestOursInt8Cosine = Math.min(lowestOursInt8Cosine,
-                GoogleFidelityTest.cosine(oursFp32.get(i).get(row).vector(), oursQuantized.get(i).get(row).vector()));
+        // each round starts at another engine, so none always runs first or right after the same one
+        for (int k = 0; k < engines.size(); k++) {
+          int e = (k + round) % engines.size();
+          Engine engine = engines.get(e);
+          List<List<Integer>> slice = new ArrayList<>();
+          for (int i = round; i < engine.batches().size(); i += rounds) {
+            slice.add(engine.batches().get(i));
           }
-        }
-        List<float[][]> fp32 = new ArrayList<>();
-        t0 = System.nanoTime();
-        for (List<Integer> b : slice) {
-          fp32.add(runOrt(env, session, ids, b));
-        }
-        ortSorted += System.nanoTime() - t0;
-        if (int8 != null) {
-          List<float[][]> quantized = new ArrayList<>();
-          t0 = System.nanoTime();
+          List<float[][]> out = new ArrayList<>(slice.size());
+          long t0 = System.nanoTime();
           for (List<Integer> b : slice) {
-            quantized.add(runOrt(env, int8, ids, b));
+            out.add(engine.run().encode(b));
           }
-          ortInt8 += System.nanoTime() - t0;
-          for (int i = 0; i < fp32.size(); i++) {
-            for (int row = 0; row < fp32.get(i).length; row++) {
-              lowestInt8Cosine = Math.min(lowestInt8Cosine,
-                  GoogleFidelityTest.cosine(fp32.get(i)[row], quantized.get(i)[row]));
+          nanos[e] += System.nanoTime() - t0;
+          for (int i = 0; i < slice.size(); i++) {
+            for (int row = 0; row < slice.get(i).size(); row++) {
+              vectors[e][slice.get(i).get(row)] = out.get(i)[row];
             }
           }
         }
       }
-      long t0 = System.nanoTime();
-      for (List<Integer> b : orderBatches) {
-        runOrt(env, session, ids, b);
-      }
-      long ortInOrder = System.nanoTime() - t0;
-      t0 = System.nanoTime();
-      encoder.encode(Inputs.texts(texts));
-      long oursAll = System.nanoTime() - t0;
-      double n = texts.size();
-      System.out.printf(Locale.ROOT, "%s, %d WordNet glosses, %d threads, %d interleaved rounds%n", model,
-          texts.size(), threads, rounds);
-      System.out.printf(Locale.ROOT, "encoder, sorted batches of %d:     %8.1f sentences/s%n", batch, n / ours * 1e9);
-      System.out.printf(Locale.ROOT, "encoder int8, same batches:        %8.1f sentences/s (lowest cosine to the "
-          + "encoder's fp32 %.4f)%n", n / oursInt8 * 1e9, lowestOursInt8Cosine);
-      System.out.printf(Locale.ROOT, "ONNX Runtime, same batches:        %8.1f sentences/s%n", n / ortSorted * 1e9);
-      if (int8 != null) {
-        System.out.printf(Locale.ROOT, "ONNX Runtime int8, same batches:   %8.1f sentences/s (langchain4j's "
-            + "dynamic int8 graph; lowest cosine to ONNX Runtime fp32 %.4f)%n", n / ortInt8 * 1e9, lowestInt8Cosine);
-      }
-      System.out.printf(Locale.ROOT, "ONNX Runtime, input order by %d:   %8.1f sentences/s%n", INPUT_ORDER_BATCH,
-          n / ortInOrder * 1e9);
-      System.out.printf(Locale.ROOT, "encoder, all at once (own batches): %7.1f sentences/s%n", n / oursAll * 1e9);
-      System.out.printf(Locale.ROOT, "encoder / ONNX Runtime on the same batches: %.2fx; / ONNX Runtime in input "
-          + "order: %.2fx%n", (double) ortSorted / ours, (double) ortInOrder / ours);
-      System.out.printf(Locale.ROOT, "encoder int8 / encoder fp32: %.2fx; / ONNX Runtime fp32: %.2fx%n",
-          (double) ours / oursInt8, (double) ortSorted / oursInt8);
-      if (int8 != null) {
-        System.out.printf(Locale.ROOT, "ONNX Runtime int8 / ONNX Runtime fp32: %.2fx; / encoder fp32: %.2fx; encoder "
-            + "int8 / ONNX Runtime int8: %.2fx%n", (double) ortSorted / ortInt8, (double) ours / ortInt8,
-            (double) ortInt8 / oursInt8);
+      System.out.printf(Locale.ROOT, "%s, %d WordNet glosses, max_seq_len %s, %d threads, %d interleaved rounds%n",
+          model, texts.size(), maxSeqLen, threads, rounds);
+      for (int e = 0; e < engines.size(); e++) {
+        Engine engine = engines.get(e);
+        String note = "";
+        if (engine.reference() != null) {
+          int r = engines.indexOf(engine.reference());
+          double lowest = 1;
+          for (int row = 0; row < texts.size(); row++) {
+            lowest = Math.min(lowest, GoogleFidelityTest.cosine(vectors[r][row], vectors[e][row]));
+          }
+          note = String.format(Locale.ROOT, "%.4f to %s", lowest, engine.reference().name());
+        }
+        System.out.printf(Locale.ROOT, "encoder\t%s\t%s\t%.1f\t%d\t%s%n", engine.name(), engine.batching(),
+            texts.size() / (nanos[e] / 1e9), threads, note);
       }
     }
+  }
+
+  private static float[][] vectors(BertEncoder encoder, List<String> texts, List<Integer> batch) {
+    Embeddings embeddings = encoder.encode(Inputs.texts(select(texts, batch)));
+    float[][] out = new float[embeddings.size()][];
+    for (int row = 0; row < out.length; row++) {
+      out[row] = embeddings.get(row).vector();
+    }
+    return out;
   }
 
   /** The int8 graph of langchain4j's quantized all-MiniLM-L6-v2 jar (ONNX Runtime's dynamic quantization). */
