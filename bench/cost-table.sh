@@ -3,7 +3,8 @@
 # cost per row on CPUs").
 #   cost_table   reads lines "LEVEL<TAB>ENGINE<TAB>BATCHES<TAB>ROWS/S<TAB>CORES<TAB>LOWEST COSINE" from stdin (other
 #                lines pass through, before the table) and prints them as one markdown table with core-seconds per
-#                million rows (CORES / rate × 1e6) and each rate over the first row of its level (its baseline)
+#                million rows (CORES / rate × 1e6) and each rate over the first row of its level (its baseline); a
+#                rate that is not positive (a marginal rate under noise) shows as n/a
 
 cost_table() {
   awk -F'\t' '
@@ -17,9 +18,10 @@ cost_table() {
       print "| --- | --- | --- | --- | --- | --- | --- | --- |"
       for (i = 1; i <= n; i++) {
         split(rows[i], f, "\t")
-        printf "| %s | %s | %s | %.1f | %d | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5],
+        printf "| %s | %s | %s | %s | %d | %s | %s | %s |\n", f[1], f[2], f[3],
+          (f[4] > 0 ? sprintf("%.1f", f[4]) : "n/a (not positive)"), f[5],
           (f[4] > 0 ? sprintf("%.0f", f[5] / f[4] * 1e6) : "n/a"),
-          (base[f[1]] > 0 ? sprintf("%.2f× %s", f[4] / base[f[1]], baseline[f[1]]) : "n/a"),
+          (base[f[1]] > 0 && f[4] > 0 ? sprintf("%.2f× %s", f[4] / base[f[1]], baseline[f[1]]) : "n/a"),
           (f[6] == "" ? "–" : f[6])
       }
     }'

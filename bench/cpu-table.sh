@@ -31,6 +31,9 @@ echo "bench: job level"
 bench/spark-nlp.sh --count "$count" --small "$small" --rounds "$rounds" --cores "$cores" \
   --max_seq_len "$max_seq_len" --ours "$settings" --batches 1 --out "$BENCH_DIR/job"
 
+# a cosine with 4 decimals, as the encoder level prints them
+fixed4() { awk -v x="$1" 'BEGIN { printf "%.4f", x }'; }
+
 # the job level's lines for cost_table: ours in each setting, then Spark NLP's faster setting
 job_rows() {
   local job=$BENCH_DIR/job rates name rate note batch partitions threads
@@ -40,8 +43,8 @@ job_rows() {
     case $setting in
       fp32) name="ours fp32" note="" ;;
       fp16) name="ours bf16 (\`--fp16\`)" note="" ;;
-      int8) name="ours int8 (\`--int8\`)" note="$(sed -n 's/.*"int8_lowest_cosine" *: *\([0-9.]*\).*/\1/p' \
-        "$job/ours-out-int8/_SUMMARY.json") to fp32 (the job's own sample)" ;;
+      int8) name="ours int8 (\`--int8\`)" note="$(fixed4 "$(sed -n 's/.*"int8_lowest_cosine" *: *\([0-9.]*\).*/\1/p' \
+        "$job/ours-out-int8/_SUMMARY.json")") to fp32 (the job's own sample)" ;;
     esac
     printf 'job\t%s\tthe job'\''s own\t%s\t%s\t%s\n' "$name" "$rate" "$cores" "$note"
   done
@@ -49,8 +52,8 @@ job_rows() {
   # spark-nlp-batchB-PxTthread(s): batch B, P partitions, T ONNX threads each
   read -r batch partitions threads < <(
     sed 's/^spark-nlp-batch\([0-9]*\)-\([0-9]*\)x\([0-9]*\).*/\1 \2 \3/' <<<"$name")
-  note="$(sed -n "s/^spark-nlp check: batch $batch, .*lowest cosine to ONNX Runtime \([0-9.]*\),.*/\1/p" \
-    "$job/check.txt") to ONNX Runtime fp32 (each row alone)"
+  note="$(fixed4 "$(sed -n "s/^spark-nlp check: batch $batch, .*lowest cosine to ONNX Runtime \([0-9.]*\),.*/\1/p" \
+    "$job/check.txt")") to ONNX Runtime fp32 (each row alone)"
   printf 'job\tSpark NLP E5Embeddings fp32, %s partition(s) × %s ONNX thread(s)\tbatch %s\t%s\t%s\t%s\n' \
     "$partitions" "$threads" "$batch" "$rate" "$cores" "$note"
 }
