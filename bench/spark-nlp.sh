@@ -21,6 +21,15 @@ count=2000 small=500 rounds=3 out=target/bench/spark-nlp ours=fp32 batches=1,2,4
 extra_flags=(ours batches cores max_seq_len)
 source bench/marginal.sh
 marginal_flags "$@"
+# the job's flags for one of OURS' settings
+ours_flags() {
+  case "$1" in
+    fp32) ;;
+    int8 | fp16) echo "--$1" ;;
+    *) echo "bench: --ours takes fp32, int8, fp16, not $1" >&2; return 2 ;;
+  esac
+}
+for setting in $ours; do ours_flags "$setting" >/dev/null || exit 2; done
 source bench/encoder-classpath.sh
 encoder_java org.bertspark.encoder.SparkNlpReference --count "$count" --max_seq_len "$max_seq_len" --out "$BENCH_DIR"
 head -n "$small" "$BENCH_DIR/glosses.txt" >"$BENCH_DIR/small.txt"
@@ -38,12 +47,8 @@ spark_nlp() {
 }
 # ours SETTING INPUT
 ours() {
-  local flags=()
-  case "$1" in
-    fp32) ;;
-    int8 | fp16) flags=("--$1") ;;
-    *) echo "bench: --ours takes fp32, int8, fp16, not $1" >&2; exit 2 ;;
-  esac
+  local flags
+  read -ra flags <<<"$(ours_flags "$1")"
   ./submit.sh --master "local[$cores]" -- --input "$2" --input_format text --output "$BENCH_DIR/ours-out-$1" \
     --mode overwrite --model_dir builtin:all-minilm-l6-v2 --max_seq_len "$max_seq_len" "${flags[@]}"
 }
