@@ -106,7 +106,7 @@ public final class BertEmbeddingJob {
     Dataset<Row> output = InternalRows.dataFrame(spark, rows.toJavaRDD().mapPartitions(encoder).rdd(),
         encoder.outputSchema());
     try (ProgressReporter ignored = ProgressReporter.start(spark.sparkContext(), counters.counts, System.err)) {
-      options.outputFormat().writer(output).mode(options.mode()).save(options.output());
+      options.outputFormat().writer(output, options.outputCol()).mode(options.mode()).save(options.output());
     }
     JobSummary summary = JobSummary.of(options, resolved, encoder.outputSchema(), counters,
         (System.nanoTime() - start) / 1e9, fingerprint, reused);

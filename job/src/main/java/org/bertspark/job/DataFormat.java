@@ -19,6 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.hadoop.ParquetOutputFormat;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
@@ -27,6 +31,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.execution.datasources.DataSource;
 import org.apache.spark.sql.execution.datasources.FileFormat;
+import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
@@ -190,15 +195,39 @@ public enum DataFormat {
     }
   }
 
-  /** A writer of {@code rows} in this format, nested columns made JSON text where the format has only strings. */
-  DataFrameWriter<Row> writer(Dataset<Row> rows) {
+  /**
+   * A writer of {@code rows} in this format, nested columns made JSON text where the format has only strings.
+   *
+   * @param vectorCol the column of vectors: Parquet writes its floats without dictionary encoding
+   */
+  DataFrameWriter<Row> writer(Dataset<Row> rows, String vectorCol) {
     return switch (this) {
       case CSV -> flat(rows).write().format(sparkName).option("header", "true");
       case TEXT -> rows.select(concat_ws("\t", Arrays.stream(flatColumns(rows.schema())).map(DataFormat::textField)
           .toArray(Column[]::new)).as(TEXT_VALUE_COL)).write().format(sparkName);
       case TFRECORD -> rows.write().format(sparkName).option(TFRECORD_TYPE, tfRecordType(rows.schema()));
+      case PARQUET -> rows.write().format(sparkName).options(withoutDictionary(rows, vectorCol));
       default -> rows.write().format(sparkName);
     };
+  }
+
+  /**
+   * Parquet's per-column options that turn dictionary encoding off for the floats of {@code vectorCol}. Vector
+   * components seldom repeat, so Parquet builds a dictionary only to fall back to plain encoding: work for nothing
+   * that slows every write of vectors (BENCHMARKS.md, "Long documents and re-runs"). The column paths are
+   * Spark's own conversion of the column to Parquet (list, element; a VectorUDT's values).
+   */
+  private static Map<String, String> withoutDictionary(Dataset<Row> rows, String vectorCol) {
+    MessageType parquet = new SparkToParquetSchemaConverter(rows.sparkSession().sessionState().conf())
+        .convert(new StructType(new StructField[] {rows.schema().apply(vectorCol)}));
+    Map<String, String> options = new TreeMap<>();
+    for (ColumnDescriptor column : parquet.getColumns()) {
+      PrimitiveTypeName type = column.getPrimitiveType().getPrimitiveTypeName();
+      if (type == PrimitiveTypeName.FLOAT || type == PrimitiveTypeName.DOUBLE) {
+        options.put(ParquetOutputFormat.ENABLE_DICTIONARY + "#" + String.join(".", column.getPath()), "false");
+      }
+    }
+    return options;
   }
 
   /** Reads back what {@link #writer} wrote with {@code written} as its schema (the TFRecord type follows it). */

@@ -23,10 +23,18 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.Success$;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -150,6 +158,29 @@ class JobEndToEndTest {
       m.put(values[i], values[i + 1]);
     }
     return EncoderOptions.parse(m);
+  }
+
+  /**
+   * The Parquet column paths that some part file of {@code out} writes with dictionary encoding: the job turns it off
+   * for the vector's floats (DataFormat), which other columns keep.
+   */
+  private static Set<String> dictionaryEncoded(String out) throws IOException {
+    Set<String> columns = new TreeSet<>();
+    try (Stream<Path> files = Files.list(Path.of(out))) {
+      for (Path part : files.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList()) {
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
+            new org.apache.hadoop.fs.Path(part.toUri()), spark.sparkContext().hadoopConfiguration()))) {
+          for (BlockMetaData block : reader.getFooter().getBlocks()) {
+            for (ColumnChunkMetaData column : block.getColumns()) {
+              if (column.getEncodings().stream().anyMatch(Encoding::usesDictionary)) {
+                columns.add(column.getPath().toDotString());
+              }
+            }
+          }
+        }
+      }
+    }
+    return columns;
   }
 
   private static void assertVector(float[] expected, float[] actual, String what) {
@@ -435,6 +466,36 @@ class JobEndToEndTest {
     for (long i = 0; i < 12; i++) {
       assertEquals(i, out.next().getLong(0));
       assertTrue(pulled.get() <= (i / 5 + 1) * 5, "read ahead at most one chunk: " + pulled.get());
+    }
+  }
+
+  /**
+   * Parquet output keeps vectors' floats out of dictionaries (of no use for vector components, and slow to write) in
+   * each vector type's layout, and leaves other columns to Parquet: here both repeat few values, which Parquet would
+   * otherwise dictionary-encode.
+   */
+  @Test
+  void parquetWritesVectorsWithoutADictionary() throws IOException {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      float v = i % 3;
+      rows.add(RowFactory.create("label " + (i % 2), new float[] {v, -v}, new float[][] {{v}, {v + 1}},
+          Vectors.dense(v, 2 * v)));
+    }
+    Dataset<Row> frame = spark.createDataFrame(rows, new StructType().add("label", DataTypes.StringType)
+        .add("pooled", DataTypes.createArrayType(DataTypes.FloatType))
+        .add("tokens", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType)))
+        .add("features", SQLDataTypes.VectorType())).coalesce(1);
+    Map<String, String> floats = Map.of("pooled", "pooled.list.element", "tokens", "tokens.list.element.list.element",
+        "features", "features.values.list.element");
+    for (Map.Entry<String, String> vector : floats.entrySet()) {
+      String out = tmp.resolve("dictionary-" + vector.getKey()).toString();
+      DataFormat.PARQUET.writer(frame, vector.getKey()).save(out);
+      Set<String> dictionary = dictionaryEncoded(out);
+      assertFalse(dictionary.contains(vector.getValue()), vector.getKey() + ": " + dictionary);
+      assertTrue(dictionary.contains("label"), vector.getKey() + ": " + dictionary);
+      floats.values().stream().filter(other -> !other.equals(vector.getValue()))
+          .forEach(other -> assertTrue(dictionary.contains(other), other + " is not the vector column: " + dictionary));
     }
   }
 
