@@ -161,12 +161,17 @@ final class BertGraph implements EncoderGraph {
   /** The epsilon of oneDNN's fused layer norm ({@code _MklLayerNorm}'s attribute default), which Grappler's fusion keeps. */
   static final double FUSED_NORM_EPSILON = 1e-3;
 
-  /** The transformer itself, following modeling.py's structure and names. */
+  /**
+   * The transformer itself, following modeling.py's structure and names: each op is named under its modeling.py
+   * scope ({@code bert/encoder/layer_0/attention/self/MatMul}, …). Names matter to Grappler too: it sorts the inputs
+   * of commutative ops by name before matching its fusion patterns (layer norm's {@code x · scale}).
+   */
   private static final class Model {
     private final Ops tf;
     private final BertConfig config;
     private final Variables vars;
     private final int depth;
+    private final Map<String, Ops> scopes = new HashMap<>();
 
     Model(Ops tf, BertConfig config, Variables vars, int depth) {
       this.tf = tf;
@@ -175,35 +180,51 @@ final class BertGraph implements EncoderGraph {
       this.depth = depth;
     }
 
+    /** Ops named under a modeling.py scope such as {@code bert/encoder/layer_0/output}, each scope made once. */
+    private Ops in(String scope) {
+      Ops ops = scopes.get(scope);
+      if (ops == null) {
+        int slash = scope.lastIndexOf('/');
+        ops = (slash < 0 ? tf : in(scope.substring(0, slash))).withSubScope(scope.substring(slash + 1));
+        scopes.put(scope, ops);
+      }
+      return ops;
+    }
+
     /** The outputs of encoder layers 0..depth-1, each {@code [batch, seq, hidden]}. */
     List<Operand<TFloat32>> encoderLayers(Operand<TInt32> ids, Operand<TInt32> mask, Operand<TInt32> segments) {
       int hidden = config.hiddenSize();
-      Operand<TInt32> batch = tf.gather(tf.shape(ids), tf.constant(0), tf.constant(0));
-      Operand<TInt32> seqLen = tf.gather(tf.shape(ids), tf.constant(1), tf.constant(0));
+      Ops bert = in("bert");
+      Operand<TInt32> batch = bert.withName("batch_size").gather(bert.shape(ids), bert.constant(0), bert.constant(0));
+      Operand<TInt32> seqLen = bert.withName("seq_length").gather(bert.shape(ids), bert.constant(1), bert.constant(0));
 
-      // embeddings: word + token type + position, then LayerNorm (dropout is off at inference)
-      Operand<TFloat32> word = tf.gather(vars.get(BertWeights.WORD_EMBEDDINGS), ids, tf.constant(0));
+      // embeddings: word + token type + position, then LayerNorm (dropout is off at inference); [batch, seq, hidden]
+      Ops emb = in("bert/embeddings");
+      Operand<TFloat32> word = emb.gather(vars.get(BertWeights.WORD_EMBEDDINGS), ids, emb.constant(0));
       // One token type (XLM-RoBERTa): every token is type 0, as RoBERTa's tokenizers give (no token_type_ids),
       // pairs included; a segment id 1 would be past the table.
       Operand<TFloat32> type = config.typeVocabSize() == 1
-          ? tf.reshape(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), tf.constant(new int[] {hidden}))
-          : tf.gather(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), segments, tf.constant(0));
-      Operand<TFloat32> embeddings = tf.math.add(tf.math.add(word, type), positions(ids, seqLen));
-      Operand<TFloat32> x = layerNorm(tf.reshape(embeddings, tf.constant(new int[] {-1, hidden})),
+          ? emb.reshape(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), emb.constant(new int[] {hidden}))
+          : emb.gather(vars.get(BertWeights.TOKEN_TYPE_EMBEDDINGS), segments, emb.constant(0));
+      Operand<TFloat32> embeddings = emb.math.add(emb.math.add(word, type), positions(emb, ids, seqLen));
+      // [batch*seq, hidden] from here on: every dense layer is one 2-D matmul
+      Operand<TFloat32> x = layerNorm(emb.reshape(embeddings, emb.constant(new int[] {-1, hidden})),
           BertWeights.EMBEDDINGS_NORM);
 
-      // additive attention mask: 0 where attended, -10000 where masked, broadcast over heads and query positions
-      Operand<TFloat32> maskF = tf.dtypes.cast(mask, TFloat32.class);
-      Operand<TFloat32> adder = tf.math.mul(
-          tf.math.sub(tf.constant(1f), tf.reshape(maskF, tf.stack(List.of(batch, tf.constant(1), tf.constant(1),
-              seqLen)))),
-          tf.constant(-10000f));
+      // additive attention mask [batch, 1, 1, seq]: 0 where attended, -10000 where masked, broadcast over heads and
+      // query positions
+      Ops encoder = in("bert/encoder");
+      Operand<TFloat32> maskF = encoder.dtypes.cast(mask, TFloat32.class);
+      Operand<TFloat32> adder = encoder.withName("attention_mask").math.mul(
+          encoder.math.sub(encoder.constant(1f), encoder.reshape(maskF,
+              encoder.stack(List.of(batch, encoder.constant(1), encoder.constant(1), seqLen)))),
+          encoder.constant(-10000f));
 
       List<Operand<TFloat32>> outputs = new ArrayList<>();
-      Operand<TInt32> shape3 = tf.stack(List.of(batch, seqLen, tf.constant(hidden)));
+      Operand<TInt32> shape3 = encoder.stack(List.of(batch, seqLen, encoder.constant(hidden)));
       for (int i = 0; i < depth; i++) {
         x = layer(x, adder, batch, seqLen, BertWeights.layer(i));
-        outputs.add(tf.reshape(x, shape3));
+        outputs.add(encoder.reshape(x, shape3));
       }
       return outputs;
     }
@@ -213,92 +234,122 @@ final class BertGraph implements EncoderGraph {
      * {@link BertConfig#positionOffset} (XLM-RoBERTa), Hugging Face's create_position_ids_from_input_ids: a token
      * other than padding_idx takes padding_idx + its count of such tokens so far, padding_idx takes padding_idx.
      */
-    private Operand<TFloat32> positions(Operand<TInt32> ids, Operand<TInt32> seqLen) {
+    private Operand<TFloat32> positions(Ops emb, Operand<TInt32> ids, Operand<TInt32> seqLen) {
       Operand<TFloat32> table = vars.get(BertWeights.POSITION_EMBEDDINGS);
       if (config.positionOffset() == 0) {
-        return tf.slice(table, tf.constant(new int[] {0, 0}), tf.stack(List.of(seqLen, tf.constant(-1))));
+        return emb.slice(table, emb.constant(new int[] {0, 0}), emb.stack(List.of(seqLen, emb.constant(-1))));
       }
-      Operand<TInt32> paddingIdx = tf.constant(config.positionOffset() - 1);
-      Operand<TInt32> counted = tf.dtypes.cast(tf.math.notEqual(ids, paddingIdx), TInt32.class);
-      Operand<TInt32> index = tf.math.add(tf.math.mul(tf.math.cumsum(counted, tf.constant(1)), counted), paddingIdx);
-      return tf.gather(table, index, tf.constant(0));
+      Operand<TInt32> paddingIdx = emb.constant(config.positionOffset() - 1);
+      Operand<TInt32> counted = emb.dtypes.cast(emb.math.notEqual(ids, paddingIdx), TInt32.class);
+      Operand<TInt32> index = emb.math.add(emb.math.mul(emb.math.cumsum(counted, emb.constant(1)), counted),
+          paddingIdx);
+      return emb.gather(table, index, emb.constant(0));
     }
 
-    /** One transformer block on {@code [batch*seq, hidden]}. */
+    /** One transformer block on {@code [batch*seq, hidden]}; {@code scope} ends in "/". */
     private Operand<TFloat32> layer(Operand<TFloat32> x, Operand<TFloat32> adder, Operand<TInt32> batch,
         Operand<TInt32> seqLen, String scope) {
       int hidden = config.hiddenSize();
       int heads = config.numAttentionHeads();
       int headSize = hidden / heads;
 
-      Operand<TFloat32> q = heads(dense(x, scope + BertWeights.QUERY), batch, seqLen);
-      Operand<TFloat32> k = heads(dense(x, scope + BertWeights.KEY), batch, seqLen);
-      Operand<TFloat32> v = heads(dense(x, scope + BertWeights.VALUE), batch, seqLen);
+      // [batch, heads, seq, headSize] each
+      Operand<TFloat32> q = heads(dense(x, scope + BertWeights.QUERY), batch, seqLen, scope + BertWeights.QUERY);
+      Operand<TFloat32> k = heads(dense(x, scope + BertWeights.KEY), batch, seqLen, scope + BertWeights.KEY);
+      Operand<TFloat32> v = heads(dense(x, scope + BertWeights.VALUE), batch, seqLen, scope + BertWeights.VALUE);
 
-      Operand<TFloat32> scores = tf.math.mul(
-          tf.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true)),
-          tf.constant((float) (1.0 / Math.sqrt(headSize))));
-      Operand<TFloat32> probs = tf.nn.softmax(tf.math.add(scores, adder));
-      Operand<TFloat32> context = tf.train.batchMatMul(probs, v, TFloat32.class);
-      context = tf.reshape(tf.linalg.transpose(context, tf.constant(new int[] {0, 2, 1, 3})),
-          tf.constant(new int[] {-1, hidden}));
+      Ops self = in(scope + "attention/self");
+      // [batch, heads, seq, seq]
+      Operand<TFloat32> scores = self.math.mul(
+          self.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true)),
+          self.constant((float) (1.0 / Math.sqrt(headSize))));
+      Operand<TFloat32> probs = self.nn.softmax(self.math.add(scores, adder));
+      // [batch, heads, seq, headSize] → [batch, seq, heads, headSize] → [batch*seq, hidden]
+      Operand<TFloat32> context = self.train.batchMatMul(probs, v, TFloat32.class);
+      context = self.reshape(self.linalg.transpose(context, self.constant(new int[] {0, 2, 1, 3})),
+          self.constant(new int[] {-1, hidden}));
 
-      Operand<TFloat32> attention = layerNorm(tf.math.add(dense(context, scope + BertWeights.ATTENTION_OUTPUT), x),
+      // [batch*seq, hidden]; the residual add fuses into the matmul
+      Operand<TFloat32> attention = layerNorm(
+          in(scope + "attention/output").math.add(dense(context, scope + BertWeights.ATTENTION_OUTPUT), x),
           scope + BertWeights.ATTENTION_NORM);
-      Operand<TFloat32> intermediate = activation(dense(attention, scope + BertWeights.INTERMEDIATE));
-      return layerNorm(tf.math.add(dense(intermediate, scope + BertWeights.OUTPUT), attention),
+      // [batch*seq, intermediate]
+      Operand<TFloat32> intermediate = activation(dense(attention, scope + BertWeights.INTERMEDIATE),
+          in(scope + BertWeights.INTERMEDIATE));
+      // [batch*seq, hidden]
+      return layerNorm(in(scope + "output").math.add(dense(intermediate, scope + BertWeights.OUTPUT), attention),
           scope + BertWeights.OUTPUT_NORM);
     }
 
     /** {@code [batch*seq, hidden]} → {@code [batch, heads, seq, headSize]} */
-    private Operand<TFloat32> heads(Operand<TFloat32> x, Operand<TInt32> batch, Operand<TInt32> seqLen) {
+    private Operand<TFloat32> heads(Operand<TFloat32> x, Operand<TInt32> batch, Operand<TInt32> seqLen,
+        String scope) {
+      Ops s = in(scope);
       int heads = config.numAttentionHeads();
-      Operand<TFloat32> split = tf.reshape(x, tf.stack(List.of(batch, seqLen, tf.constant(heads),
-          tf.constant(config.hiddenSize() / heads))));
-      return tf.linalg.transpose(split, tf.constant(new int[] {0, 2, 1, 3}));
+      Operand<TFloat32> split = s.reshape(x, s.stack(List.of(batch, seqLen, s.constant(heads),
+          s.constant(config.hiddenSize() / heads))));
+      return s.linalg.transpose(split, s.constant(new int[] {0, 2, 1, 3}));
     }
 
     /** BiasAdd rather than Add: Grappler's remapper fuses MatMul + BiasAdd (+ GELU) into one oneDNN kernel. */
     private Operand<TFloat32> dense(Operand<TFloat32> x, String scope) {
-      return tf.nn.biasAdd(tf.linalg.matMul(x, vars.get(BertWeights.kernel(scope))),
+      Ops s = in(scope);
+      return s.nn.biasAdd(s.linalg.matMul(x, vars.get(BertWeights.kernel(scope))),
           vars.get(BertWeights.bias(scope)));
     }
 
-    /** GELU: exact (erf) for hidden_act gelu, tanh approximation for gelu_tanh, as the checkpoint was trained. */
-    private Operand<TFloat32> activation(Operand<TFloat32> x) {
-      Operand<TFloat32> cdf;
+    /**
+     * GELU: exact (erf) for hidden_act gelu, tanh approximation for gelu_tanh, as the checkpoint was trained. Each is
+     * written so that, after Grappler's arithmetic rewrites, it has the form of the remapper's pattern for it
+     * (FindMatMulBiasAddAndGelu), so that with oneDNN it runs inside the intermediate matmul
+     * ({@code _MklNativeFusedMatMul}, fused_ops BiasAdd and GeluExact or GeluApproximate) instead of as separate
+     * element-wise ops (bench/graph-profile.sh shows which ran).
+     */
+    private Operand<TFloat32> activation(Operand<TFloat32> x, Ops s) {
       if (config.hiddenAct().equals("gelu_tanh")) {
-        Operand<TFloat32> cube = tf.math.mul(x, tf.math.mul(x, x));
-        Operand<TFloat32> inner = tf.math.mul(tf.constant((float) Math.sqrt(2 / Math.PI)),
-            tf.math.add(x, tf.math.mul(tf.constant(0.044715f), cube)));
-        cdf = tf.math.mul(tf.constant(0.5f), tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
-      } else {
-        cdf = tf.math.mul(tf.constant(0.5f),
-            tf.math.add(tf.constant(1f), tf.math.erf(tf.math.div(x, tf.constant((float) Math.sqrt(2.0))))));
+        // 0.5 · x · (1 + tanh(sqrt(2/π) · (x + 0.044715 · x³))). The pattern wants AddV2, not Add, and x³ as
+        // (0.044715 · x) · x²; the rest is Python's tf.nn.gelu(approximate=True), whose constants Grappler moves
+        // where the pattern expects them (written in the pattern's order, its 0.5 moves elsewhere and it does not
+        // fuse).
+        Operand<TFloat32> cube = s.math.mul(s.math.mul(s.constant(0.044715f), x), s.math.square(x));
+        Operand<TFloat32> inner = s.math.mul(s.constant((float) Math.sqrt(2 / Math.PI)), addV2(s, x, cube));
+        return s.math.mul(s.math.mul(s.constant(0.5f), x), addV2(s, s.constant(1f), s.math.tanh(inner)));
       }
-      return tf.math.mul(x, cdf);
+      // x · 0.5 · (1 + erf(x / sqrt(2)))
+      Operand<TFloat32> cdf = s.math.mul(s.constant(0.5f),
+          s.math.add(s.constant(1f), s.math.erf(s.math.div(x, s.constant((float) Math.sqrt(2.0))))));
+      return s.math.mul(x, cdf);
+    }
+
+    /** TensorFlow's AddV2, which TF Java 1.1.0's Ops has no method for (its {@code math.add} is Add). */
+    private static Operand<TFloat32> addV2(Ops s, Operand<TFloat32> x, Operand<TFloat32> y) {
+      return s.scope().opBuilder("AddV2", "AddV2").addInput(x.asOutput()).addInput(y.asOutput()).build().output(0);
     }
 
     /**
      * LayerNorm of {@code [rows, hidden]} over the hidden axis as tf.contrib.layers.layer_norm computes it, with the
      * model's epsilon. Written as Grappler's layer norm pattern wants it (remapper's IsCommonNormPattern: gamma and
-     * beta constants, the reduction axis as rank − 1, {@code inv · mean}), so that with oneDNN it runs as one
+     * beta constants, the reduction axis as rank − 1, {@code scale · mean}, and {@code x · scale} with x first:
+     * Grappler sorts those two Mul inputs by name, hence "input" and "scale"), so that with oneDNN it runs as one
      * {@code _MklLayerNorm} instead of ten element-wise ops (bench/graph-profile.sh). That op keeps its own epsilon,
      * {@value #FUSED_NORM_EPSILON}, not the graph's; layer norm being scale-free but for epsilon, x is scaled by
      * {@code c = sqrt(FUSED_NORM_EPSILON / eps)} and normalized with epsilon {@code c² · eps}: the model's layer norm
      * whether the fusion applies or not.
      */
     private Operand<TFloat32> layerNorm(Operand<TFloat32> input, String scope) {
+      Ops s = in(scope);
       double eps = config.layerNormEps();
       double c = Math.sqrt(FUSED_NORM_EPSILON / eps);
-      Operand<TFloat32> x = tf.math.mul(input, tf.constant((float) c));
-      Operand<TInt32> hiddenAxis = tf.constant(1);
-      Operand<TFloat32> mean = tf.math.mean(x, hiddenAxis, Mean.keepDims(true));
-      Operand<TFloat32> variance = tf.math.mean(tf.math.squaredDifference(x, mean), hiddenAxis, Mean.keepDims(true));
-      Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant((float) (c * c * eps)))),
+      Operand<TFloat32> x = s.withName("input").math.mul(input, s.constant((float) c));
+      Operand<TInt32> hiddenAxis = s.constant(1);
+      Operand<TFloat32> mean = s.withName("mean").math.mean(x, hiddenAxis, Mean.keepDims(true));
+      Operand<TFloat32> variance = s.withName("variance").math.mean(s.math.squaredDifference(x, mean), hiddenAxis,
+          Mean.keepDims(true));
+      Operand<TFloat32> scale = s.withName("scale").math.mul(
+          s.math.rsqrt(s.math.add(variance, s.constant((float) (c * c * eps)))),
           vars.constant(BertWeights.gamma(scope)));
-      return tf.math.add(tf.math.mul(x, inv),
-          tf.math.sub(vars.constant(BertWeights.beta(scope)), tf.math.mul(inv, mean)));
+      return s.math.add(s.math.mul(x, scale),
+          s.math.sub(vars.constant(BertWeights.beta(scope)), s.math.mul(scale, mean)));
     }
   }
 
