@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Threads against tasks (issue 21): the job on the same glosses as one input file (one task, which gets both cores'
-# TensorFlow threads) and as two files (two tasks of one thread each), all-MiniLM-L6-v2, max_seq_len 128, local[2]
-# (BENCHMARKS.md, "Threads against tasks"). Needs a quiet machine for its figures.
+# TensorFlow threads) and as two files (two tasks of one thread each), local[2], all-MiniLM-L6-v2 at max_seq_len 128
+# unless --model_dir and --max_seq_len say otherwise (BENCHMARKS.md, "Threads against tasks"). Needs a quiet machine
+# for its figures.
 #   bench/job-splits.sh [--count 3000] [--small 500] [--rounds 3] [--out target/bench/job-splits]
+#     [--model_dir builtin:all-minilm-l6-v2] [--max_seq_len 128]
 # Interleaved rounds of fresh ./submit.sh runs on the first SMALL glosses and on all COUNT, in each layout; rates are
 # marginal (COUNT - SMALL rows over the difference of median wall times). Target: the two layouts within 10%.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-count=3000 small=500 rounds=3 out=target/bench/job-splits
+count=3000 small=500 rounds=3 out=target/bench/job-splits model_dir=builtin:all-minilm-l6-v2 max_seq_len=128
+extra_flags=(model_dir max_seq_len)
 source bench/marginal.sh
 marginal_flags "$@"
 source bench/encoder-classpath.sh
@@ -25,7 +28,7 @@ done
 
 job() {
   ./submit.sh --master 'local[2]' -- --input "$1" --input_format text --output "$BENCH_DIR/out-$2" \
-    --mode overwrite --model_dir builtin:all-minilm-l6-v2 --max_seq_len 128
+    --mode overwrite --model_dir "$model_dir" --max_seq_len "$max_seq_len"
 }
 # the tasks and threads a run's summary reports
 ran() {
@@ -46,6 +49,6 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 echo
-echo "all-MiniLM-L6-v2, max_seq_len 128, local[2], $count WordNet glosses (marginal over $small -> $count), $rounds rounds; $(machine_facts)"
+echo "$model_dir, max_seq_len $max_seq_len, local[2], $count WordNet glosses (marginal over $small -> $count), $rounds rounds; $(machine_facts)"
 marginal_report 2
 echo "target: two-files / one-file within 0.90-1.10"
