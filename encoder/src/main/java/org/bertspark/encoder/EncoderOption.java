@@ -114,7 +114,8 @@ public final class EncoderOption<T> {
       "share of GPU memory TensorFlow may take, in (0, 1] (it grows on demand up to that)");
   public static final EncoderOption<Integer> NUM_THREADS = new EncoderOption<>("num_threads", "N",
       integer(0, THREADS_CAP), 0, null,
-      "TensorFlow intra-op threads, 0 to " + THREADS_CAP + "; `0`: in a Spark task the cores of its task slot "
+      "threads an encoder runs its graph on, 0 to " + THREADS_CAP + ", each graph run on one of them (batches side "
+          + "by side; one at a time on a GPU); `0`: in a Spark task the cores of its task slot "
           + "(`spark.executor.cores`, or local[N]'s N, over the tasks an executor runs at once, `spark.task.cpus` "
           + "each; the job's tasks also get the cores of slots its input leaves idle), so tasks × threads match the "
           + "executor's cores; elsewhere the cores the JVM sees");

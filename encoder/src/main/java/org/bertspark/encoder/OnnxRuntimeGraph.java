@@ -25,14 +25,13 @@ final class OnnxRuntimeGraph implements EncoderGraph {
 
   /**
    * @param int8 dense layers of the encoder in int8 (the engine of the int8 option); float32 checks the graph
-   * @param threads intra-op threads, as TensorFlow's ({@link org.bertspark.encoder.device.SessionConfig#threads})
    */
   OnnxRuntimeGraph(BertConfig config, Function<String, float[]> weights, List<DenseModule> dense,
-      PoolingStrategy strategy, List<Integer> layers, boolean int8, int threads) {
+      PoolingStrategy strategy, List<Integer> layers, boolean int8) {
     byte[] model = BertOnnx.model(config, weights, dense, strategy, layers, int8);
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(threads);
-      // one chain of ops: as with TensorFlow, concurrent callers (Spark tasks) each run in their own thread
+      // as TensorFlow's (SessionConfig): each run on its caller's thread alone, the encoder running batches side by side
+      options.setIntraOpNumThreads(1);
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);

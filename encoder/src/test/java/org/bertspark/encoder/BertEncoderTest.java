@@ -59,7 +59,7 @@ class BertEncoderTest {
   @Test
   void keepsInputOrderAndGivesNullForBlankText() {
     List<String> texts = Arrays.asList(null, "", "the cat", "  \t\u3000\u2029 ", "\u0000\u0001 \u000b", "a dog runs");
-    try (BertEncoder encoder = open(base.toBuilder())) {
+    try (BertEncoder encoder = open(base.toBuilder().numThreads(1))) { // one thread: both texts in one batch
       Embeddings out = encoder.encode(Inputs.texts(texts));
       assertEquals(Arrays.asList(Embedding.NullReason.NULL_TEXT, Embedding.NullReason.BLANK_TEXT, null,
           Embedding.NullReason.BLANK_TEXT, Embedding.NullReason.NO_WORD_PIECES, null),
@@ -83,7 +83,7 @@ class BertEncoderTest {
     List<String> shuffled = new ArrayList<>(TEXTS);
     Collections.shuffle(shuffled, new Random(3));
     try (BertEncoder one = open(base.toBuilder().maxBatchSize(1));
-        BertEncoder many = open(base.toBuilder().maxBatchSize(256))) {
+        BertEncoder many = open(base.toBuilder().maxBatchSize(256).numThreads(1))) {
       Embeddings alone = one.encode(Inputs.texts(TEXTS));
       Embeddings together = many.encode(Inputs.texts(shuffled));
       for (int i = 0; i < TEXTS.size(); i++) {
@@ -92,6 +92,27 @@ class BertEncoderTest {
       assertEquals(TEXTS.size(), alone.graphRuns());
       assertEquals(1, together.graphRuns());
     }
+  }
+
+  /** num_threads N: a call's batches, at least N, run N at once on threads of their own, with the same vectors. */
+  @Test
+  void batchesRunSideBySideOnNumThreads() {
+    try (BertEncoder one = open(base.toBuilder().numThreads(1));
+        BertEncoder three = open(base.toBuilder().numThreads(3))) {
+      Embeddings alone = one.encode(Inputs.texts(TEXTS));
+      long runnersBefore = runnerThreads();
+      Embeddings sideBySide = three.encode(Inputs.texts(TEXTS));
+      assertEquals(1, alone.graphRuns());
+      assertTrue(sideBySide.graphRuns() >= 3, sideBySide.graphRuns() + " graph runs for 3 threads");
+      for (int i = 0; i < TEXTS.size(); i++) {
+        assertClose(alone.get(i).vector(), sideBySide.get(i).vector(), 1e-5);
+      }
+      assertTrue(runnerThreads() > runnersBefore, "runs on the encoder's own threads beside the caller's");
+    }
+  }
+
+  private static long runnerThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("bert-encoder-run")).count();
   }
 
   @Test

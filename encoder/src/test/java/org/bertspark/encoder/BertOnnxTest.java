@@ -137,7 +137,7 @@ class BertOnnxTest {
       ours = graph.run(b.ids(), b.mask(), b.segments(), b.size(), b.seqLen());
     }
     float[] onnx;
-    try (OnnxRuntimeGraph graph = new OnnxRuntimeGraph(config, weights, dense, strategy, layers, false, 2)) {
+    try (OnnxRuntimeGraph graph = new OnnxRuntimeGraph(config, weights, dense, strategy, layers, false)) {
       onnx = graph.run(b.ids(), b.mask(), b.segments(), b.size(), b.seqLen());
     }
     assertEquals(ours.length, onnx.length, strategy + " " + layers);

@@ -358,10 +358,15 @@ public final class EncoderBenchmark {
     return out;
   }
 
-  /** GFLOP/s of the best of five 4096³ matmuls with the encoder's session settings ({@link Bf16Advice}). */
+  /**
+   * GFLOP/s of the best of five 4096³ matmuls ({@link Bf16Advice}), each over every core: the encoder's session
+   * settings but the intra-op threads, which it keeps at one per run (bench/encoder-classpath.sh gives each session
+   * its own pool).
+   */
   static double matmulCeiling(boolean bf16) {
     return Bf16Advice.matmulGflops(MATMUL_N, MATMUL_N, MATMUL_N, bf16, 5,
-        SessionConfig.of(EncoderOptions.defaults(), ProcessGpus.gpuOptions()));
+        SessionConfig.of(EncoderOptions.defaults(), ProcessGpus.gpuOptions()).toBuilder()
+            .setIntraOpParallelismThreads(Runtime.getRuntime().availableProcessors()).build());
   }
 
   /** Prints how far our vectors are from the loop's: both did the same work. */

@@ -29,7 +29,7 @@ import org.tensorflow.types.TInt32;
  * the encoder's own batches of WordNet glosses (bench/graph-profile.sh, BENCHMARKS.md). Op types are those that ran,
  * after Grappler's and oneDNN's rewrites (the partition graphs), so a fusion that applied shows as its fused op and
  * one that did not as its parts. Shares are of the summed op time within one run: a ratio, meaningful under load,
- * where absolute times are not. Ops of one run can overlap (inter-op threads), so the sum exceeds wall time.
+ * where absolute times are not. The encoder runs {@code --threads} batches at once, so the sum exceeds wall time.
  *
  * <p>Flags: {@code --count N} glosses (1000), {@code --models a;b} model_dir values, {@code default} for the embedded
  * BERT-base ({@code default;builtin:all-minilm-l6-v2}), {@code --lengths 25,128,NONE}, {@code --threads N} (2),
@@ -131,7 +131,7 @@ public final class GraphProfile {
       }
     }
 
-    private void add(RunMetadata metadata) {
+    private synchronized void add(RunMetadata metadata) { // runs of one encode call end on several threads
       runs++;
       for (GraphDef partition : metadata.getPartitionGraphsList()) {
         for (NodeDef node : partition.getNodeList()) {

@@ -13,6 +13,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.bertspark.encoder.model.BuiltinModels;
 import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.Input;
@@ -24,8 +28,10 @@ import org.bertspark.encoder.tokenizer.SequenceTokenizer;
  * batches (each round runs every engine on every rounds-th batch, so load on a shared machine hits them alike).
  * Engines: ours in fp32, with {@code fp16} (bf16 through oneDNN on CPUs) and with {@code int8}; ONNX Runtime fp32
  * and, for all-MiniLM-L6-v2, ONNX Runtime's dynamic int8 (langchain4j's quantized jar), on length-sorted batches of
- * {@code --batch} and in input order by 32 (what a hand-written loop does). Each gets {@code --threads} intra-op
- * threads and the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest); each but the first
+ * {@code --batch} and in input order by 32 (what a hand-written loop does). ONNX Runtime gets {@code --threads}
+ * intra-op threads; ours runs {@code --threads} graph runs at once, one thread each (num_threads), which ONNX Runtime
+ * also does in a row of its own on the sorted batches (each batch cut as ours cuts it, its parts run side by side on
+ * sessions of one thread). All get the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest); each but the first
  * reports the lowest cosine of its vectors to its reference engine's on the same sentences. Run by
  * {@code bench/onnx.sh} and {@code bench/cpu-table.sh}.
  *
@@ -100,12 +106,23 @@ public final class OnnxRuntimeBenchmark {
     OrtSession.SessionOptions ortOptions = new OrtSession.SessionOptions();
     ortOptions.setIntraOpNumThreads(threads);
     ortOptions.setInterOpNumThreads(1);
+    OrtSession.SessionOptions oneThread = new OrtSession.SessionOptions();
+    oneThread.setIntraOpNumThreads(1);
+    oneThread.setInterOpNumThreads(1);
+    ExecutorService sideBySide = Executors.newFixedThreadPool(threads, runnable -> {
+      Thread thread = new Thread(runnable);
+      thread.setDaemon(true);
+      return thread;
+    });
+    int ways = threads;
     byte[] int8Graph = MINILM.equals(model) ? int8MiniLm() : null;
     try (BertEncoder ours = BertEncoder.open(options);
         BertEncoder oursBf16 = BertEncoder.open(options.toBuilder().fp16(true).build());
         BertEncoder oursInt8 = BertEncoder.open(options.toBuilder().int8(true).build());
         OrtSession ort = env.createSession(onnxFile.toString(), ortOptions);
-        OrtSession ortInt8 = int8Graph == null ? null : env.createSession(int8Graph, ortOptions)) {
+        OrtSession ortInt8 = int8Graph == null ? null : env.createSession(int8Graph, ortOptions);
+        OrtSession ortOne = env.createSession(onnxFile.toString(), oneThread);
+        OrtSession ortInt8One = int8Graph == null ? null : env.createSession(int8Graph, oneThread)) {
       List<Engine> engines = new ArrayList<>();
       Engine oursFp32 = new Engine("ours fp32", sortedName, sortedBatches, b -> vectors(ours, texts, b), null);
       engines.add(oursFp32);
@@ -121,6 +138,16 @@ public final class OnnxRuntimeBenchmark {
         if (ortInt8 != null) {
           engines.add(new Engine("ONNX Runtime int8 (langchain4j's)", batching, batches,
               b -> runOrt(env, ortInt8, ids, b), ortFp32));
+        }
+        if (sortedByLength) {
+          String name = ", " + ways + " runs at once of 1 thread";
+          Engine ortSideBySide = new Engine("ONNX Runtime fp32" + name, batching, batches,
+              b -> sideBySide(sideBySide, ways, part -> runOrt(env, ortOne, ids, part), b), oursFp32);
+          engines.add(ortSideBySide);
+          if (ortInt8One != null) {
+            engines.add(new Engine("ONNX Runtime int8 (langchain4j's)" + name, batching, batches,
+                b -> sideBySide(sideBySide, ways, part -> runOrt(env, ortInt8One, ids, part), b), ortSideBySide));
+          }
         }
       }
       for (Engine engine : engines) {
@@ -169,6 +196,24 @@ public final class OnnxRuntimeBenchmark {
             texts.size() / (nanos[e] / 1e9), threads, note);
       }
     }
+  }
+
+  /** The batch cut in {@code ways} parts as BertEncoder cuts it, the parts run at once, their vectors in order. */
+  private static float[][] sideBySide(ExecutorService pool, int ways, Run run, List<Integer> batch)
+      throws OrtException {
+    List<Future<float[][]>> parts = new ArrayList<>();
+    for (List<Integer> part : cut(batch, (batch.size() + ways - 1) / ways)) {
+      parts.add(pool.submit(() -> run.encode(part)));
+    }
+    List<float[]> out = new ArrayList<>(batch.size());
+    for (Future<float[][]> part : parts) {
+      try {
+        out.addAll(List.of(part.get()));
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out.toArray(new float[0][]);
   }
 
   private static float[][] vectors(BertEncoder encoder, List<String> texts, List<Integer> batch) {

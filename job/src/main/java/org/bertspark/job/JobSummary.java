@@ -49,7 +49,7 @@ import org.bertspark.spark.EncodePhase;
  * @param optionSources where each encoder option's value came from (user, model, default); empty where the driver
  *     could not read the model (only executors see it), and then values the model decides are empty
  * @param tasks the tasks that encoded rows
- * @param threadsPerTask the TensorFlow threads each task's encoder ran with (the most, should tasks differ)
+ * @param threadsPerTask the threads each task's encoder ran its graph on (the most, should tasks differ)
  * @param int8LowestCosine with int8, the lowest cosine of an int8 vector to its fp32 one over the first rows each
  *     encoder encoded both ways ({@link org.bertspark.encoder.BertEncoder#int8Check}); NaN without int8
  */

@@ -82,7 +82,7 @@ class JobConcurrencyTest {
     }
   }
 
-  /** The run's vectors are one task's; its tasks ran {@code threads} TensorFlow threads each. */
+  /** The run's vectors are one task's; its tasks ran {@code threads} encoder threads each. */
   private static void assertRan(Run run, int threads) {
     assertEquals(threads, run.summary().threadsPerTask(), "threads per task");
     Map<Long, float[]> vectors = run.vectors();

@@ -6,7 +6,7 @@ import java.util.Collection;
 /**
  * A task's encoding phase: from the start of its first encoder call to the end of its last, in wall-clock
  * milliseconds (comparable across executors), and how long it waited for its encoder (a model load, on the executor's
- * first task), the TensorFlow threads its encoder ran with, and with int8 its encoders' lowest cosine to fp32 on
+ * first task), the threads its encoder ran its graph on, and with int8 its encoders' lowest cosine to fp32 on
  * their first rows ({@link org.bertspark.encoder.BertEncoder#int8Check}; NaN without int8). The job's rate over the
  * union of these phases is the steady-state rate that Spark's start-up and model loading would otherwise hide.
  */

@@ -8,7 +8,7 @@ import org.apache.spark.TaskContext;
 import org.bertspark.encoder.EncoderOptions;
 
 /**
- * Spark's task slots as TensorFlow threads: what num_threads 0 means in a task. An executor runs one task per slot at
+ * Spark's task slots as encoder threads: what num_threads 0 means in a task. An executor runs one task per slot at
  * once and all of them share its encoder, so each run gets the cores of one slot (every core asked of TensorFlow by
  * every task oversubscribes the executor); a stage with fewer tasks than slots leaves slots idle, whose cores its
  * tasks get instead.

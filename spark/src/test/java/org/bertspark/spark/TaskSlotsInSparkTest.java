@@ -56,7 +56,7 @@ class TaskSlotsInSparkTest {
     assertEquals(List.of(2, 2), threadsInTasks(sqlSource.forTasks(spark.sparkContext(), 2), 2));
   }
 
-  /** The TensorFlow threads of the encoder each of {@code tasks} tasks leases from {@code source}. */
+  /** The threads of the encoder each of {@code tasks} tasks leases from {@code source}. */
   private static List<Integer> threadsInTasks(EncoderSource source, int tasks) {
     List<Integer> partitions = new ArrayList<>();
     for (int i = 0; i < tasks; i++) {

@@ -14,19 +14,23 @@ import org.tensorflow.proto.RewriterConfig;
 public final class SessionConfig {
   private SessionConfig() {}
 
-  /** The intra-op threads a session gets: num_threads, or the cores the JVM sees for 0. */
+  /**
+   * The threads an encoder runs its graph on: num_threads, or the cores the JVM sees for 0. Each graph run takes one
+   * of them ({@link #of}), so an encoder runs this many batches side by side.
+   */
   public static int threads(EncoderOptions options) {
     return options.numThreads() > 0 ? options.numThreads() : Runtime.getRuntime().availableProcessors();
   }
 
   /** @param gpu the process's GPU options, null before any encoder fixed them */
   public static ConfigProto of(EncoderOptions options, GPUOptions gpu) {
-    int threads = threads(options);
+    // Every run executes in its caller's thread (inter-op -1) on one intra-op thread, and an encoder runs several
+    // batches at once instead: on BERT's matmuls, runs side by side beat one run split over the cores (BENCHMARKS.md,
+    // "Threads against tasks"), and concurrent callers (Spark tasks) each keep to their own thread. TensorFlow sizes
+    // its CPU intra-op pool once per process, from the first session it opens, so a per-session count would not hold.
     ConfigProto.Builder config = ConfigProto.newBuilder()
-        .setIntraOpParallelismThreads(threads)
-        // The graph is one long chain: a second inter-op thread only overlaps the q/k/v projections. With one thread
-        // TensorFlow runs the graph in the caller's thread, so concurrent callers (Spark tasks) each keep to their own.
-        .setInterOpParallelismThreads(Math.min(2, threads))
+        .setIntraOpParallelismThreads(1)
+        .setInterOpParallelismThreads(-1)
         .setAllowSoftPlacement(true);
     if (options.cpu()) {
       config.putDeviceCount("GPU", 0);
