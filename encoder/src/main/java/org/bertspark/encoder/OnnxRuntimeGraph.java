@@ -30,7 +30,7 @@ final class OnnxRuntimeGraph implements EncoderGraph {
       PoolingStrategy strategy, List<Integer> layers, boolean int8) {
     byte[] model = BertOnnx.model(config, weights, dense, strategy, layers, int8);
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      // as TensorFlow's (SessionConfig): each run on its caller's thread alone, the encoder running batches side by side
+      // as TensorFlow's (SessionConfig): each run alone on its caller's thread; the encoder runs several at once
       options.setIntraOpNumThreads(1);
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);

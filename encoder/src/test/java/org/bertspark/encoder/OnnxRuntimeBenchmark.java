@@ -31,8 +31,8 @@ import org.bertspark.encoder.tokenizer.SequenceTokenizer;
  * {@code --batch} and in input order by 32 (what a hand-written loop does). ONNX Runtime gets {@code --threads}
  * intra-op threads; ours runs {@code --threads} graph runs at once, one thread each (num_threads), which ONNX Runtime
  * also does in a row of its own on the sorted batches (each batch cut as ours cuts it, its parts run side by side on
- * sessions of one thread). All get the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest); each but the first
- * reports the lowest cosine of its vectors to its reference engine's on the same sentences. Run by
+ * sessions of one thread). All get the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest);
+ * each but the first reports the lowest cosine of its vectors to its reference engine's on the same sentences. Run by
  * {@code bench/onnx.sh} and {@code bench/cpu-table.sh}.
  *
  * <p>Prints one line describing the run, then one line per engine for bench/cost-table.sh: level, engine, batches,

@@ -9,9 +9,9 @@ import org.bertspark.encoder.EncoderOptions;
 
 /**
  * Spark's task slots as encoder threads: what num_threads 0 means in a task. An executor runs one task per slot at
- * once and all of them share its encoder, so each run gets the cores of one slot (every core asked of TensorFlow by
- * every task oversubscribes the executor); a stage with fewer tasks than slots leaves slots idle, whose cores its
- * tasks get instead.
+ * once and all of them share its encoder, so each task runs as many one-thread graph runs at once as its slot has
+ * cores (a run per executor core in every task would oversubscribe the executor); a stage with fewer tasks than slots
+ * leaves slots idle, whose cores its tasks get instead.
  */
 public final class TaskSlots {
   static final String EXECUTOR_CORES = "spark.executor.cores";
