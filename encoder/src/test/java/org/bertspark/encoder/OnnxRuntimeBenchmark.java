@@ -30,8 +30,8 @@ import org.bertspark.encoder.tokenizer.SequenceTokenizer;
  * and, for all-MiniLM-L6-v2, ONNX Runtime's dynamic int8 (langchain4j's quantized jar), on length-sorted batches of
  * {@code --batch} and in input order by 32 (what a hand-written loop does). ONNX Runtime gets {@code --threads}
  * intra-op threads; ours runs {@code --threads} graph runs at once, one thread each (num_threads), which ONNX Runtime
- * also does in a row of its own on the sorted batches (each batch cut as ours cuts it, its parts run side by side on
- * sessions of one thread). All get the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest);
+ * also does in a row of its own on the sorted batches (each batch cut in {@code --threads} equal parts, its parts run
+ * side by side on sessions of one thread; ours cuts at least as many, more where padding would grow). All get the same token ids (ours, which equal Hugging Face's: OnnxRuntimeFidelityTest);
  * each but the first reports the lowest cosine of its vectors to its reference engine's on the same sentences. Run by
  * {@code bench/onnx.sh} and {@code bench/cpu-table.sh}.
  *
@@ -198,7 +198,7 @@ public final class OnnxRuntimeBenchmark {
     }
   }
 
-  /** The batch cut in {@code ways} parts as BertEncoder cuts it, the parts run at once, their vectors in order. */
+  /** The batch cut in {@code ways} equal parts, the parts run at once, their vectors in order. */
   private static float[][] sideBySide(ExecutorService pool, int ways, Run run, List<Integer> batch)
       throws OrtException {
     List<Future<float[][]>> parts = new ArrayList<>();
