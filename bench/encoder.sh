@@ -5,6 +5,7 @@
 #   bench/encoder.sh --mode growth [--count 2000] [--paragraphs 200]     rows/s against max_seq_len, glosses/paragraphs
 #   bench/encoder.sh --mode rss [--paragraphs 200]                        peak RSS against max_batch_size, a JVM each
 #   bench/encoder.sh --mode glosses [--count 2000]                       only writes the glosses (--out)
+#   bench/encoder.sh --mode chunks [--options SPEC] [--count 2000]       rows per call as a Spark task chunks them
 # Other flags: --out FILE (target/bench/glosses.txt, the sample one sentence per line), --wordnet DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -136,6 +136,14 @@ public final class BertEncoder implements AutoCloseable {
     return options;
   }
 
+  /**
+   * Batches this encoder runs at once: num_threads on a CPU, one on a GPU. A caller with rows to spare gives a call
+   * max_batch_size rows for each, so that every run gets a full batch.
+   */
+  public int runsAtOnce() {
+    return runsAtOnce;
+  }
+
   /** The options resolved for this encoder's model, and where each value came from. */
   public ResolvedOptions resolved() {
     return resolved;

@@ -76,7 +76,8 @@ public final class EncoderOption<T> {
   public static final EncoderOption<Integer> MAX_BATCH_SIZE = new EncoderOption<>("max_batch_size", "N",
       integer(1, BATCH_SIZE_CAP), 256, null,
       "sequences per BERT run at most, 1 to " + BATCH_SIZE_CAP + " (long sequences get smaller batches so "
-          + "attention fits in memory); rows stream through a task in chunks of it");
+          + "attention fits in memory); rows stream through a task in chunks of it for each batch run at once "
+          + "(`num_threads`)");
   public static final EncoderOption<PoolingStrategy> POOLING_STRATEGY = new EncoderOption<>("pooling_strategy",
       "NAME", modelOr(choice(PoolingStrategy.class)), null,
       "the model's (sentence-transformers' Pooling module), else `" + ModelDefaults.BERT_AS_SERVICE.pooling() + "`",

@@ -37,6 +37,10 @@ import org.tensorflow.types.TInt32;
  *   <li>{@code --mode growth}: ours against that loop for max_seq_len 25, 64, 128 and NONE, on the glosses and on
  *       paragraphs of 100–400 word pieces (glosses joined).</li>
  *   <li>{@code --mode glosses}: only writes the glosses to {@code --out} (bench/job-splits.sh).</li>
+ *   <li>{@code --mode chunks --options SPEC}: one encoder with the options SPEC ({@code
+ *       model_dir=builtin:all-minilm-l6-v2,max_seq_len=128}), given the glosses in calls of max_batch_size rows and
+ *       of max_batch_size for each batch it runs at once (how a Spark task chunks its rows: {@code EncodedRows}),
+ *       interleaved; the vectors must agree.</li>
  *   <li>{@code --mode rss --max-batch-size B}: peak RSS of a fresh JVM encoding the paragraphs at max_seq_len NONE with
  *       max_batch_size B (one JVM per B: RSS never shrinks within one).</li>
  * </ul>
@@ -62,7 +66,8 @@ public final class EncoderBenchmark {
   public static void main(String[] args) throws IOException {
     Map<String, String> flags = new LinkedHashMap<>(Map.of("--mode", "encoder", "--count", "2000",
         "--paragraphs", "200", "--fixed-count", "160", "--rounds", "4", "--max-batch-size", "256",
-        "--out", "target/bench/glosses.txt", "--wordnet", "/usr/share/wordnet"));
+        "--out", "target/bench/glosses.txt", "--wordnet", "/usr/share/wordnet",
+        "--options", "model_dir=builtin:all-minilm-l6-v2,max_seq_len=128"));
     for (int i = 0; i < args.length; i += 2) {
       if (!flags.containsKey(args[i]) || i + 1 >= args.length) {
         throw new IllegalArgumentException("bad flag " + args[i] + "; known, with defaults: " + flags);
@@ -89,7 +94,8 @@ public final class EncoderBenchmark {
       case "glosses" -> {
         return;
       }
-      default -> throw new IllegalArgumentException("--mode is encoder, growth, rss or glosses");
+      case "chunks" -> chunksMode(glosses, flags.get("--options"), rounds);
+      default -> throw new IllegalArgumentException("--mode is encoder, growth, rss, glosses or chunks");
     }
     System.out.printf(Locale.ROOT, "RSS at the end: %s%n", rss());
   }
@@ -114,8 +120,8 @@ public final class EncoderBenchmark {
           GoogleLoop loop = new GoogleLoop(google, vocab, tokenizer, maxSeqLen, 0);
           List<Timing> t = interleave(glosses, rounds, List.of(loop, new Ours(fp32), new Ours(bf16)));
           String len = maxSeqLen == null ? "NONE" : maxSeqLen.toString();
-          compare("fp32, max_seq_len " + len, t.get(0).vectors, t.get(1).vectors);
-          compare("bf16, max_seq_len " + len, t.get(0).vectors, t.get(2).vectors);
+          compare("ours, fp32, max_seq_len " + len + " against the loop", t.get(0).vectors, t.get(1).vectors);
+          compare("ours, bf16, max_seq_len " + len + " against the loop", t.get(0).vectors, t.get(2).vectors);
           if (maxSeqLen != null) {
             rows.add(row("Google graph, batches of 32 in input order, each padded to 128 (first " + fixedCount
                 + ")", fixedTiming, t.get(0), ceiling));
@@ -131,6 +137,35 @@ public final class EncoderBenchmark {
         matmulCeiling(false), matmulCeiling(true));
     System.out.println();
     rows.forEach(System.out::println);
+  }
+
+  /** Rows per encoder call: max_batch_size, and max_batch_size for each run at once; the same encoder, interleaved. */
+  private static void chunksMode(List<String> glosses, String spec, int rounds) {
+    EncoderOptions options = EncoderOptions.parse(spec, EncoderOptions.defaults());
+    try (BertEncoder encoder = BertEncoder.open(options)) {
+      List<Integer> sizes = List.of(options.maxBatchSize(), options.maxBatchSize() * encoder.runsAtOnce());
+      List<Runner> runners = new ArrayList<>();
+      for (int size : sizes) {
+        runners.add(texts -> {
+          List<float[]> vectors = new ArrayList<>(texts.size());
+          for (int from = 0; from < texts.size(); from += size) {
+            new Ours(encoder).run(texts.subList(from, Math.min(texts.size(), from + size))).vectors()
+                .forEach(vectors::add);
+          }
+          return new Batch(vectors, 0, 0, 0, 0);
+        });
+      }
+      List<Timing> t = interleave(glosses, rounds, runners);
+      compare("calls of " + sizes.get(1) + " rows against " + sizes.get(0), t.get(0).vectors, t.get(1).vectors);
+      System.out.printf(Locale.ROOT, "%s, %d runs at once, %d glosses, %d rounds%n", spec, encoder.runsAtOnce(),
+          glosses.size(), rounds);
+      System.out.println("| rows per call | sentences/s | against calls of max_batch_size |");
+      System.out.println("| --- | --- | --- |");
+      for (int i = 0; i < sizes.size(); i++) {
+        System.out.printf(Locale.ROOT, "| %d | %.1f | **%.3f** |%n", sizes.get(i), t.get(i).rate(),
+            t.get(i).rate() / t.get(0).rate());
+      }
+    }
   }
 
   private static void growthMode(ModelDirectory model, Vocabulary vocab, WordPieceTokenizer tokenizer,
@@ -369,19 +404,19 @@ public final class EncoderBenchmark {
             .setIntraOpParallelismThreads(Runtime.getRuntime().availableProcessors()).build());
   }
 
-  /** Prints how far our vectors are from the loop's: both did the same work. */
+  /** Prints how far {@code actual}'s vectors are from {@code expected}'s: both did the same work. */
   private static void compare(String name, List<float[]> expected, List<float[]> actual) {
     double worst = 0;
     double worstCosine = 1;
     for (int i = 0; i < expected.size(); i++) {
       float[] e = expected.get(i);
       float[] a = actual.get(i);
-      for (int h = 0; h < HIDDEN; h++) {
+      for (int h = 0; h < e.length; h++) {
         worst = Math.max(worst, Math.abs(e[h] - a[h]));
       }
       worstCosine = Math.min(worstCosine, GoogleFidelityTest.cosine(e, a));
     }
-    System.out.printf(Locale.ROOT, "ours, %s against the loop on %d sentences: max abs difference %.2g, "
+    System.out.printf(Locale.ROOT, "%s, on %d sentences: max abs difference %.2g, "
         + "lowest cosine %.6f%n", name, expected.size(), worst, worstCosine);
   }
 
@@ -414,7 +449,7 @@ public final class EncoderBenchmark {
     }
   }
 
-  private static String cpuModel() throws IOException {
+  static String cpuModel() throws IOException {
     return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
         .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
   }

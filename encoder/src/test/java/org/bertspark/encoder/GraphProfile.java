@@ -29,7 +29,10 @@ import org.tensorflow.types.TInt32;
  * the encoder's own batches of WordNet glosses (bench/graph-profile.sh, BENCHMARKS.md). Op types are those that ran,
  * after Grappler's and oneDNN's rewrites (the partition graphs), so a fusion that applied shows as its fused op and
  * one that did not as its parts. Shares are of the summed op time within one run: a ratio, meaningful under load,
- * where absolute times are not. The encoder runs {@code --threads} batches at once, so the sum exceeds wall time.
+ * where absolute times are not. The encoder cuts its calls for {@code --threads} runs at once, as it does untraced,
+ * but the traced runs go one at a time (TensorFlow's profiler traces one run per process at once); op time is also
+ * given as a share of the runs' wall time, whose rest is time between ops (feeding, fetching, the executor, and the
+ * tracing's own cost).
  *
  * <p>Flags: {@code --count N} glosses (1000), {@code --models a;b} model_dir values, {@code default} for the embedded
  * BERT-base ({@code default;builtin:all-minilm-l6-v2}), {@code --lengths 25,128,NONE}, {@code --threads N} (2),
@@ -92,6 +95,13 @@ public final class GraphProfile {
     private final Map<String, long[]> byType = new TreeMap<>(); // op type → {micros, executions}
     private final Map<String, String> typeOf = new HashMap<>();
     private int runs;
+    /** Summed wall time of the traced graph runs, feeding and fetching included. */
+    private long runMicros;
+    /**
+     * Whether a run has returned the partition graphs, the same for every run: asked for once, since returning them
+     * costs each run time that is not the graph's.
+     */
+    private boolean partitionsKnown;
     boolean tracing;
 
     @SuppressWarnings("unchecked")
@@ -112,31 +122,41 @@ public final class GraphProfile {
 
     @Override
     public float[] run(int[] idValues, int[] maskValues, int[] segmentValues, int batch, int seqLen) {
-      if (!tracing) {
-        return graph.run(idValues, maskValues, segmentValues, batch, seqLen);
-      }
+      return tracing ? traced(idValues, maskValues, segmentValues, batch, seqLen)
+          : graph.run(idValues, maskValues, segmentValues, batch, seqLen);
+    }
+
+    /**
+     * One traced run at a time, whatever runs the encoder makes at once: TensorFlow's profiler traces one run per
+     * process ("Another profiling session active").
+     */
+    private synchronized float[] traced(int[] idValues, int[] maskValues, int[] segmentValues, int batch,
+        int seqLen) {
       Shape shape = Shape.of(batch, seqLen);
       RunOptions trace = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE)
-          .setOutputPartitionGraphs(true).build();
+          .setOutputPartitionGraphs(!partitionsKnown).build();
+      long start = System.nanoTime();
       try (TInt32 idsT = TInt32.tensorOf(shape, DataBuffers.of(idValues, true, false));
           TInt32 maskT = TInt32.tensorOf(shape, DataBuffers.of(maskValues, true, false));
           TInt32 segT = TInt32.tensorOf(shape, DataBuffers.of(segmentValues, true, false));
           Result result = session.runner().feed(ids, idsT).feed(mask, maskT).feed(segments, segT).fetch(output)
               .setOptions(trace).runAndFetchMetadata()) {
-        add(result.getMetadata().orElseThrow());
         TFloat32 out = (TFloat32) result.get(0);
         float[] values = new float[(int) out.shape().size()];
         out.copyTo(DataBuffers.of(values, false, false));
+        add(result.getMetadata().orElseThrow(), (System.nanoTime() - start) / 1000);
         return values;
       }
     }
 
-    private synchronized void add(RunMetadata metadata) { // runs of one encode call end on several threads
+    private void add(RunMetadata metadata, long micros) {
       runs++;
+      runMicros += micros;
       for (GraphDef partition : metadata.getPartitionGraphsList()) {
         for (NodeDef node : partition.getNodeList()) {
           typeOf.put(node.getName(), node.getOp());
         }
+        partitionsKnown = true;
       }
       for (DeviceStepStats device : metadata.getStepStats().getDevStatsList()) {
         for (NodeExecStats node : device.getNodeStatsList()) {
@@ -161,7 +181,11 @@ public final class GraphProfile {
       System.out.printf(Locale.ROOT, "%n### %s: %d sentences, %d traced graph runs, %.1f s traced%n", spec, sentences,
           runs, seconds);
       System.out.printf(Locale.ROOT, "matrix multiplication (op types with MatMul in the name): %.1f%% of op time; "
-          + "the rest: %.1f%%%n%n", 100.0 * matmul / total, 100.0 * (total - matmul) / total);
+          + "the rest: %.1f%%%n", 100.0 * matmul / total, 100.0 * (total - matmul) / total);
+      // each run executes its ops one after another in its caller's thread (inter-op -1), so the difference is
+      // time between ops: the executor, allocation, feeding and fetching
+      System.out.printf(Locale.ROOT, "op time: %.1f%% of the graph runs' wall time (matmul %.1f%%)%n%n",
+          100.0 * total / runMicros, 100.0 * matmul / runMicros);
       System.out.println("| op type | share of op time | executions per graph run |");
       System.out.println("| --- | --- | --- |");
       List<Map.Entry<String, long[]>> rows = new ArrayList<>(byType.entrySet());

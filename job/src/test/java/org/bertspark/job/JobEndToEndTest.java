@@ -302,11 +302,12 @@ class JobEndToEndTest {
     String out = tmp.resolve("out-json").toString();
     JobSummary summary = run("--input", in + "/*.json", "--output", out, "--output_format", "json",
         "--model_dir", model, "--text_b_col", "text_b", "--show_tokens", "--max_batch_size", "4",
-        "--max_seq_len", "NONE");
+        "--max_seq_len", "NONE", "--num_threads", "2");
 
     List<Row> rows = spark.read().json(out).collectAsList();
     assertEquals(input.size(), rows.size());
-    List<Embedding> expected = reference(options("max_batch_size", "4", "max_seq_len", "NONE"), input, true);
+    EncoderOptions options = options("max_batch_size", "4", "max_seq_len", "NONE", "num_threads", "2");
+    List<Embedding> expected = reference(options, input, true);
     for (int i = 0; i < rows.size(); i++) {
       Row row = rows.get(i);
       assertEquals(i, row.getLong(row.fieldIndex("id")), "one partition in, rows out in the same order");
@@ -324,11 +325,12 @@ class JobEndToEndTest {
         assertEquals(e.tokens(), row.getList(row.fieldIndex("tokens")));
       }
     }
-    // One partition streams in chunks of 4 rows: a fresh encoder given the same chunks computes the same positions.
-    try (BertEncoder encoder = BertEncoder.open(options("max_batch_size", "4", "max_seq_len", "NONE"))) {
+    // One partition streams in chunks: 4 rows (max_batch_size) until the model is leased, then 4 for each of its two
+    // runs at once. A fresh encoder given the same chunks computes the same positions.
+    try (BertEncoder encoder = BertEncoder.open(options)) {
       Work work = Work.NONE;
-      for (int i = 0; i < input.size(); i += 4) {
-        List<Row> chunk = input.subList(i, Math.min(input.size(), i + 4));
+      for (int i = 0, size = 4; i < input.size(); i += size, size = 8) {
+        List<Row> chunk = input.subList(i, Math.min(input.size(), i + size));
         work = work.plus(Work.of(encoder.encode(Inputs.pairs(texts(chunk),
             chunk.stream().map(r -> r.getString(2)).toList()))));
       }
@@ -446,7 +448,7 @@ class JobEndToEndTest {
   @Test
   void rowsStreamInChunks() {
     JobOptions job = JobOptions.parse("--input", "unused", "--output", "unused", "--model_dir", model,
-        "--max_batch_size", "5");
+        "--max_batch_size", "5", "--num_threads", "2");
     PartitionEncoder encoder = new PartitionEncoder(INPUT_SCHEMA, job, EncoderSource.of(spark, job.encoder()),
         JobCounters.register(spark.sparkContext()), "no fingerprint");
     AtomicInteger pulled = new AtomicInteger();
@@ -465,7 +467,9 @@ class JobEndToEndTest {
     Iterator<InternalRow> out = encoder.call(endless);
     for (long i = 0; i < 12; i++) {
       assertEquals(i, out.next().getLong(0));
-      assertTrue(pulled.get() <= (i / 5 + 1) * 5, "read ahead at most one chunk: " + pulled.get());
+      // chunks of 5 rows (max_batch_size) until the model is leased, then of 5 for each of its two runs at once
+      long chunkEnd = i < 5 ? 5 : 5 + ((i - 5) / 10 + 1) * 10;
+      assertEquals(chunkEnd, pulled.get(), "read ahead one chunk, no more, at row " + i);
     }
   }
 

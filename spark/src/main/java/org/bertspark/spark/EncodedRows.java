@@ -18,12 +18,12 @@ import org.bertspark.encoder.tokenizer.Input;
 
 /**
  * A partition's rows with their encodings, for the job and for SQL alike: rows stream through in chunks of
- * max_batch_size (never a whole partition in memory), each chunk encoded with one encoder call per {@link Call}, and
- * come out in input order. Rows with equal inputs are encoded once per task, while it remembers them
- * ({@link RecentEncodings}); their vectors are the same either way. An empty partition never loads a model. A task
- * takes its encoders' leases when it first needs them and keeps them until its rows are encoded (or the task ends,
- * for an iterator left unfinished), and the cache keeps as many models open as the task's distinct option sets: no
- * chunk ever reloads a model.
+ * max_batch_size for each batch the encoders run at once (never a whole partition in memory), each chunk encoded with
+ * one encoder call per {@link Call}, and come out in input order. Rows with equal inputs are encoded once per task,
+ * while it remembers them ({@link RecentEncodings}); their vectors are the same either way. An empty partition never
+ * loads a model. A task takes its encoders' leases when it first needs them and keeps them until its rows are encoded
+ * (or the task ends, for an iterator left unfinished), and the cache keeps as many models open as the task's distinct
+ * option sets: no chunk ever reloads a model.
  *
  * The job and SQL read the same Catalyst rows ({@link InternalRow}): no row is converted to an external one.
  *
@@ -66,7 +66,6 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
   private final List<Call> calls;
   private final Output<R> output;
   private final EncodeCounts.Sink counts;
-  private final int chunkSize;
   private final List<InternalRow> chunk = new ArrayList<>();
   private final List<Embeddings> results = new ArrayList<>();
   /** Per call, the task's recent inputs: duplicates are encoded once. */
@@ -93,7 +92,6 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
     this.calls = calls;
     this.output = output;
     this.counts = counts;
-    this.chunkSize = calls.stream().mapToInt(c -> c.source().options().maxBatchSize()).min().orElseThrow();
     calls.forEach(c -> recent.add(new RecentEncodings(RecentEncodings.MAX_BYTES)));
     calls.forEach(c -> leases.add(null));
     this.distinctModels = (int) calls.stream().map(c -> c.source().options()).distinct().count();
@@ -107,7 +105,8 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
     chunk.clear();
     results.clear();
     next = 0;
-    while (chunk.size() < chunkSize && input.hasNext()) {
+    int size = chunkSize();
+    while (chunk.size() < size && input.hasNext()) {
       chunk.add(input.next().copy()); // Spark reuses row objects: a chunk outlives the iterator's next step
     }
     boolean more = input.hasNext();
@@ -132,6 +131,20 @@ public final class EncodedRows<R> implements java.util.Iterator<R> {
       phaseStart = -1; // reported once
     }
     return !chunk.isEmpty();
+  }
+
+  /**
+   * Rows in the next chunk: max_batch_size for each batch its encoder runs at once (one, before its model is leased),
+   * the least of the calls'. A chunk of max_batch_size rows cut over two runs would give each half a batch, and the
+   * fewer rows a chunk has, the less alike in length its batches' rows are (BENCHMARKS.md, "Threads against tasks").
+   */
+  private int chunkSize() {
+    long size = Integer.MAX_VALUE;
+    for (int c = 0; c < calls.size(); c++) {
+      int runs = leases.get(c) == null ? 1 : leases.get(c).encoder().runsAtOnce();
+      size = Math.min(size, (long) calls.get(c).source().options().maxBatchSize() * runs);
+    }
+    return (int) size;
   }
 
   /**
