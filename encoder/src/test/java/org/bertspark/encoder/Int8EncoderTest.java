@@ -8,13 +8,20 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bertspark.encoder.testing.Inputs;
 import org.bertspark.encoder.tokenizer.Input;
 import org.junit.jupiter.api.Test;
@@ -22,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The int8 option: refused where it cannot run, and its vectors against our fp32 ones (every row's cosine ≥ 0.99) on
  * 2,000 WordNet glosses (all-MiniLM-L6-v2) and on Chinese text (bge-small-zh-v1.5), beside ONNX Runtime's own
- * dynamic int8 of all-MiniLM-L6-v2 (langchain4j's quantized jar, one scale per weight tensor) as the reference.
+ * dynamic int8 of all-MiniLM-L6-v2 (langchain4j's quantized jar, one scale per weight tensor) as the reference; and
+ * the PySpark notebook's semantic search, in the same order.
  */
 class Int8EncoderTest {
   /** The bound: every row's cosine to its fp32 vector. */
@@ -136,6 +144,60 @@ class Int8EncoderTest {
   }
 
   /** The lowest and mean cosine of paired rows, and where the lowest is. */
+  /**
+   * The PySpark notebook's semantic search (notebooks/bert-spark-pyspark.ipynb, its model, queries and shown ranks,
+   * read from the notebook, against notebooks/data/sentences.jsonl): int8 gives every query the same sentences in the
+   * same order as fp32, in the ranks the notebook shows. Further down, sentences of near-equal scores may swap.
+   */
+  @Test
+  void int8KeepsTheNotebooksSearchOrder() throws IOException {
+    Path notebooks = Path.of(System.getProperty("user.dir")).resolveSibling("notebooks"); // surefire runs in encoder/
+    ObjectMapper json = new ObjectMapper();
+    List<String> texts = new ArrayList<>();
+    for (String line : Files.readAllLines(notebooks.resolve("data/sentences.jsonl"))) {
+      texts.add(json.readTree(line).get("text").asText());
+    }
+    String search = null;
+    for (JsonNode cell : json.readTree(notebooks.resolve("bert-spark-pyspark.ipynb").toFile()).get("cells")) {
+      StringBuilder source = new StringBuilder();
+      cell.get("source").forEach(line -> source.append(line.asText()));
+      search = source.indexOf("AS q(query)") >= 0 ? source.toString() : search;
+    }
+    assertTrue(search != null, "the notebook's search cell, CROSS JOIN VALUES (...) AS q(query)");
+    Matcher options = Pattern.compile("bert_encode\\(q\\.query, '([^']*)'\\)").matcher(search);
+    assertTrue(options.find(), search);
+    Matcher query = Pattern.compile("\\('([^']*)'\\)").matcher(
+        search.substring(search.indexOf("VALUES"), search.indexOf("AS q(query)")));
+    List<String> queries = new ArrayList<>();
+    while (query.find()) {
+      queries.add(query.group(1));
+    }
+    assertEquals(3, queries.size(), search);
+    Matcher shown = Pattern.compile("WHERE rank <= (\\d+)").matcher(search);
+    assertTrue(shown.find(), search);
+    int ranks = Integer.parseInt(shown.group(1));
+
+    List<String> all = new ArrayList<>(texts);
+    all.addAll(queries);
+    List<float[]> fp32 = vectors(options(options.group(1)), all);
+    List<float[]> int8 = vectors(options(options.group(1) + ",int8=true"), all);
+    for (int q = 0; q < queries.size(); q++) {
+      assertEquals(ranking(fp32, texts.size(), q).subList(0, ranks), ranking(int8, texts.size(), q).subList(0, ranks),
+          queries.get(q));
+    }
+  }
+
+  /** The first {@code count} vectors' indices, most similar to the vector {@code count + query} first. */
+  private static List<Integer> ranking(List<float[]> vectors, int count, int query) {
+    float[] q = vectors.get(count + query);
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparingDouble((Integer i) -> GoogleFidelityTest.cosine(vectors.get(i), q)).reversed());
+    return order;
+  }
+
   private record Cosines(double lowest, double mean, int at) {
     static Cosines of(List<float[]> a, List<float[]> b) {
       assertEquals(a.size(), b.size());
